@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { checkConfig, RecoveryConfigError } from './RecoveryConfigError.js';
+
+/** A regex source with optional flags: the form a pattern file uses for flags. */
+export interface RegexSource {
+  source: string;
+  flags?: string;
+}
+
+/**
+ * Builds the RegExp a pattern is matched with. `g` and `y` are dropped: they make
+ * `test()` stateful (`lastIndex`), and classification must not depend on history.
+ */
+function compileMatch(match: RegExp | string | RegexSource): RegExp {
+  if (typeof match === 'string') return new RegExp(match);
+  return new RegExp(match.source, (match.flags ?? '').replace(/[gy]/g, ''));
+}
+
+const MatchSchema = z
+  .union(
+    [
+      z.instanceof(RegExp),
+      z.string(),
+      z.strictObject({ source: z.string(), flags: z.string().optional() }),
+    ],
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required'
+          : `expected a RegExp, a regex source string or { source, flags }, got ${issue.input === null ? 'null' : typeof issue.input}`,
+    },
+  )
+  .transform((match, ctx): RegExp => {
+    try {
+      return compileMatch(match);
+    } catch (error) {
+      ctx.issues.push({
+        code: 'custom',
+        input: match,
+        message: `invalid regular expression: ${String((error as Error).message).replace(/^Invalid regular expression: /, '')}`,
+      });
+      return z.NEVER;
+    }
+  });
+
+const StrategySchema = z.enum(RecoveryStrategy);
+
+const PlanSchema = z
+  .union([
+    StrategySchema,
+    z.array(StrategySchema).min(1, { error: 'must not be empty' }).readonly(),
+  ])
+  .transform((plan): readonly RecoveryStrategy[] =>
+    Object.freeze(typeof plan === 'string' ? [plan] : [...plan]),
+  );
+
+/**
+ * One entry of a pattern table: which errors it matches, what type they are, and the plan
+ * that recovers them. Strict: an unknown key (a typo such as `maxRetry`) is an error.
+ */
+export const ErrorPatternSchema = z.strictObject({
+  /** Unique within a table; alternatives and budgets are keyed by it. */
+  id: z.string().min(1, { error: 'must not be empty' }),
+  errorType: z.enum(ErrorType),
+  /** A RegExp, a regex source string (compiled without flags), or `{ source, flags }`. */
+  match: MatchSchema,
+  /** One strategy, or a plan: the first step that still has budget runs. */
+  strategy: PlanSchema,
+  /** The budget of each step of the plan. @default 3 */
+  maxRetries: z
+    .number()
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be ≥ 0' })
+    .default(3),
+  /** Higher runs first; equal priorities keep table order. @default 5 */
+  priority: z.number().default(5),
+  /** Free-form data carried to signals and escalation records. */
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** An error pattern as users write it. */
+export type ErrorPattern = z.input<typeof ErrorPatternSchema>;
+/** An error pattern after validation: compiled `match`, plan as an array, defaults applied. */
+export type ResolvedErrorPattern = Readonly<z.output<typeof ErrorPatternSchema>>;
+
+function duplicateIdLines(root: string, input: readonly unknown[]): string[] {
+  const firstIndex = new Map<string, number>();
+  const lines: string[] = [];
+  input.forEach((entry, index) => {
+    const id =
+      typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string') return;
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else
+      lines.push(
+        `${root}[${index}].id: duplicate id ${JSON.stringify(id)} (first at ${root}[${first}])`,
+      );
+  });
+  return lines;
+}
+
+/**
+ * Validates a pattern table and resolves every entry. Throws {@link RecoveryConfigError}
+ * naming every bad path, duplicate ids included.
+ */
+export function resolvePatterns(
+  input: unknown,
+  root = 'patterns',
+): readonly ResolvedErrorPattern[] {
+  if (!Array.isArray(input)) {
+    throw new RecoveryConfigError([`${root}: expected an array of patterns`]);
+  }
+  const { data, lines } = checkConfig(z.array(ErrorPatternSchema), input, root);
+  lines.push(...duplicateIdLines(root, input));
+  if (lines.length > 0 || data === undefined) throw new RecoveryConfigError(lines);
+  return Object.freeze(data.map((pattern) => Object.freeze(pattern)));
+}

@@ -1,0 +1,33 @@
+import type { ErrorPattern, ResolvedErrorPattern } from './errorPattern.js';
+import { resolvePatterns } from './errorPattern.js';
+import { RecoveryConfigError } from './RecoveryConfigError.js';
+
+/**
+ * Turns a pattern file into validated patterns. Accepts `{ "patterns": [ … ] }` or a bare
+ * array; each `match` is a regex source string (compiled with no flags) or
+ * `{ "source": "…", "flags": "i" }`.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { createClassifier, parsePatterns } from 'rx-recovery';
+ *
+ * const patterns = parsePatterns(JSON.parse(readFileSync('patterns.json', 'utf8')));
+ * const classifier = createClassifier(patterns);
+ * ```
+ * @throws RecoveryConfigError with one line per bad path (`patterns[2].maxRetries: must be ≥ 0`).
+ */
+export function parsePatterns(json: unknown): readonly ResolvedErrorPattern[] {
+  if (Array.isArray(json)) return resolvePatterns(json);
+  if (typeof json === 'object' && json !== null && 'patterns' in json) {
+    const extra = Object.keys(json).filter((key) => key !== 'patterns' && key !== '$schema');
+    if (extra.length > 0)
+      throw new RecoveryConfigError(extra.map((key) => `${key}: unknown option`));
+    return resolvePatterns((json as { patterns: unknown }).patterns);
+  }
+  throw new RecoveryConfigError([
+    'patterns: expected { "patterns": [ … ] } or an array of patterns',
+  ]);
+}
+
+export type { ErrorPattern };
