@@ -1,4 +1,33 @@
 export type {
+  ErrorDetectedSignal,
+  EscalatedSignal,
+  ObserverErrorSignal,
+  RecoveryAttemptSignal,
+  RecoveryCompletedSignal,
+  RecoveryResult,
+  RecoverySignal,
+  SignalBase,
+  SignalObserver,
+} from './observability/signals.js';
+export type { CorrectErrorsOptions } from './operators/correctErrors.js';
+export { CorrectErrorsOptionsSchema, correctErrors } from './operators/correctErrors.js';
+export type { DegradeGracefullyOptions } from './operators/degradeGracefully.js';
+export {
+  DegradeGracefullyOptionsSchema,
+  degradeGracefully,
+} from './operators/degradeGracefully.js';
+export type { EscalateOnOptions } from './operators/escalateOn.js';
+export { EscalateOnOptionsSchema, escalateOn } from './operators/escalateOn.js';
+export type { RetryBackoffOptions } from './operators/retryBackoff.js';
+export { RetryBackoffOptionsSchema, retryBackoff } from './operators/retryBackoff.js';
+export type { SwitchToAlternativeOptions } from './operators/switchToAlternative.js';
+export {
+  SwitchToAlternativeOptionsSchema,
+  switchToAlternative,
+} from './operators/switchToAlternative.js';
+export type { CommonOptions, WithRecoveryOptions } from './operators/withRecovery.js';
+export { WithRecoveryOptionsSchema, withRecovery } from './operators/withRecovery.js';
+export type {
   Classification,
   Classifier,
   ClassifierOptions,
@@ -12,3 +41,26 @@ export { errorText, MAX_ERROR_TEXT } from './patterns/errorText.js';
 export { ErrorType, RecoveryStrategy } from './patterns/errorTypes.js';
 export { parsePatterns } from './patterns/parsePatterns.js';
 export { isRecoveryConfigError, RecoveryConfigError } from './patterns/RecoveryConfigError.js';
+export type { Alternatives } from './strategies/alternative.js';
+export { alternativeStrategy } from './strategies/alternative.js';
+export type {
+  AttemptContext,
+  RecoveryContext,
+  RecoveryStep,
+  SourceFactory,
+  StepInput,
+  Strategy,
+} from './strategies/context.js';
+export type { CorrectionRule } from './strategies/correct.js';
+export {
+  builtInCorrections,
+  correctStrategy,
+  missingAsyncKeywordRule,
+} from './strategies/correct.js';
+export type { DegradationLevel } from './strategies/degrade.js';
+export { degradeStrategy } from './strategies/degrade.js';
+export type { EscalateOptions, EscalationRecord } from './strategies/escalate.js';
+export { EscalationError, escalateStrategy, isEscalationError } from './strategies/escalate.js';
+export { repairMissingAsync } from './strategies/repairMissingAsync.js';
+export type { Jitter, ResolvedRetryOptions, RetryOptions } from './strategies/retry.js';
+export { backoffDelay, RetryOptionsSchema, retryStrategy } from './strategies/retry.js';

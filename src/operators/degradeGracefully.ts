@@ -1,0 +1,63 @@
+import type { OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import type { DegradationLevel } from '../strategies/degrade.js';
+import {
+  type CommonOptions,
+  commonOptionShape,
+  recoveryOperator,
+  resolveEngineConfig,
+  singlePattern,
+} from './withRecovery.js';
+
+export const DegradeGracefullyOptionsSchema = z.strictObject(commonOptionShape);
+
+/** Options of {@link degradeGracefully}. */
+export type DegradeGracefullyOptions = CommonOptions;
+
+/**
+ * On error, degrades through fallback levels, best first: a level's `source` may fail in
+ * turn (then the next level serves); a `value` level cannot fail. The
+ * `recovery_completed` signal names the level that served.
+ *
+ * In plain words: a worse answer beats no answer.
+ *
+ * ```text
+ * source:           --a--#
+ * level 'reduced':       --#
+ * level 'stub':            (s|)
+ * result:           --a----(s|)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { degradeGracefully } from 'rx-recovery';
+ *
+ * defer(() => generate(contract, 'large-model'))
+ *   .pipe(degradeGracefully([
+ *     { name: 'reduced model', source: () => defer(() => generate(contract, 'small-model')) },
+ *     { name: 'stub', value: '// TODO: implement' },
+ *   ]))
+ *   .subscribe((code) => console.log(code));
+ * // Output: the large model's code, else the small model's, else '// TODO: implement'
+ * ```
+ * @param levels Fallback levels, best first.
+ * @param options See {@link CommonOptions}.
+ * @returns An operator that degrades the source.
+ * @throws RecoveryConfigError, when the pipe is built, naming every bad level or option.
+ * @see withRecovery
+ */
+export function degradeGracefully<T, D = T>(
+  levels: readonly DegradationLevel<D>[],
+  options: DegradeGracefullyOptions = {},
+): OperatorFunction<T, T | D> {
+  parseConfig(DegradeGracefullyOptionsSchema, options, 'options');
+  return recoveryOperator(
+    resolveEngineConfig<T | D>(singlePattern('degradeGracefully', ['degrade']), {
+      ...options,
+      degradation: { levels },
+      builtInCorrections: false,
+    }),
+  ) as OperatorFunction<T, T | D>;
+}

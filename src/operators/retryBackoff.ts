@@ -1,0 +1,63 @@
+import { identity, type MonoTypeOperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import { type RetryOptions, RetryOptionsSchema } from '../strategies/retry.js';
+import {
+  type CommonOptions,
+  commonOptionShape,
+  recoveryOperator,
+  resolveEngineConfig,
+  singlePattern,
+} from './withRecovery.js';
+
+/** Options of {@link retryBackoff}: the retry options, a budget, and the common ones. */
+export interface RetryBackoffOptions extends RetryOptions, CommonOptions {
+  /** Retries before the error goes through. `0` returns the source untouched. @default 3 */
+  maxRetries?: number;
+}
+
+export const RetryBackoffOptionsSchema = RetryOptionsSchema.extend({
+  ...commonOptionShape,
+  maxRetries: z.number().int().min(0).default(3),
+});
+
+/**
+ * Retries the source with exponential backoff: `min(baseDelayMs · 2^(n-1), maxDelayMs)`,
+ * with optional jitter, up to `maxRetries` times, then lets the error through untouched.
+ *
+ * In plain words: RxJS `retry` with a schedule, a budget and signals.
+ *
+ * ```text
+ * source:  --a--#
+ * result:  --a-- 1s --a-- 2s --a-- 4s --a--#     (defaults: 3 retries, 1 s, 2 s, 4 s)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { retryBackoff } from 'rx-recovery';
+ *
+ * defer(() => fetch('/api/contracts')).pipe(retryBackoff({ maxRetries: 5, baseDelayMs: 200, jitter: 'full' }))
+ *   .subscribe((response) => console.log(response.status));
+ * // Output: 200 (after as many as 5 retries spaced 0–200, 0–400, 0–800 ms…)
+ * ```
+ * @param options See {@link RetryBackoffOptions}.
+ * @returns An operator that retries the source.
+ * @throws RecoveryConfigError, when the pipe is built, naming every bad option.
+ * @see withRecovery
+ */
+export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOperatorFunction<T> {
+  const { maxRetries } = parseConfig(RetryBackoffOptionsSchema, options, 'options');
+  const { maxRetries: _, context, signals, scheduler, clock, ...retry } = options;
+  if (maxRetries === 0 && signals === undefined) return identity;
+  return recoveryOperator(
+    resolveEngineConfig<T>(singlePattern('retryBackoff', ['retry'], maxRetries), {
+      retry,
+      builtInCorrections: false,
+      context,
+      signals,
+      scheduler,
+      clock,
+    }),
+  );
+}

@@ -1,0 +1,63 @@
+import type { OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import type { SourceFactory } from '../strategies/context.js';
+import {
+  type CommonOptions,
+  commonOptionShape,
+  recoveryOperator,
+  resolveEngineConfig,
+  singlePattern,
+} from './withRecovery.js';
+
+export const SwitchToAlternativeOptionsSchema = z.strictObject(commonOptionShape);
+
+/** Options of {@link switchToAlternative}. */
+export type SwitchToAlternativeOptions = CommonOptions;
+
+/**
+ * On error, switches to the next alternative source, in order; each is tried at most once
+ * per subscription. When they are spent, the last error goes through untouched.
+ *
+ * In plain words: a fallback chain of sources.
+ *
+ * ```text
+ * source:        --a--#
+ * alternative 1:      --#
+ * alternative 2:        --b--|
+ * result:        --a------b--|
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { switchToAlternative } from 'rx-recovery';
+ *
+ * defer(() => render('service.ts.j2'))
+ *   .pipe(switchToAlternative([() => defer(() => render('service.simple.j2'))]))
+ *   .subscribe((code) => console.log(code.length));
+ * // Output: the length of the simpler template's output, when the first one fails
+ * ```
+ * @param alternatives Source factories, tried in order; each gets the attempt context.
+ * @param options See {@link CommonOptions}.
+ * @returns An operator that falls back to the alternatives.
+ * @throws RecoveryConfigError, when the pipe is built, naming every bad option.
+ * @see withRecovery
+ */
+export function switchToAlternative<T, A = T>(
+  alternatives: readonly SourceFactory<A>[],
+  options: SwitchToAlternativeOptions = {},
+): OperatorFunction<T, T | A> {
+  parseConfig(SwitchToAlternativeOptionsSchema, options, 'options');
+  return recoveryOperator(
+    resolveEngineConfig<T | A>(
+      singlePattern('switchToAlternative', ['alternative']),
+      {
+        ...options,
+        alternatives: { switchToAlternative: alternatives },
+        builtInCorrections: false,
+      },
+      'options',
+    ),
+  ) as OperatorFunction<T, T | A>;
+}

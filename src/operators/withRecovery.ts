@@ -1,0 +1,557 @@
+import {
+  asyncScheduler,
+  from,
+  type MonoTypeOperatorFunction,
+  Observable,
+  type ObservableInput,
+  type Observer,
+  type SchedulerLike,
+  type Subscriber,
+  Subscription,
+  timer,
+} from 'rxjs';
+import { z } from 'zod';
+import {
+  isListening,
+  publishSignal,
+  type RecoveryResult,
+  type RecoverySignal,
+  type SignalObserver,
+} from '../observability/signals.js';
+import { type Classification, type Classifier, createClassifier } from '../patterns/classifier.js';
+import { defaultPatterns } from '../patterns/defaultPatterns.js';
+import type { ErrorPattern } from '../patterns/errorPattern.js';
+import { errorText } from '../patterns/errorText.js';
+import { RecoveryStrategy } from '../patterns/errorTypes.js';
+import {
+  checkConfig,
+  isRecoveryConfigError,
+  RecoveryConfigError,
+} from '../patterns/RecoveryConfigError.js';
+import { type Alternatives, alternativeStrategy } from '../strategies/alternative.js';
+import type {
+  AttemptContext,
+  RecoveryContext,
+  RecoveryStep,
+  SourceFactory,
+  StrategySet,
+} from '../strategies/context.js';
+import { newCorrelationId } from '../strategies/context.js';
+import { builtInCorrections, type CorrectionRule, correctStrategy } from '../strategies/correct.js';
+import { type DegradationLevel, degradeStrategy } from '../strategies/degrade.js';
+import {
+  type EscalationRecord,
+  escalateStrategy,
+  isEscalationError,
+} from '../strategies/escalate.js';
+import {
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  RetryOptionsSchema,
+  retryStrategy,
+} from '../strategies/retry.js';
+
+/** Options of {@link withRecovery}; every field is optional. */
+export interface WithRecoveryOptions<T> {
+  /** Who is recovering. A `correlationId` is generated per subscription when absent. */
+  context?: {
+    workflowId?: string;
+    nodeName?: string;
+    stepCount?: number;
+    state?: Record<string, unknown>;
+    correlationId?: string;
+  };
+  /** Backoff of `retry` steps. The budget is the pattern's `maxRetries`. */
+  retry?: RetryOptions;
+  /** Alternative sources by pattern id or error type, tried in order, each once. */
+  alternatives?: Record<string, readonly SourceFactory<T>[]>;
+  /** Levels of graceful degradation, best first. */
+  degradation?: { levels: readonly DegradationLevel<T>[] };
+  /** Correction rules, asked before the built-in ones. */
+  corrections?: readonly CorrectionRule<T>[];
+  /** Run the built-in corrections (the `missing_async_keyword` repair) after yours. @default true */
+  builtInCorrections?: boolean;
+  escalation?: {
+    /** Told of every escalation; not awaited. A throw or rejection becomes an `observer_error` signal. */
+    onEscalate?: (record: EscalationRecord) => void | Promise<void>;
+    /** `'error'` ends the stream with an `EscalationError`; `'complete'` completes it. @default 'error' */
+    terminal?: 'error' | 'complete';
+  };
+  /** The plan for errors no pattern matches. @default [] (rethrow untouched) */
+  unmatched?: RecoveryStrategy[];
+  /** Recovery steps per subscription (10 → at most 11 subscriptions); then only `escalate` may run. @default 10 */
+  maxAttempts?: number;
+  /** Receives every {@link RecoverySignal}: a `Subject` or any `{ next }`. */
+  signals?: SignalObserver;
+  /** Where every wait happens and every timestamp comes from. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** High-resolution clock for `analysisMs`, the one figure that measures CPU work. @default performance.now */
+  clock?: () => number;
+}
+
+const fn = (signature: string) =>
+  z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', {
+    error: `must be a function ${signature}`,
+  });
+
+const LevelSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    source: fn('(context) => ObservableInput').optional(),
+    value: z.unknown().optional(),
+  })
+  .superRefine((level, ctx) => {
+    const hasValue = 'value' in level;
+    if (hasValue === (level.source !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of source or value',
+        input: level,
+      });
+    }
+  });
+
+const CorrectionRuleSchema = z.strictObject({
+  id: z.string().min(1),
+  match: z.union([z.instanceof(RegExp), fn('(error, context) => boolean')]).optional(),
+  correct: fn('(error, context) => ObservableInput | undefined'),
+});
+
+/** The options every rx-recovery operator takes. */
+export interface CommonOptions {
+  /** Who is recovering. A `correlationId` is generated per subscription when absent. */
+  context?: WithRecoveryOptions<unknown>['context'];
+  /** Receives every {@link RecoverySignal}: a `Subject` or any `{ next }`. */
+  signals?: SignalObserver;
+  /** Where every wait happens and every timestamp comes from. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** High-resolution clock for `analysisMs`. @default performance.now */
+  clock?: () => number;
+}
+
+/** Schemas of the {@link CommonOptions}, for each operator's strict options schema. */
+export const commonOptionShape = {
+  context: z
+    .strictObject({
+      workflowId: z.string().optional(),
+      nodeName: z.string().optional(),
+      stepCount: z.number().int().min(0).optional(),
+      state: z.record(z.string(), z.unknown()).optional(),
+      correlationId: z.string().min(1).optional(),
+    })
+    .optional(),
+  signals: z
+    .custom<SignalObserver>((value) => typeof value === 'object' && value !== null, {
+      error: 'must be an observer ({ next }) or a Subject',
+    })
+    .optional(),
+  scheduler: z
+    .custom<SchedulerLike>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as SchedulerLike).now === 'function' &&
+        typeof (value as SchedulerLike).schedule === 'function',
+      { error: 'must be a SchedulerLike' },
+    )
+    .optional(),
+  clock: fn('() => number').optional(),
+};
+
+/** Validates {@link WithRecoveryOptions}; strict, so a typo is an error. */
+export const WithRecoveryOptionsSchema = z.strictObject({
+  ...commonOptionShape,
+  retry: RetryOptionsSchema.prefault({}),
+  alternatives: z.record(z.string(), z.array(fn('(context) => ObservableInput'))).default({}),
+  degradation: z.strictObject({ levels: z.array(LevelSchema) }).optional(),
+  corrections: z.array(CorrectionRuleSchema).default([]),
+  builtInCorrections: z.boolean().default(true),
+  escalation: z
+    .strictObject({
+      onEscalate: fn('(record) => void | Promise<void>').optional(),
+      terminal: z.enum(['error', 'complete']).default('error'),
+    })
+    .prefault({}),
+  unmatched: z.array(z.enum(RecoveryStrategy)).default([]),
+  maxAttempts: z.number().int().min(0).default(10),
+});
+
+/** Everything the engine needs, validated and with defaults applied. */
+export interface EngineConfig<T> {
+  readonly classifier: Classifier;
+  readonly context: Omit<RecoveryContext, 'correlationId'> & { readonly correlationId?: string };
+  readonly retry: ResolvedRetryOptions;
+  readonly alternatives: Alternatives<T>;
+  readonly levels: readonly DegradationLevel<T>[];
+  readonly corrections: readonly CorrectionRule<T>[];
+  readonly onEscalate?: (record: EscalationRecord) => void | Promise<void>;
+  readonly terminal: 'error' | 'complete';
+  /** Budget of `retry` and `correct` steps for errors no pattern matched. */
+  readonly unmatchedMaxRetries: number;
+  readonly maxAttempts: number;
+  readonly signals?: SignalObserver;
+  readonly scheduler: SchedulerLike;
+  readonly clock: () => number;
+}
+
+const defaultClock = () => performance.now();
+
+/**
+ * Validates patterns and options together, so one {@link RecoveryConfigError} names every
+ * bad path of both.
+ */
+export function resolveEngineConfig<T>(
+  patterns: readonly ErrorPattern[],
+  options: WithRecoveryOptions<T>,
+  root = 'options',
+): EngineConfig<T> {
+  const lines: string[] = [];
+  const { data } = (() => {
+    const checked = checkConfig(WithRecoveryOptionsSchema, options, root);
+    lines.push(...checked.lines);
+    return checked;
+  })();
+  let classifier: Classifier | undefined;
+  try {
+    classifier = createClassifier(patterns, { unmatched: data?.unmatched ?? [] });
+  } catch (error) {
+    if (!isRecoveryConfigError(error)) throw error;
+    lines.unshift(...error.issues);
+  }
+  if (lines.length > 0 || data === undefined || classifier === undefined) {
+    throw new RecoveryConfigError(lines);
+  }
+  const builtIns = data.builtInCorrections
+    ? (builtInCorrections as readonly CorrectionRule<T>[])
+    : [];
+  return {
+    classifier,
+    context: Object.freeze({ ...data.context }),
+    retry: data.retry,
+    alternatives: Object.freeze({ ...(data.alternatives as unknown as Alternatives<T>) }),
+    levels: Object.freeze([...((data.degradation?.levels ?? []) as DegradationLevel<T>[])]),
+    corrections: Object.freeze([...(data.corrections as CorrectionRule<T>[]), ...builtIns]),
+    ...(data.escalation.onEscalate === undefined
+      ? {}
+      : { onEscalate: data.escalation.onEscalate as (record: EscalationRecord) => void }),
+    terminal: data.escalation.terminal,
+    unmatchedMaxRetries: 3,
+    maxAttempts: data.maxAttempts,
+    ...(data.signals === undefined ? {} : { signals: data.signals }),
+    scheduler: data.scheduler ?? asyncScheduler,
+    clock: (data.clock as (() => number) | undefined) ?? defaultClock,
+  };
+}
+
+/**
+ * The subscriber of one source subscription. A `Subscription` with `next`/`error`/
+ * `complete` is used by RxJS as the subscriber itself, so unsubscribing it — or the
+ * downstream it is added to — stops even a synchronous source at once (as `take(1)`
+ * after `range` expects). It finalizes the source before passing an error on, so the
+ * source's teardown runs before the next cycle.
+ */
+class SourceSubscriber<T> extends Subscription implements Observer<T> {
+  constructor(private readonly handlers: Observer<T>) {
+    super();
+  }
+
+  next(value: T): void {
+    if (!this.closed) this.handlers.next(value);
+  }
+
+  error(error: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.handlers.error(error);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.handlers.complete();
+  }
+}
+
+interface Recovery {
+  readonly startedAt: number;
+  attempts: number;
+  strategyUsed: RecoveryResult['strategyUsed'];
+  classification: Classification;
+  degradationLevel?: string;
+}
+
+/** The engine: what every rx-recovery operator runs, once its configuration is resolved. */
+export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
+  const { classifier, scheduler, signals, maxAttempts, clock } = config;
+  return (source) =>
+    new Observable<T>((subscriber: Subscriber<T>) => {
+      const context: RecoveryContext = Object.freeze({
+        ...config.context,
+        correlationId: config.context.correlationId ?? newCorrelationId(),
+      });
+      const { correlationId, workflowId, nodeName } = context;
+      const strategies: StrategySet<T> = {
+        retry: retryStrategy<T>(config.retry),
+        alternative: alternativeStrategy(config.alternatives),
+        degrade: degradeStrategy(config.levels),
+        correct: correctStrategy(config.corrections),
+        escalate: escalateStrategy<T>({ terminal: config.terminal }),
+      };
+      /** Steps taken per pattern and strategy: `patternId \0 strategy` → count. */
+      const spent = new Map<string, number>();
+      let attemptsTaken = 0;
+      let recovery: Recovery | null = null;
+      /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
+      let pending: ObservableInput<T> | null = null;
+      let subscribing = false;
+
+      const emit = (signal: RecoverySignal) => publishSignal(signals, signal);
+      const base = () => ({ at: scheduler.now(), correlationId, workflowId, nodeName });
+
+      const finish = (success: boolean, lastError?: unknown) => {
+        const ended = recovery;
+        if (ended === null) return;
+        recovery = null;
+        if (success && config.retry.resetOnSuccess) {
+          spent.clear();
+          attemptsTaken = 0;
+        }
+        if (signals === undefined) return;
+        const { pattern, errorType } = ended.classification;
+        const result: RecoveryResult = Object.freeze({
+          success,
+          strategyUsed: ended.strategyUsed,
+          attempts: ended.attempts,
+          durationMs: scheduler.now() - ended.startedAt,
+          errorType,
+          ...(pattern === undefined ? {} : { patternId: pattern.id }),
+          ...(ended.degradationLevel === undefined
+            ? {}
+            : { degradationLevel: ended.degradationLevel }),
+          ...(success ? {} : { errorMessage: errorText(lastError) }),
+          correlationId,
+        });
+        emit(Object.freeze({ type: 'recovery_completed', ...base(), result }));
+      };
+
+      const handlers: Observer<T> = {
+        next: (value) => {
+          if (recovery !== null) finish(true);
+          subscriber.next(value);
+        },
+        complete: () => {
+          if (recovery !== null) finish(true);
+          subscriber.complete();
+        },
+        error: (error) => recover(error),
+      };
+
+      /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
+      const subscribeTo = (first: ObservableInput<T>) => {
+        let next: ObservableInput<T> | null = first;
+        while (next !== null && !subscriber.closed) {
+          const inner = new SourceSubscriber(handlers);
+          subscriber.add(inner);
+          pending = null;
+          subscribing = true;
+          from(next).subscribe(inner);
+          subscribing = false;
+          next = pending;
+        }
+        pending = null;
+      };
+
+      const classify = (error: unknown): [Classification, number] => {
+        if (!isListening(signals)) return [classifier.classify(error), 0];
+        const started = clock();
+        const classification = classifier.classify(error);
+        return [classification, clock() - started];
+      };
+
+      const chooseStep = (error: unknown, classification: Classification, ongoing: Recovery) => {
+        const { pattern, plan, errorType } = classification;
+        const maxRetries = pattern?.maxRetries ?? config.unmatchedMaxRetries;
+        for (const strategy of plan) {
+          const escalating = strategy === 'escalate';
+          if (!escalating && attemptsTaken >= maxAttempts) continue;
+          const key = `${pattern?.id ?? ''}\0${strategy}`;
+          const used = spent.get(key) ?? 0;
+          if ((strategy === 'retry' || strategy === 'correct') && used >= maxRetries) continue;
+          const attempt = used + 1;
+          const attemptContext: AttemptContext = Object.freeze({
+            ...context,
+            error,
+            errorType,
+            ...(pattern === undefined ? {} : { patternId: pattern.id }),
+            attempt,
+          });
+          let step: RecoveryStep<T> | null;
+          try {
+            step = strategies[strategy](
+              error,
+              {
+                context: attemptContext,
+                classification,
+                source,
+                now: scheduler.now(),
+                recoveryAttempts: ongoing.attempts,
+              },
+              attempt,
+            );
+          } catch (thrown) {
+            // A user callback (shouldRetry, delayFromError…) threw: the step fails with it.
+            step = {
+              kind: 'subscribe',
+              source: new Observable<T>((s) => s.error(thrown)),
+              delayMs: 0,
+            };
+          }
+          if (step === null) continue;
+          if (!escalating) {
+            spent.set(key, attempt);
+            attemptsTaken += 1;
+          }
+          return { strategy, attempt, step };
+        }
+        return null;
+      };
+
+      const escalate = (record: EscalationRecord) => {
+        // Reported even after the stream has ended (escalation ends it at once): the
+        // record must reach somebody.
+        const report = (error: unknown) =>
+          emit(
+            Object.freeze({
+              type: 'observer_error',
+              ...base(),
+              error,
+              source: 'onEscalate' as const,
+              record,
+            }),
+          );
+        emit(Object.freeze({ type: 'escalated', ...base(), record }));
+        if (config.onEscalate === undefined) return;
+        try {
+          const returned: unknown = config.onEscalate(record);
+          if (returned !== null && typeof (returned as PromiseLike<unknown>)?.then === 'function') {
+            (returned as PromiseLike<unknown>).then(undefined, report);
+          }
+        } catch (error) {
+          report(error);
+        }
+      };
+
+      function recover(error: unknown): void {
+        if (isEscalationError(error)) {
+          // Escalated by an inner pipeline: terminal here too, never wrapped again.
+          finish(false, error);
+          subscriber.error(error);
+          return;
+        }
+        const [classification, analysisMs] = classify(error);
+        if (signals !== undefined) {
+          emit(
+            Object.freeze({ type: 'error_detected', ...base(), error, classification, analysisMs }),
+          );
+        }
+        if (recovery === null && classification.plan.length === 0) {
+          subscriber.error(error); // unmatched and rethrown: not a recovery
+          return;
+        }
+        recovery ??= {
+          startedAt: scheduler.now(),
+          attempts: 0,
+          strategyUsed: 'none',
+          classification,
+        };
+        const ongoing: Recovery = recovery;
+        ongoing.classification = classification;
+        const chosen = chooseStep(error, classification, ongoing);
+        if (chosen === null) {
+          finish(false, error);
+          subscriber.error(error);
+          return;
+        }
+        const { strategy, attempt, step } = chosen;
+        ongoing.strategyUsed = strategy;
+        if (step.kind === 'escalate') {
+          escalate(step.record);
+          finish(false, error);
+          if (step.complete) subscriber.complete();
+          else subscriber.error(step.error);
+          return;
+        }
+        ongoing.attempts += 1;
+        if (step.degradationLevel !== undefined) ongoing.degradationLevel = step.degradationLevel;
+        if (signals !== undefined) {
+          const signal = {
+            type: 'recovery_attempt',
+            ...base(),
+            strategy,
+            attempt,
+            delayMs: step.delayMs,
+          } as const;
+          emit(Object.freeze(signal as RecoverySignal));
+        }
+        if (step.delayMs > 0) {
+          subscriber.add(timer(step.delayMs, scheduler).subscribe(() => subscribeTo(step.source)));
+        } else if (subscribing) {
+          pending = step.source;
+        } else {
+          subscribeTo(step.source);
+        }
+      }
+
+      subscribeTo(source);
+    });
+}
+
+/**
+ * Recovers a stream from errors: classifies each error against `patterns` and runs the
+ * matching pattern's plan — retry with backoff, alternatives, degradation, correction,
+ * escalation — publishing every decision as a signal.
+ *
+ * In plain words: errors become decisions; values and completion pass through untouched,
+ * and values sent before an error are never replayed.
+ *
+ * ```text
+ * source:   --a--#                 (#: "Request timed out")
+ * retry 1s:       ----------b--|   (operation_timeout → retry, 1 s backoff)
+ * result:   --a-------------b--|
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { withRecovery } from 'rx-recovery';
+ *
+ * defer(() => callModel(prompt))
+ *   .pipe(withRecovery(undefined, { retry: { baseDelayMs: 500 }, signals: console.log && { next: console.log } }))
+ *   .subscribe((code) => console.log(code));
+ * // Output: the model's answer, after up to 3 retries of a timeout (0.5 s, 1 s, 2 s)
+ * ```
+ * @param patterns The pattern table. @default defaultPatterns
+ * @param options See {@link WithRecoveryOptions}.
+ * @returns An operator that recovers the source it is applied to.
+ * @throws RecoveryConfigError, when the pipe is built, naming every bad path.
+ * @see retryBackoff, switchToAlternative, degradeGracefully, correctErrors, escalateOn
+ */
+export function withRecovery<T>(
+  patterns: readonly ErrorPattern[] = defaultPatterns,
+  options: WithRecoveryOptions<T> = {},
+): MonoTypeOperatorFunction<T> {
+  return recoveryOperator(resolveEngineConfig(patterns, options));
+}
+
+/**
+ * The one-pattern table of a standalone operator: every error (or those `match` selects)
+ * gets `plan`, under the operator's name as pattern id.
+ */
+export function singlePattern(
+  id: string,
+  plan: RecoveryStrategy[],
+  maxRetries = 3,
+  match: RegExp | string = /(?:)/,
+): ErrorPattern[] {
+  return [{ id, errorType: 'unknown', match, strategy: plan, maxRetries, priority: 0 }];
+}

@@ -1,0 +1,90 @@
+import { type ObservableInput, of, throwError } from 'rxjs';
+import { defaultPatterns } from '../patterns/defaultPatterns.js';
+import { errorText } from '../patterns/errorText.js';
+import type { AttemptContext, RecoveryStep, StepInput, Strategy } from './context.js';
+import { repairMissingAsync } from './repairMissingAsync.js';
+
+/**
+ * A pattern-based correction. `match` narrows the errors the rule looks at (a RegExp is
+ * tested against the error's text); `correct` returns the corrected source, or
+ * `undefined` for "cannot correct", and the next rule is asked.
+ */
+export interface CorrectionRule<T> {
+  readonly id: string;
+  readonly match?: RegExp | ((error: unknown, context: AttemptContext) => boolean);
+  readonly correct: (error: unknown, context: AttemptContext) => ObservableInput<T> | undefined;
+}
+
+const MISSING_ASYNC = defaultPatterns[0]?.match as RegExp;
+
+function readCode(error: unknown, context: AttemptContext): string | undefined {
+  try {
+    const source = (error as { source?: unknown } | null)?.source;
+    if (typeof source === 'string') return source;
+  } catch {
+    // a throwing getter: fall back to the context's code
+  }
+  const code = context.state?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function readLine(error: unknown): number | undefined {
+  try {
+    const line =
+      (error as { lineno?: unknown; line?: unknown } | null)?.lineno ??
+      (error as { line?: unknown } | null)?.line;
+    return typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The built-in correction for `missing_async_keyword`: repairs the code on
+ * `error.source` (or, failing that, `context.state.code`) by making the function that
+ * holds the offending `await` async, and emits the repaired code. It only repairs what it
+ * is certain of; otherwise it declines and the plan moves on.
+ */
+export const missingAsyncKeywordRule: CorrectionRule<string> = Object.freeze({
+  id: 'missing_async_keyword',
+  match: (error: unknown, context: AttemptContext) =>
+    context.patternId === 'missing_async_keyword' || MISSING_ASYNC.test(errorText(error)),
+  correct: (error: unknown, context: AttemptContext) => {
+    const code = readCode(error, context);
+    if (code === undefined) return undefined;
+    const line = readLine(error);
+    const repaired = repairMissingAsync(code, line === undefined ? {} : { line });
+    return repaired === undefined ? undefined : of(repaired);
+  },
+});
+
+/** The corrections that run after the user's rules unless `builtInCorrections: false`. */
+export const builtInCorrections: readonly CorrectionRule<unknown>[] = Object.freeze([
+  missingAsyncKeywordRule,
+]);
+
+function applies<T>(rule: CorrectionRule<T>, error: unknown, context: AttemptContext): boolean {
+  const { match } = rule;
+  if (match === undefined) return true;
+  return typeof match === 'function' ? match(error, context) : match.test(errorText(error));
+}
+
+/**
+ * Correct: ask each rule in order — the user's first, then the built-in ones — for a
+ * corrected source. `null` when no rule can correct the error. A rule that throws fails
+ * its step with what it threw, which the engine classifies afresh.
+ */
+export function correctStrategy<T>(rules: readonly CorrectionRule<T>[]): Strategy<T> {
+  return (error: unknown, { context }: StepInput<T>): RecoveryStep<T> | null => {
+    for (const rule of rules) {
+      try {
+        if (!applies(rule, error, context)) continue;
+        const corrected = rule.correct(error, context);
+        if (corrected !== undefined) return { kind: 'subscribe', source: corrected, delayMs: 0 };
+      } catch (thrown) {
+        return { kind: 'subscribe', source: throwError(() => thrown), delayMs: 0 };
+      }
+    }
+    return null;
+  };
+}

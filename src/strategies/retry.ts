@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { RecoveryStep, StepInput, Strategy } from './context.js';
+
+const fn = <F>(what: string) =>
+  z.custom<F>((value) => typeof value === 'function', { error: `must be a function (${what})` });
+
+/** Jitter spreads retries of many clients apart; see {@link backoffDelay}. */
+export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
+
+export const RetryOptionsSchema = z.strictObject({
+  /** Delay of the first retry; each later one doubles. @default 1000 */
+  baseDelayMs: z.number().min(0).default(1000),
+  /** Upper bound of any computed delay. @default 8000 */
+  maxDelayMs: z.number().min(0).default(8000),
+  /** @default 'none' */
+  jitter: z.enum(['none', 'full', 'equal', 'decorrelated']).default('none'),
+  /** Source of randomness in [0, 1) for jitter. @default Math.random */
+  random: fn<() => number>('() => number in [0, 1)').optional(),
+  /** Reset retry budgets once the source emits again, as RxJS `retry`. @default false */
+  resetOnSuccess: z.boolean().default(false),
+  /** A delay the error dictates (`retryAfterMs`, a Retry-After header); `undefined` keeps the backoff. */
+  delayFromError: fn<(error: unknown, attempt: number) => number | undefined>(
+    '(error, attempt) => number | undefined',
+  ).optional(),
+  /** Return false to skip retrying this error; the plan moves on. @default always */
+  shouldRetry: fn<(error: unknown, attempt: number) => boolean>(
+    '(error, attempt) => boolean',
+  ).optional(),
+});
+
+/** Options of the retry strategy (as written by users). */
+export type RetryOptions = z.input<typeof RetryOptionsSchema>;
+/** Retry options with defaults applied. */
+export type ResolvedRetryOptions = z.output<typeof RetryOptionsSchema>;
+
+/**
+ * The delay before retry number `attempt` (1-based):
+ * `d = min(baseDelayMs · 2^(attempt-1), maxDelayMs)`, then jitter —
+ * `none`: `d`; `full`: `random·d`; `equal`: `d/2 + random·d/2`;
+ * `decorrelated`: `min(maxDelayMs, baseDelayMs + random·(3·previous − baseDelayMs))`,
+ * where `previous` is the last delay (the base delay before the first retry).
+ * Pure: the same inputs give the same delay.
+ */
+export function backoffDelay(
+  attempt: number,
+  options: Pick<ResolvedRetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'jitter'>,
+  random: () => number = Math.random,
+  previousDelayMs: number = options.baseDelayMs,
+): number {
+  const { baseDelayMs, maxDelayMs, jitter } = options;
+  const exponential = Math.min(baseDelayMs * 2 ** (attempt - 1), maxDelayMs);
+  switch (jitter) {
+    case 'none':
+      return exponential;
+    case 'full':
+      return random() * exponential;
+    case 'equal':
+      return exponential / 2 + (random() * exponential) / 2;
+    case 'decorrelated':
+      return Math.min(
+        maxDelayMs,
+        baseDelayMs + random() * Math.max(0, 3 * previousDelayMs - baseDelayMs),
+      );
+  }
+}
+
+/**
+ * Retry: resubscribe the original source after the backoff delay. The engine enforces the
+ * budget (the pattern's `maxRetries`); this decides the delay, honours `shouldRetry`, and
+ * lets `delayFromError` dictate a delay (never negative).
+ */
+export function retryStrategy<T>(options: ResolvedRetryOptions): Strategy<T> {
+  const random = options.random ?? Math.random;
+  let previousDelayMs = options.baseDelayMs;
+  return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
+    if (options.shouldRetry !== undefined && !options.shouldRetry(error, attempt)) return null;
+    const dictated = options.delayFromError?.(error, attempt);
+    const delayMs =
+      typeof dictated === 'number' && Number.isFinite(dictated)
+        ? Math.max(0, dictated)
+        : backoffDelay(attempt, options, random, previousDelayMs);
+    previousDelayMs = delayMs;
+    return { kind: 'subscribe', source: input.source, delayMs };
+  };
+}
