@@ -29,12 +29,7 @@ export class EscalationError extends Error {
   readonly record: EscalationRecord;
 
   constructor(record: EscalationRecord, cause: unknown) {
-    super(
-      `Escalated to a human after ${record.attempts} attempt(s): ${record.message.split('\n')[0]}`,
-      {
-        cause,
-      },
-    );
+    super(`Escalated to a human: ${record.message.split('\n')[0]}`, { cause });
     this.record = record;
   }
 }

@@ -1,0 +1,40 @@
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { marbleCases } from '../marbles/index.js';
+
+/** Errors compare by name and message, so a case can state them as plain data. */
+function comparable(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (Array.isArray(value)) return value.map(comparable);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, comparable(v)]));
+  }
+  return value;
+}
+
+describe('marble cases', () => {
+  it('has at least one case per operator', () => {
+    const operators = new Set(marbleCases.map((c) => c.operator.split('(')[0]));
+    expect([...operators].sort()).toEqual([
+      'correctErrors',
+      'degradeGracefully',
+      'escalateOn',
+      'retryBackoff',
+      'switchToAlternative',
+      'withRecovery',
+    ]);
+  });
+
+  it.each(marbleCases.map((c) => [c.title, c] as const))('%s', (_, c) => {
+    const scheduler = new TestScheduler((actual, expected) => {
+      expect(comparable(actual)).toEqual(comparable(expected));
+    });
+    scheduler.run((helpers) => {
+      const source = helpers.cold(c.source, c.sourceValues, c.sourceError);
+      helpers
+        .expectObservable(source.pipe(c.build(helpers)))
+        .toBe(c.expected, c.expectedValues, c.expectedError);
+      helpers.expectSubscriptions(source.subscriptions).toBe([...c.subscriptions]);
+    });
+  });
+});
