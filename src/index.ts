@@ -1,3 +1,9 @@
+export type { AsyncSignalMode } from './observability/asyncSignals.js';
+export { asyncSignals } from './observability/asyncSignals.js';
+export type { RecoveryHub } from './observability/hub.js';
+export { createRecoveryHub, isRecoveryHub } from './observability/hub.js';
+export type { RecoveryMetric } from './observability/metrics.js';
+export { metricsOf } from './observability/metrics.js';
 export type {
   ErrorDetectedSignal,
   EscalatedSignal,
@@ -9,6 +15,8 @@ export type {
   SignalBase,
   SignalObserver,
 } from './observability/signals.js';
+export type { RecoveryStatistics } from './observability/statistics.js';
+export { emptyStatistics, reduceStatistics } from './observability/statistics.js';
 export type { CorrectErrorsOptions } from './operators/correctErrors.js';
 export { CorrectErrorsOptionsSchema, correctErrors } from './operators/correctErrors.js';
 export type { DegradeGracefullyOptions } from './operators/degradeGracefully.js';
@@ -27,6 +35,8 @@ export {
 } from './operators/switchToAlternative.js';
 export type { CommonOptions, WithRecoveryOptions } from './operators/withRecovery.js';
 export { WithRecoveryOptionsSchema, withRecovery } from './operators/withRecovery.js';
+export type { HandledError, HandleErrorContext, OrchestratorOptions } from './orchestrator.js';
+export { ErrorRecoveryOrchestrator } from './orchestrator.js';
 export type {
   Classification,
   Classifier,

@@ -45,6 +45,8 @@ export interface RecoveryAttemptSignal extends SignalBase {
   /** 1-based count of this step for this pattern. */
   readonly attempt: number;
   readonly delayMs: number;
+  readonly errorType: ErrorType;
+  readonly patternId?: string;
 }
 
 /** A recovery ended, well or not. */
@@ -85,34 +87,4 @@ export function isListening(observer: Partial<Observer<never>> | undefined): boo
   if (observer === undefined || typeof observer.next !== 'function') return false;
   const { observed } = observer as { observed?: unknown };
   return typeof observed === 'boolean' ? observed : true;
-}
-
-/**
- * Pushes `signal` to `observer`, so that a consumer that throws never breaks the pipeline:
- * the throw is reported once as an `observer_error` signal to the same observer, and
- * swallowed if that throws too.
- */
-export function publishSignal(observer: SignalObserver | undefined, signal: RecoverySignal): void {
-  if (observer === undefined || typeof observer.next !== 'function') return;
-  try {
-    observer.next(signal);
-  } catch (error) {
-    if (signal.type === 'observer_error') return;
-    const { at, correlationId, workflowId, nodeName } = signal;
-    try {
-      observer.next(
-        Object.freeze({
-          type: 'observer_error',
-          at,
-          correlationId,
-          workflowId,
-          nodeName,
-          error,
-          source: 'signals' as const,
-        }),
-      );
-    } catch {
-      // The consumer throws on everything: nothing more can be told to it.
-    }
-  }
 }

@@ -48,16 +48,14 @@ export const RetryBackoffOptionsSchema = RetryOptionsSchema.extend({
  */
 export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOperatorFunction<T> {
   const { maxRetries } = parseConfig(RetryBackoffOptionsSchema, options, 'options');
-  const { maxRetries: _, context, signals, scheduler, clock, ...retry } = options;
-  if (maxRetries === 0 && signals === undefined) return identity;
+  const { maxRetries: _, context, signals, metrics, hub, scheduler, clock, ...retry } = options;
+  const observed = signals !== undefined || metrics !== undefined || hub !== undefined;
+  if (maxRetries === 0 && !observed) return identity;
   return recoveryOperator(
     resolveEngineConfig<T>(singlePattern('retryBackoff', ['retry'], maxRetries), {
       retry,
       builtInCorrections: false,
-      context,
-      signals,
-      scheduler,
-      clock,
+      ...{ context, signals, metrics, hub, scheduler, clock },
     }),
   );
 }

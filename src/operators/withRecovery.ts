@@ -11,9 +11,10 @@ import {
   timer,
 } from 'rxjs';
 import { z } from 'zod';
+import { isRecoveryHub, type RecoveryHub } from '../observability/hub.js';
+import { metricsOf, type RecoveryMetric } from '../observability/metrics.js';
 import {
   isListening,
-  publishSignal,
   type RecoveryResult,
   type RecoverySignal,
   type SignalObserver,
@@ -83,6 +84,10 @@ export interface WithRecoveryOptions<T> {
   maxAttempts?: number;
   /** Receives every {@link RecoverySignal}: a `Subject` or any `{ next }`. */
   signals?: SignalObserver;
+  /** Receives the {@link RecoveryMetric}s derived from the signals (success rate per subscription). */
+  metrics?: Partial<Observer<RecoveryMetric>>;
+  /** A hub shared by many pipelines: signals, metrics and statistics in one place. */
+  hub?: RecoveryHub;
   /** Where every wait happens and every timestamp comes from. @default asyncScheduler */
   scheduler?: SchedulerLike;
   /** High-resolution clock for `analysisMs`, the one figure that measures CPU work. @default performance.now */
@@ -123,6 +128,10 @@ export interface CommonOptions {
   context?: WithRecoveryOptions<unknown>['context'];
   /** Receives every {@link RecoverySignal}: a `Subject` or any `{ next }`. */
   signals?: SignalObserver;
+  /** Receives the {@link RecoveryMetric}s derived from the signals. */
+  metrics?: Partial<Observer<RecoveryMetric>>;
+  /** A hub shared by many pipelines: signals, metrics and statistics in one place. */
+  hub?: RecoveryHub;
   /** Where every wait happens and every timestamp comes from. @default asyncScheduler */
   scheduler?: SchedulerLike;
   /** High-resolution clock for `analysisMs`. @default performance.now */
@@ -144,6 +153,17 @@ export const commonOptionShape = {
     .custom<SignalObserver>((value) => typeof value === 'object' && value !== null, {
       error: 'must be an observer ({ next }) or a Subject',
     })
+    .optional(),
+  metrics: z
+    .custom<Partial<Observer<RecoveryMetric>>>(
+      (value) => typeof value === 'object' && value !== null,
+      {
+        error: 'must be an observer ({ next }) or a Subject',
+      },
+    )
+    .optional(),
+  hub: z
+    .custom<RecoveryHub>(isRecoveryHub, { error: 'must be a hub from createRecoveryHub()' })
     .optional(),
   scheduler: z
     .custom<SchedulerLike>(
@@ -190,6 +210,8 @@ export interface EngineConfig<T> {
   readonly unmatchedMaxRetries: number;
   readonly maxAttempts: number;
   readonly signals?: SignalObserver;
+  readonly metrics?: Partial<Observer<RecoveryMetric>>;
+  readonly hub?: RecoveryHub;
   readonly scheduler: SchedulerLike;
   readonly clock: () => number;
 }
@@ -238,6 +260,8 @@ export function resolveEngineConfig<T>(
     unmatchedMaxRetries: 3,
     maxAttempts: data.maxAttempts,
     ...(data.signals === undefined ? {} : { signals: data.signals }),
+    ...(data.metrics === undefined ? {} : { metrics: data.metrics }),
+    ...(data.hub === undefined ? {} : { hub: data.hub }),
     scheduler: data.scheduler ?? asyncScheduler,
     clock: (data.clock as (() => number) | undefined) ?? defaultClock,
   };
@@ -282,7 +306,9 @@ interface Recovery {
 
 /** The engine: what every rx-recovery operator runs, once its configuration is resolved. */
 export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
-  const { classifier, scheduler, signals, maxAttempts, clock } = config;
+  const { classifier, scheduler, signals, metrics, hub, maxAttempts, clock } = config;
+  /** Whether anybody takes signals: only then are they built. */
+  const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
   return (source) =>
     new Observable<T>((subscriber: Subscriber<T>) => {
       const context: RecoveryContext = Object.freeze({
@@ -305,7 +331,37 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
       let pending: ObservableInput<T> | null = null;
       let subscribing = false;
 
-      const emit = (signal: RecoverySignal) => publishSignal(signals, signal);
+      /** Recoveries of this subscription, for the success-rate gauge of `metrics` without a hub. */
+      let finished = 0;
+      let succeeded = 0;
+      const emit = (signal: RecoverySignal): void => {
+        const report = (error: unknown, source: 'signals' | 'metrics') => {
+          if (signal.type === 'observer_error') return;
+          emit(Object.freeze({ type: 'observer_error', ...base(), error, source }));
+        };
+        if (signals?.next !== undefined) {
+          try {
+            signals.next(signal);
+          } catch (error) {
+            report(error, 'signals');
+          }
+        }
+        hub?.publish(signal);
+        if (metrics?.next !== undefined) {
+          if (signal.type === 'recovery_completed') {
+            finished += 1;
+            succeeded += signal.result.success ? 1 : 0;
+          }
+          for (const metric of metricsOf(signal, finished === 0 ? 0 : succeeded / finished)) {
+            try {
+              metrics.next(metric);
+            } catch (error) {
+              report(error, 'metrics');
+              break;
+            }
+          }
+        }
+      };
       const base = () => ({ at: scheduler.now(), correlationId, workflowId, nodeName });
 
       const finish = (success: boolean, lastError?: unknown) => {
@@ -316,7 +372,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           spent.clear();
           attemptsTaken = 0;
         }
-        if (signals === undefined) return;
+        if (!publishing) return;
         const { pattern, errorType } = ended.classification;
         const result: RecoveryResult = Object.freeze({
           success,
@@ -362,7 +418,9 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
       };
 
       const classify = (error: unknown): [Classification, number] => {
-        if (!isListening(signals)) return [classifier.classify(error), 0];
+        if (!isListening(signals) && !isListening(metrics) && hub === undefined) {
+          return [classifier.classify(error), 0];
+        }
         const started = clock();
         const classification = classifier.classify(error);
         return [classification, clock() - started];
@@ -449,7 +507,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           return;
         }
         const [classification, analysisMs] = classify(error);
-        if (signals !== undefined) {
+        if (publishing) {
           emit(
             Object.freeze({ type: 'error_detected', ...base(), error, classification, analysisMs }),
           );
@@ -483,13 +541,16 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         }
         ongoing.attempts += 1;
         if (step.degradationLevel !== undefined) ongoing.degradationLevel = step.degradationLevel;
-        if (signals !== undefined) {
+        if (publishing) {
+          const { errorType, pattern } = classification;
           const signal = {
             type: 'recovery_attempt',
             ...base(),
             strategy,
             attempt,
             delayMs: step.delayMs,
+            errorType,
+            ...(pattern === undefined ? {} : { patternId: pattern.id }),
           } as const;
           emit(Object.freeze(signal as RecoverySignal));
         }

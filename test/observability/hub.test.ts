@@ -1,0 +1,238 @@
+import { defer, of, throwError } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  asyncSignals,
+  createRecoveryHub,
+  type RecoveryMetric,
+  type RecoveryStatistics,
+  withRecovery,
+} from '../../src/index.js';
+import { timeoutError, validationError } from '../helpers/errors.js';
+import { testScheduler } from '../helpers/marbles.js';
+
+const escalation = expect.objectContaining({ name: 'EscalationError' });
+
+describe('createRecoveryHub', () => {
+  it('isolates a throwing subscriber in the middle of a marble test', () => {
+    const hub = createRecoveryHub();
+    const first: string[] = [];
+    const last: string[] = [];
+    hub.signals.subscribe((signal) => first.push(signal.type));
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'recovery_attempt') throw new Error('consumer bug');
+    });
+    hub.signals.subscribe((signal) => last.push(signal.type));
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-#', undefined, timeoutError);
+      const result = source.pipe(
+        withRecovery(undefined, { hub, retry: { baseDelayMs: 1 }, maxAttempts: 1 }),
+      );
+      expectObservable(result).toBe('-a---a-#', undefined, escalation);
+      expectSubscriptions(source.subscriptions).toBe(['^--!', '----^--!']);
+    });
+    const expected = [
+      'error_detected',
+      'recovery_attempt',
+      'observer_error', // reported after the signal it interrupted, to everybody
+      'recovery_completed',
+      'error_detected',
+      'escalated',
+      'recovery_completed',
+    ];
+    expect(first).toEqual(expected);
+    expect(last).toEqual(expected);
+  });
+
+  it('reports the throw once, even when the consumer throws on the report too', () => {
+    const hub = createRecoveryHub();
+    const seen: string[] = [];
+    hub.signals.subscribe(() => {
+      throw new Error('always');
+    });
+    hub.signals.subscribe((signal) => seen.push(signal.type));
+    throwError(() => validationError)
+      .pipe(withRecovery(undefined, { hub, degradation: { levels: [{ name: 'stub', value: 0 }] } }))
+      .subscribe();
+    expect(seen).toEqual([
+      'error_detected',
+      'observer_error',
+      'recovery_attempt',
+      'observer_error',
+      'recovery_completed',
+      'observer_error',
+    ]);
+  });
+
+  it('isolates throwing metrics and statistics subscribers', () => {
+    const hub = createRecoveryHub();
+    const sources: string[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'observer_error') sources.push(signal.source);
+    });
+    hub.metrics.subscribe(() => {
+      throw new Error('metrics sink down');
+    });
+    hub.statistics$.subscribe((stats) => {
+      if (stats.totalRecoveries > 0) throw new Error('dashboard bug');
+    });
+    const values: number[] = [];
+    throwError(() => validationError)
+      .pipe(withRecovery(undefined, { hub, degradation: { levels: [{ name: 'stub', value: 7 }] } }))
+      .subscribe((value) => values.push(value));
+    expect(values).toEqual([7]);
+    expect(sources).toEqual(['metrics', 'metrics', 'metrics', 'metrics', 'metrics', 'statistics']);
+  });
+
+  it('aggregates statistics over many pipelines, current value first to late subscribers', () => {
+    const hub = createRecoveryHub();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const flaky = cold('-#', undefined, timeoutError);
+      const healthy = cold('-a|');
+      let n = 0;
+      const retried = defer(() => (n++ === 0 ? flaky : healthy)).pipe(
+        withRecovery(undefined, { hub }),
+      );
+      const degraded = cold('--#', undefined, validationError).pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          degradation: { levels: [{ name: 'stub', value: 's' }] },
+        }),
+      );
+      const escalated = cold('---#', undefined, timeoutError).pipe(
+        withRecovery(undefined, { hub, maxAttempts: 0 }),
+      );
+      expectObservable(retried).toBe('- 1000ms -a|');
+      expectObservable(degraded).toBe('--(s|)');
+      expectObservable(escalated).toBe('---#', undefined, escalation);
+    });
+    const late: RecoveryStatistics[] = [];
+    hub.statistics$.subscribe((stats) => late.push(stats));
+    expect(late).toEqual([
+      {
+        totalRecoveries: 3,
+        successful: 2,
+        failed: 1,
+        successRate: 2 / 3,
+        averageDurationMs: (1001 + 0 + 0) / 3,
+        strategiesUsed: { retry: 1, degrade: 1 },
+        byErrorType: { timeout: 2, validation: 1 },
+        escalations: 1,
+      },
+    ]);
+    expect(hub.snapshot()).toBe(late[0]);
+  });
+
+  it('derives tagged metrics from the signals', () => {
+    const hub = createRecoveryHub();
+    const metrics: RecoveryMetric[] = [];
+    hub.metrics.subscribe((metric) => metrics.push(metric));
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-#', undefined, timeoutError);
+      const healthy = cold('a|');
+      let n = 0;
+      const result = defer(() => (n++ === 0 ? source : healthy)).pipe(
+        withRecovery(undefined, {
+          hub,
+          clock: () => 0,
+          context: { correlationId: 'c', nodeName: 'review' },
+          retry: { baseDelayMs: 10 },
+        }),
+      );
+      expectObservable(result).toBe('- 10ms a|');
+    });
+    const tags = { errorType: 'timeout', patternId: 'operation_timeout', nodeName: 'review' };
+    expect(metrics).toEqual([
+      {
+        kind: 'counter',
+        name: 'error.classified',
+        value: 1,
+        tags: { ...tags, strategy: 'retry' },
+        correlationId: 'c',
+        at: 1,
+      },
+      {
+        kind: 'timing',
+        name: 'error.analysis_ms',
+        value: 0,
+        tags: { ...tags, strategy: 'retry' },
+        correlationId: 'c',
+        at: 1,
+      },
+      {
+        kind: 'counter',
+        name: 'recovery.attempts',
+        value: 1,
+        tags: { ...tags, strategy: 'retry' },
+        correlationId: 'c',
+        at: 1,
+      },
+      {
+        kind: 'timing',
+        name: 'recovery.duration_ms',
+        value: 10,
+        tags: { ...tags, strategy: 'retry', success: 'true' },
+        correlationId: 'c',
+        at: 11,
+      },
+      {
+        kind: 'gauge',
+        name: 'recovery.success_rate',
+        value: 1,
+        tags: { ...tags, strategy: 'retry' },
+        correlationId: 'c',
+        at: 11,
+      },
+    ]);
+  });
+
+  it('feeds a metrics observer without a hub, with a per-subscription success rate', () => {
+    const names: string[] = [];
+    throwError(() => validationError)
+      .pipe(
+        withRecovery(undefined, {
+          metrics: { next: (metric) => names.push(`${metric.name}=${metric.value}`) },
+          clock: () => 0,
+          degradation: { levels: [{ name: 'stub', value: 1 }] },
+        }),
+      )
+      .subscribe();
+    expect(names).toEqual([
+      'error.classified=1',
+      'error.analysis_ms=0',
+      'recovery.attempts=1',
+      'recovery.duration_ms=0',
+      'recovery.success_rate=1',
+    ]);
+  });
+
+  it('reads classification time from the injected high-resolution clock', () => {
+    const hub = createRecoveryHub();
+    const analysis: number[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'error_detected') analysis.push(signal.analysisMs);
+    });
+    let now = 100;
+    throwError(() => timeoutError)
+      .pipe(withRecovery(undefined, { hub, maxAttempts: 0, clock: () => (now += 0.25) }))
+      .subscribe({ error: () => {} });
+    expect(analysis).toEqual([0.25]);
+  });
+
+  it('yields the signals to a for await loop (rxjs-for-await)', async () => {
+    const hub = createRecoveryHub();
+    const types: string[] = [];
+    const loop = (async () => {
+      for await (const signal of asyncSignals(hub)) {
+        types.push(signal.type);
+        if (signal.type === 'recovery_completed') break;
+      }
+    })();
+    let n = 0;
+    defer(() => (n++ === 0 ? throwError(() => timeoutError) : of('ok')))
+      .pipe(withRecovery(undefined, { hub, retry: { baseDelayMs: 0 } }))
+      .subscribe();
+    await loop;
+    expect(types).toEqual(['error_detected', 'recovery_attempt', 'recovery_completed']);
+    expect(hub.signals.observed).toBe(false); // leaving the loop unsubscribed
+  });
+});

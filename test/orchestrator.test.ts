@@ -1,0 +1,277 @@
+import { defer, type Observable, of, throwError } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  ErrorRecoveryOrchestrator,
+  type HandledError,
+  isRecoveryConfigError,
+  RecoveryConfigError,
+} from '../src/index.js';
+import {
+  importError,
+  missingAsyncError,
+  quorumError,
+  templateError,
+  timeoutError,
+  unknownError,
+  validationError,
+} from './helpers/errors.js';
+import { testScheduler } from './helpers/marbles.js';
+
+/** An operation that fails `failures` times with `error`, then emits `value`. */
+function flaky<T>(failures: number, error: unknown, value: T) {
+  let calls = 0;
+  return (): Observable<T> =>
+    defer(() => (calls++ < failures ? throwError(() => error) : of(value)));
+}
+
+describe('ErrorRecoveryOrchestrator: the original design', () => {
+  it('recovers with a custom pattern that overrides the default one, then reports statistics', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      degradation: { levels: [{ name: 'reduced schema', value: { fields: ['name'] } }] },
+    });
+    orchestrator.addErrorPattern({
+      id: 'custom_validation_error',
+      errorType: 'validation',
+      match: 'ValidationError.*missing.*field',
+      strategy: 'degrade',
+      maxRetries: 2,
+      metadata: { description: 'Generated model misses a required field', owner: 'codegen' },
+      priority: 9,
+    });
+    const context = {
+      workflowId: 'codegen-1',
+      nodeName: 'model_generator',
+      stepCount: 5,
+      state: { contract: 'UserService', code: '' },
+    };
+    let result: HandledError<unknown> | undefined;
+    try {
+      throw new Error('ValidationError: missing required field "email"');
+    } catch (error) {
+      result = await orchestrator.handleError({ ...context, error }, () => of('never called'));
+    }
+    expect(result).toEqual({
+      success: true,
+      strategyUsed: 'degrade',
+      attempts: 1,
+      durationMs: 0,
+      errorType: 'validation',
+      patternId: 'custom_validation_error',
+      degradationLevel: 'reduced schema',
+      correlationId: expect.any(String),
+      value: { fields: ['name'] },
+    });
+    expect(orchestrator.patterns.map((p) => p.id).slice(0, 3)).toEqual([
+      'missing_async_keyword',
+      'custom_validation_error', // priority 9: above the default validation_failed (6)
+      'import_not_found',
+    ]);
+    expect(orchestrator.getStatistics()).toEqual({
+      totalRecoveries: 1,
+      successful: 1,
+      failed: 0,
+      successRate: 1,
+      averageDurationMs: 0,
+      strategiesUsed: { degrade: 1 },
+      byErrorType: { validation: 1 },
+      escalations: 0,
+    });
+  });
+
+  it('aggregates a scripted day of recoveries into statistics computed by hand', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      retry: { baseDelayMs: 100 },
+      alternatives: { import_not_found: [() => of('alternative import')] },
+      degradation: { levels: [{ name: 'stub', value: 'stub' }] },
+    });
+    orchestrator.addErrorPattern({
+      id: 'custom_validation_error',
+      errorType: 'validation',
+      match: 'ValidationError.*missing.*field',
+      strategy: 'degrade',
+      priority: 9,
+    });
+    const repairable = 'function build() {\n  await render();\n}';
+    const hopeless = 'await render();';
+    const runs: Array<[unknown, () => Observable<unknown>, Record<string, unknown>?]> = [
+      [timeoutError, flaky(0, timeoutError, 'ok')], //                   1. retry ×1, 100 ms
+      [timeoutError, flaky(2, timeoutError, 'ok')], //                   2. retry ×3, 100+200+400 ms
+      [timeoutError, flaky(9, timeoutError, 'ok')], //                   3. retry ×3, then escalate at 700 ms
+      [importError, flaky(9, importError, 'x')], //                      4. alternative
+      [importError, flaky(9, importError, 'x')], //                      5. alternative (new subscription)
+      [templateError, flaky(9, templateError, 'x')], //                  6. no alternative: degrade
+      [validationError, flaky(9, validationError, 'x')], //              7. degrade
+      [new Error('ValidationError: missing field "id"'), flaky(9, validationError, 'x')], // 8. custom: degrade
+      [missingAsyncError(repairable), flaky(9, timeoutError, 'x')], //  9. correct
+      [missingAsyncError(hopeless), flaky(9, timeoutError, 'x')], //    10. cannot correct: escalate
+      [quorumError, flaky(0, quorumError, 'ok')], //                    11. retry ×1, 100 ms
+      [quorumError, flaky(9, quorumError, 'ok')], //                    12. retry ×2, then escalate at 300 ms
+      [unknownError, flaky(0, unknownError, 'ok')], //                  13. unmatched: rethrown, not a recovery
+    ];
+    let results: Promise<HandledError<unknown>[]> = Promise.resolve([]);
+    testScheduler().run(() => {
+      results = Promise.all(
+        runs.map(([error, operation]) => orchestrator.handleError({ error }, operation)),
+      );
+    });
+    const outcomes = (await results).map((r) => [
+      r.success,
+      r.strategyUsed,
+      r.attempts,
+      r.durationMs,
+    ]);
+    expect(outcomes).toEqual([
+      [true, 'retry', 1, 100],
+      [true, 'retry', 3, 700],
+      [false, 'escalate', 3, 700],
+      [true, 'alternative', 1, 0],
+      [true, 'alternative', 1, 0],
+      [true, 'degrade', 1, 0],
+      [true, 'degrade', 1, 0],
+      [true, 'degrade', 1, 0],
+      [true, 'correct', 1, 0],
+      [false, 'escalate', 0, 0],
+      [true, 'retry', 1, 100],
+      [false, 'escalate', 2, 300],
+      [false, 'none', 0, 0],
+    ]);
+    expect((await results)[8]?.value).toBe(`async ${repairable}`);
+    // 12 recoveries (the unmatched error is none): 9 succeeded, 3 escalated.
+    expect(orchestrator.getStatistics()).toEqual({
+      totalRecoveries: 12,
+      successful: 9,
+      failed: 3,
+      successRate: 0.75,
+      averageDurationMs: (100 + 700 + 700 + 100 + 300) / 12,
+      strategiesUsed: { retry: 1 + 3 + 3 + 1 + 2, alternative: 2, degrade: 3, correct: 1 },
+      byErrorType: { timeout: 3, import: 2, template: 1, validation: 2, syntax: 2, quorum: 2 },
+      escalations: 3,
+    });
+  });
+});
+
+describe('ErrorRecoveryOrchestrator', () => {
+  it('runs the operation first when no error is given', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({ retry: { baseDelayMs: 0 } });
+    const result = await orchestrator.handleError(
+      { nodeName: 'render' },
+      flaky(1, timeoutError, 'rendered'),
+    );
+    expect(result).toMatchObject({
+      success: true,
+      strategyUsed: 'retry',
+      attempts: 1,
+      value: 'rendered',
+    });
+    const clean = await orchestrator.handleError({}, () => of('first time'));
+    expect(clean).toMatchObject({
+      success: true,
+      strategyUsed: 'none',
+      attempts: 0,
+      value: 'first time',
+    });
+  });
+
+  it('hands the state to the operation on every attempt', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({ retry: { baseDelayMs: 0 } });
+    const seen: unknown[] = [];
+    const result = await orchestrator.handleError(
+      { state: { prompt: 'p' }, error: timeoutError },
+      (state) => {
+        seen.push(state);
+        return of('done');
+      },
+    );
+    expect(result.value).toBe('done');
+    expect(seen).toEqual([{ prompt: 'p' }]);
+  });
+
+  it('resolves success: false with the last error when recovery fails, and rejects only on misuse', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      maxAttempts: 0,
+      escalation: { terminal: 'complete' },
+    });
+    const failed = await orchestrator.handleError({ error: timeoutError }, () => of(1));
+    expect(failed).toMatchObject({
+      success: false,
+      strategyUsed: 'escalate',
+      errorMessage: 'Error: Request timed out',
+    });
+    const unmatched = await orchestrator.handleError({ error: 'disk on fire' }, () => of(1));
+    expect(unmatched).toMatchObject({
+      success: false,
+      strategyUsed: 'none',
+      errorMessage: 'disk on fire',
+    });
+
+    await expect(orchestrator.handleError({ stepCount: -1 }, () => of(1))).rejects.toThrow(
+      'context.stepCount: must be ≥ 0',
+    );
+    await expect(orchestrator.handleError({}, 'not a function' as never)).rejects.toBeInstanceOf(
+      RecoveryConfigError,
+    );
+  });
+
+  it('shares patterns and hub between handleError and its operators, live', () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      degradation: { levels: [{ name: 'stub', value: 0 }] },
+    });
+    const operator = orchestrator.operator<string | number>({ nodeName: 'pipe' });
+    const quotaError = new Error('quota exhausted');
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-#', undefined, quotaError).pipe(operator)).toBe(
+        '-#',
+        undefined,
+        quotaError,
+      );
+    });
+    orchestrator.addErrorPattern({
+      id: 'quota',
+      errorType: 'transient',
+      match: /quota/,
+      strategy: 'degrade',
+    });
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-#', undefined, quotaError).pipe(operator)).toBe('-(0|)', { 0: 0 });
+    });
+    expect(orchestrator.getStatistics()).toMatchObject({
+      totalRecoveries: 1,
+      strategiesUsed: { degrade: 1 },
+    });
+    expect(orchestrator.removeErrorPattern('quota')).toBe(true);
+    expect(orchestrator.removeErrorPattern('quota')).toBe(false);
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-#', undefined, quotaError).pipe(operator)).toBe(
+        '-#',
+        undefined,
+        quotaError,
+      );
+    });
+  });
+
+  it('validates added patterns against the whole table', () => {
+    const orchestrator = new ErrorRecoveryOrchestrator();
+    expect(() =>
+      orchestrator.addErrorPattern({
+        id: 'operation_timeout',
+        errorType: 'timeout',
+        match: /x/,
+        strategy: 'retry',
+      }),
+    ).toThrow('patterns[6].id: duplicate id "operation_timeout" (first at patterns[5])');
+    let caught: unknown;
+    try {
+      orchestrator.addErrorPattern({
+        id: 'bad',
+        errorType: 'timeout',
+        match: /x/,
+        strategy: 'retry',
+        maxRetries: -2,
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isRecoveryConfigError(caught)).toBe(true);
+    expect(orchestrator.patterns).toHaveLength(6);
+  });
+});
