@@ -1,13 +1,15 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import { parseAll } from '../patterns/RecoveryConfigError.js';
 import type { CorrectionRule } from '../strategies/correct.js';
 import {
   type CommonOptions,
+  CorrectionRuleSchema,
   commonOptionShape,
   recoveryOperator,
   resolveEngineConfig,
   singlePattern,
+  UNBOUNDED_ATTEMPTS,
 } from './withRecovery.js';
 
 export const CorrectErrorsOptionsSchema = z.strictObject({
@@ -57,12 +59,16 @@ export function correctErrors<T, C = T>(
   rules: readonly CorrectionRule<C>[],
   options: CorrectErrorsOptions = {},
 ): OperatorFunction<T, T | C> {
-  const { maxRetries } = parseConfig(CorrectErrorsOptionsSchema, options, 'options');
+  const [, { maxRetries }] = parseAll(
+    [z.array(CorrectionRuleSchema), rules, 'rules'],
+    [CorrectErrorsOptionsSchema, options, 'options'],
+  );
   const { maxRetries: _, ...rest } = options;
   return recoveryOperator(
     resolveEngineConfig<T | C>(singlePattern('correctErrors', ['correct'], maxRetries), {
       ...rest,
       corrections: rules,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
     }),
   ) as OperatorFunction<T, T | C>;
 }

@@ -1,13 +1,15 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import { parseAll } from '../patterns/RecoveryConfigError.js';
 import type { DegradationLevel } from '../strategies/degrade.js';
 import {
   type CommonOptions,
   commonOptionShape,
+  LevelSchema,
   recoveryOperator,
   resolveEngineConfig,
   singlePattern,
+  UNBOUNDED_ATTEMPTS,
 } from './withRecovery.js';
 
 export const DegradeGracefullyOptionsSchema = z.strictObject(commonOptionShape);
@@ -52,12 +54,16 @@ export function degradeGracefully<T, D = T>(
   levels: readonly DegradationLevel<D>[],
   options: DegradeGracefullyOptions = {},
 ): OperatorFunction<T, T | D> {
-  parseConfig(DegradeGracefullyOptionsSchema, options, 'options');
+  parseAll(
+    [z.array(LevelSchema), levels, 'levels'],
+    [DegradeGracefullyOptionsSchema, options, 'options'],
+  );
   return recoveryOperator(
     resolveEngineConfig<T | D>(singlePattern('degradeGracefully', ['degrade']), {
       ...options,
       degradation: { levels },
       builtInCorrections: false,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
     }),
   ) as OperatorFunction<T, T | D>;
 }

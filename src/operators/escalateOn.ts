@@ -1,5 +1,6 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { z } from 'zod';
+import { MatchSchema } from '../patterns/errorPattern.js';
 import { parseConfig } from '../patterns/RecoveryConfigError.js';
 import type { EscalationRecord } from '../strategies/escalate.js';
 import {
@@ -12,7 +13,7 @@ import {
 
 export const EscalateOnOptionsSchema = z.strictObject({
   ...commonOptionShape,
-  match: z.union([z.instanceof(RegExp), z.string()]).optional(),
+  match: MatchSchema.optional(),
   onEscalate: z
     .custom((value) => typeof value === 'function', {
       error: 'must be a function (record) => void',

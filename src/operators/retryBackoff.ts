@@ -8,6 +8,7 @@ import {
   recoveryOperator,
   resolveEngineConfig,
   singlePattern,
+  UNBOUNDED_ATTEMPTS,
 } from './withRecovery.js';
 
 /** Options of {@link retryBackoff}: the retry options, a budget, and the common ones. */
@@ -55,6 +56,7 @@ export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOper
     resolveEngineConfig<T>(singlePattern('retryBackoff', ['retry'], maxRetries), {
       retry,
       builtInCorrections: false,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
       ...{ context, signals, metrics, hub, scheduler, clock },
     }),
   );

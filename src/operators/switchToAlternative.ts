@@ -1,13 +1,15 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import { parseAll } from '../patterns/RecoveryConfigError.js';
 import type { SourceFactory } from '../strategies/context.js';
 import {
   type CommonOptions,
   commonOptionShape,
+  fn,
   recoveryOperator,
   resolveEngineConfig,
   singlePattern,
+  UNBOUNDED_ATTEMPTS,
 } from './withRecovery.js';
 
 export const SwitchToAlternativeOptionsSchema = z.strictObject(commonOptionShape);
@@ -48,7 +50,10 @@ export function switchToAlternative<T, A = T>(
   alternatives: readonly SourceFactory<A>[],
   options: SwitchToAlternativeOptions = {},
 ): OperatorFunction<T, T | A> {
-  parseConfig(SwitchToAlternativeOptionsSchema, options, 'options');
+  parseAll(
+    [z.array(fn('(context) => ObservableInput')), alternatives, 'alternatives'],
+    [SwitchToAlternativeOptionsSchema, options, 'options'],
+  );
   return recoveryOperator(
     resolveEngineConfig<T | A>(
       singlePattern('switchToAlternative', ['alternative']),
@@ -56,6 +61,7 @@ export function switchToAlternative<T, A = T>(
         ...options,
         alternatives: { switchToAlternative: alternatives },
         builtInCorrections: false,
+        maxAttempts: UNBOUNDED_ATTEMPTS,
       },
       'options',
     ),

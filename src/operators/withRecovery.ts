@@ -94,12 +94,14 @@ export interface WithRecoveryOptions<T> {
   clock?: () => number;
 }
 
-const fn = (signature: string) =>
+/** A function-valued option, named by its signature in errors. */
+export const fn = (signature: string) =>
   z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', {
     error: `must be a function ${signature}`,
   });
 
-const LevelSchema = z
+/** One degradation level: a name and exactly one of `source` or `value`. */
+export const LevelSchema = z
   .strictObject({
     name: z.string().min(1),
     source: fn('(context) => ObservableInput').optional(),
@@ -116,7 +118,8 @@ const LevelSchema = z
     }
   });
 
-const CorrectionRuleSchema = z.strictObject({
+/** One correction rule. */
+export const CorrectionRuleSchema = z.strictObject({
   id: z.string().min(1),
   match: z.union([z.instanceof(RegExp), fn('(error, context) => boolean')]).optional(),
   correct: fn('(error, context) => ObservableInput | undefined'),
@@ -603,6 +606,9 @@ export function withRecovery<T>(
 ): MonoTypeOperatorFunction<T> {
   return recoveryOperator(resolveEngineConfig(patterns, options));
 }
+
+/** Standalone operators are bounded by their own budget, not by `maxAttempts`. */
+export const UNBOUNDED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
 
 /**
  * The one-pattern table of a standalone operator: every error (or those `match` selects)

@@ -129,6 +129,23 @@ export function parseConfig<S extends z.ZodType>(
   return result.data;
 }
 
+/**
+ * Parses several arguments at once — `[schema, value, root]` each — so one
+ * {@link RecoveryConfigError} names every bad path of all of them.
+ */
+export function parseAll<const S extends readonly z.ZodType[]>(
+  ...checks: { [K in keyof S]: readonly [S[K], unknown, string] }
+): { [K in keyof S]: z.output<S[K]> } {
+  const lines: string[] = [];
+  const outputs = checks.map(([schema, input, root]) => {
+    const checked = checkConfig(schema, input, root);
+    lines.push(...checked.lines);
+    return checked.data;
+  });
+  if (lines.length > 0) throw new RecoveryConfigError(lines);
+  return outputs as { [K in keyof S]: z.output<S[K]> };
+}
+
 /** Like {@link parseConfig}, returning the problem lines instead of throwing. */
 export function checkConfig<S extends z.ZodType>(
   schema: S,

@@ -17,7 +17,8 @@ function compileMatch(match: RegExp | string | RegexSource): RegExp {
   return new RegExp(match.source, (match.flags ?? '').replace(/[gy]/g, ''));
 }
 
-const MatchSchema = z
+/** A pattern's `match`: a RegExp, a regex source string, or `{ source, flags }`; compiled and checked. */
+export const MatchSchema = z
   .union(
     [
       z.instanceof(RegExp),
