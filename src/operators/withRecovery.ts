@@ -8,6 +8,7 @@ import {
   type SchedulerLike,
   type Subscriber,
   Subscription,
+  throwError,
   timer,
 } from 'rxjs';
 import { z } from 'zod';
@@ -413,7 +414,14 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           subscriber.add(inner);
           pending = null;
           subscribing = true;
-          from(next).subscribe(inner);
+          let input: Observable<T>;
+          try {
+            input = from(next);
+          } catch (notObservable) {
+            // A strategy or user callback handed back something that is not an ObservableInput.
+            input = throwError(() => notObservable);
+          }
+          input.subscribe(inner);
           subscribing = false;
           next = pending;
         }
