@@ -438,12 +438,13 @@ describe('withRecovery: plans', () => {
   });
 
   it('turns a step whose source is not an ObservableInput into an error it classifies', () => {
-    const caught: unknown[] = [];
-    throwError(() => missingAsyncError('function f() { await g(); }'))
-      .pipe(withRecovery(undefined, { corrections: [{ id: 'bad', correct: () => 42 as never }] }))
-      .subscribe({ error: (error: unknown) => caught.push(error) });
-    expect(caught).toHaveLength(1);
-    expect(caught[0]).toBeInstanceOf(TypeError);
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-#', undefined, missingAsyncError('function f() { await g(); }'));
+      const result = source.pipe(
+        withRecovery(undefined, { corrections: [{ id: 'bad', correct: () => 42 as never }] }),
+      );
+      expectObservable(result).toBe('-#', undefined, expect.any(TypeError));
+    });
   });
 
   it('passes an EscalationError from an inner pipeline through untouched', () => {
