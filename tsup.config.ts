@@ -1,12 +1,23 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // rxjs must stay a single shared copy (a bundled one would ignore TestScheduler time).
-  external: ['rxjs', 'zod', 'rxjs-for-await'],
-});
+// rxjs stays external: a bundled second copy would ignore TestScheduler virtual time and
+// the user's own scheduler. zod and rxjs-for-await are dependencies, installed beside us.
+const external = ['rxjs', 'zod', 'rxjs-for-await'];
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    external,
+  },
+  {
+    // The `rx-recovery` bin: the demo, classify and validate.
+    entry: { cli: 'cli/main.ts' },
+    format: ['esm'],
+    target: 'node20',
+    external,
+  },
+]);

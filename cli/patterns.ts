@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import {
+  createClassifier,
+  defaultPatterns,
+  type ErrorPattern,
+  isRecoveryConfigError,
+  parsePatterns,
+} from '../src/index.js';
+import { UsageError } from './usage.js';
+
+/** Reads and parses a JSON file, or explains in one line why it cannot. */
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `cannot read ${file}: no such file`
+        : `cannot read ${file}: ${code ?? error}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `rx-recovery classify "<message>" [--patterns FILE]` */
+export function classifyCommand(message: string, patternsFile: string | undefined): string {
+  let patterns: readonly ErrorPattern[] = defaultPatterns;
+  if (patternsFile !== undefined) {
+    try {
+      patterns = parsePatterns(readJson(patternsFile));
+    } catch (error) {
+      if (!isRecoveryConfigError(error)) throw error;
+      throw new UsageError(
+        `${patternsFile} is not a valid pattern file (run: rx-recovery validate ${patternsFile})`,
+      );
+    }
+  }
+  const classifier = createClassifier(patterns);
+  const [first, ...others] = classifier.explain(message);
+  if (first === undefined) {
+    return [
+      `message:    ${message}`,
+      'pattern:    none (unknown error)',
+      'plan:       rethrow',
+    ].join('\n');
+  }
+  const { pattern } = first;
+  const lines = [
+    `message:    ${message}`,
+    `pattern:    ${pattern.id} (priority ${pattern.priority})`,
+    `error type: ${pattern.errorType}`,
+    `plan:       ${pattern.strategy.join(' → ')} (maxRetries ${pattern.maxRetries})`,
+    `matched:    "${first.matched}" at ${first.index}`,
+  ];
+  if (others.length > 0) {
+    lines.push('also matching, lower in priority:');
+    for (const { pattern: other, matched } of others) {
+      lines.push(`  ${other.id} (priority ${other.priority}, ${other.errorType}): "${matched}"`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** `rx-recovery validate FILE`: the lines to print and the exit code. */
+export function validateCommand(file: string): { output: string; exitCode: 0 | 1 } {
+  const json = readJson(file);
+  try {
+    const patterns = parsePatterns(json);
+    return { output: `${file}: ${patterns.length} valid pattern(s)`, exitCode: 0 };
+  } catch (error) {
+    if (!isRecoveryConfigError(error)) throw error;
+    return { output: error.issues.map((issue) => `${file}: ${issue}`).join('\n'), exitCode: 1 };
+  }
+}

@@ -1,0 +1,180 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/** Runs the built CLI; never the sources. */
+function run(...args: string[]) {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status, stdout, stderr };
+}
+
+beforeAll(() => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+  expect(existsSync(cli)).toBe(true);
+}, 120_000);
+
+describe('rx-recovery demo', () => {
+  it('reports every contract as generated, degraded or escalated, consistently', () => {
+    const { status, stdout, stderr } = run(
+      'demo',
+      '--contracts',
+      '12',
+      '--time-scale',
+      '0',
+      '--json',
+      '--seed',
+      '7',
+    );
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout);
+    const { total, generated, degraded, escalated } = report.contracts;
+    expect(total).toBe(12);
+    expect(generated + degraded + escalated).toBe(12);
+    const { statistics, strategies, escalations } = report;
+    expect(statistics.successful + statistics.failed).toBe(statistics.totalRecoveries);
+    expect(statistics.escalations).toBe(escalations.length);
+    expect(strategies.escalate.attempts).toBe(escalations.length);
+    expect(escalated).toBeLessThanOrEqual(escalations.length);
+    const steps = Object.values(statistics.strategiesUsed as Record<string, number>).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    const tableSteps = ['retry', 'alternative', 'degrade', 'correct'].reduce(
+      (sum, s) => sum + strategies[s].attempts,
+      0,
+    );
+    expect(steps).toBe(tableSteps);
+  });
+
+  it('gives identical JSON for the same seed, and another run for another seed', () => {
+    const args = ['demo', '--contracts', '20', '--time-scale', '0', '--json'];
+    const first = run(...args, '--seed', '3').stdout;
+    expect(run(...args, '--seed', '3').stdout).toBe(first);
+    expect(run(...args, '--seed', '4').stdout).not.toBe(first);
+  });
+
+  it('prints progress lines and the report when not on a TTY', () => {
+    const { status, stdout } = run('demo', '--contracts', '10', '--time-scale', '0');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^rx-recovery demo: 10 contracts/);
+    expect(stdout).toMatch(/^10\/10 contracts · \d+ recoveries · \d+ escalations · [\d.]+s$/m);
+    expect(stdout).toContain('Recovery by strategy');
+    expect(stdout).toMatch(/^Contracts: 10 — \d+ generated, \d+ degraded, \d+ escalated$/m);
+    expect(stdout).toContain('Hub statistics:');
+  });
+});
+
+describe('rx-recovery classify', () => {
+  it('names the matching pattern, its plan, the matched text and the runners-up', () => {
+    const { status, stdout } = run('classify', 'ValidationError: template rendering failed');
+    expect(status).toBe(0);
+    expect(stdout).toBe(
+      [
+        'message:    ValidationError: template rendering failed',
+        'pattern:    template_rendering_error (priority 7)',
+        'error type: template',
+        'plan:       alternative → degrade (maxRetries 3)',
+        'matched:    "template rendering failed" at 17',
+        'also matching, lower in priority:',
+        '  validation_failed (priority 6, validation): "ValidationError"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when nothing matches', () => {
+    expect(run('classify', 'disk full').stdout).toContain('pattern:    none (unknown error)');
+  });
+
+  it('classifies against a pattern file', () => {
+    const { stdout } = run(
+      'classify',
+      'HTTP 429 Too Many Requests',
+      '--patterns',
+      'examples/patterns.json',
+    );
+    expect(stdout).toContain('pattern:    rate_limited (priority 9)');
+  });
+});
+
+describe('rx-recovery validate', () => {
+  it('accepts the example pattern file', () => {
+    expect(run('validate', 'examples/patterns.json')).toEqual({
+      status: 0,
+      stdout: 'examples/patterns.json: 4 valid pattern(s)\n',
+      stderr: '',
+    });
+  });
+
+  it('exits 1 with one line per bad path', () => {
+    const { status, stdout, stderr } = run('validate', 'test/fixtures/bad-patterns.json');
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'test/fixtures/bad-patterns.json: patterns[0].match: invalid regular expression: /(429/: Unterminated group',
+      'test/fixtures/bad-patterns.json: patterns[1].errorType: must be one of syntax, import, validation, template, quorum, timeout, transient, unknown, got "flaky"',
+      'test/fixtures/bad-patterns.json: patterns[1].strategy[1]: must be one of retry, alternative, degrade, correct, escalate, got "pray"',
+      'test/fixtures/bad-patterns.json: patterns[1].maxRetries: must be ≥ 0',
+      'test/fixtures/bad-patterns.json: patterns[2].maxRetry: unknown option',
+      'test/fixtures/bad-patterns.json: patterns[1].id: duplicate id "rate_limited" (first at patterns[0])',
+    ]);
+  });
+});
+
+describe('bad input: one line on stderr, exit code 2, no stack', () => {
+  it.each([
+    [['frobnicate'], 'rx-recovery: unknown command "frobnicate" (try: rx-recovery help)'],
+    [['demo', '--bogus'], 'rx-recovery: unknown option --bogus (try: rx-recovery help)'],
+    [['demo', '--contracts', '0'], 'rx-recovery: --contracts must be between 1 and 100000, got 0'],
+    [
+      ['demo', '--contracts', 'many'],
+      'rx-recovery: --contracts must be a whole number, got "many"',
+    ],
+    [['demo', '--fault-rate', '1.5'], 'rx-recovery: --fault-rate must be between 0 and 1, got 1.5'],
+    [
+      ['demo', '--concurrency', '2.5'],
+      'rx-recovery: --concurrency must be a whole number, got "2.5"',
+    ],
+    [['demo', '--time-scale', '-1'], "rx-recovery: Option '--time-scale' argument is ambiguous"],
+    [['demo', '--patterns', 'x.json'], 'rx-recovery: demo does not take --patterns'],
+    [['classify'], 'rx-recovery: classify takes one message: rx-recovery classify "<message>"'],
+    [
+      ['classify', 'x', '--patterns', 'missing.json'],
+      'rx-recovery: cannot read missing.json: no such file',
+    ],
+    [
+      ['classify', 'x', '--patterns', 'test/fixtures/bad-patterns.json'],
+      'rx-recovery: test/fixtures/bad-patterns.json is not a valid pattern file (run: rx-recovery validate test/fixtures/bad-patterns.json)',
+    ],
+    [['validate'], 'rx-recovery: validate takes one file: rx-recovery validate <file.json>'],
+    [['validate', 'missing.json'], 'rx-recovery: cannot read missing.json: no such file'],
+    [
+      ['validate', 'package-lock.json', 'README.md'],
+      'rx-recovery: validate takes one file: rx-recovery validate <file.json>',
+    ],
+    [['validate', 'README.md'], /^rx-recovery: README\.md is not valid JSON: .+$/],
+  ])('%j', (args, expected) => {
+    const { status, stdout, stderr } = run(...args);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')).toHaveLength(2); // one line, then the final newline
+    if (typeof expected === 'string') expect(stderr).toBe(`${expected}\n`);
+    else expect(stderr.trim()).toMatch(expected);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the usage for help', () => {
+    const { status, stdout } = run('help');
+    expect(status).toBe(0);
+    expect(stdout).toContain('Usage: rx-recovery <command> [options]');
+  });
+});
