@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
           max: 1000,
           integer: true,
         }),
-        timeScale: numberOption('time-scale', string('time-scale'), 0.1, {
+        timeScale: numberOption('time-scale', string('time-scale'), 0.05, {
           min: 0,
           max: 10,
           integer: false,

@@ -11,7 +11,7 @@ Commands:
     --fault-rate F          base probability that a stage attempt fails, 0..1 (default 0.3)
     --seed N                seed of the fault injector: same seed, same run (default 42)
     --concurrency N         contracts in flight at once (default 4)
-    --time-scale F          real ms per simulated ms; 0 runs as fast as possible (default 0.1)
+    --time-scale F          real ms per simulated ms; 0 runs as fast as possible (default 0.05)
     --json                  print the statistics as JSON only
   classify "<message>"      which pattern matches a message, its plan, and the runners-up
     --patterns FILE         a pattern file instead of the default patterns
