@@ -2,11 +2,12 @@ import { defineConfig } from 'tsup';
 
 // rxjs stays external: a bundled second copy would ignore TestScheduler virtual time and
 // the user's own scheduler. zod and rxjs-for-await are dependencies, installed beside us.
-const external = ['rxjs', 'zod', 'rxjs-for-await'];
+const external = ['rxjs', 'zod', 'rxjs-for-await', 'safe-regex2', 'yaml', '@opentelemetry/api'];
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // otel is its own entry so that only rx-recovery/otel loads @opentelemetry/api.
+    entry: { index: 'src/index.ts', otel: 'src/otel.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

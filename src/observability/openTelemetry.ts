@@ -1,0 +1,116 @@
+import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
+import type { Subscription } from 'rxjs';
+import type { RecoveryHub } from './hub.js';
+import type { RecoveryMetric } from './metrics.js';
+
+/** Options of {@link bridgeMetricsToOpenTelemetry}. */
+export interface OpenTelemetryBridgeOptions {
+  /** Namespace of every instrument name. @default 'rx_recovery' */
+  prefix?: string;
+}
+
+/**
+ * OpenTelemetry attributes from a metric's tags, named after the semantic conventions:
+ * the standard `error.type`, and our own under the `rx_recovery.` namespace. The
+ * correlation id is left out on purpose: one value per subscription would make every
+ * series unique (unbounded cardinality).
+ */
+function attributes(tags: RecoveryMetric['tags']): Attributes {
+  const out: Attributes = {};
+  if (tags.errorType !== undefined) out['error.type'] = tags.errorType;
+  if (tags.strategy !== undefined) out['rx_recovery.strategy'] = tags.strategy;
+  if (tags.patternId !== undefined) out['rx_recovery.pattern.id'] = tags.patternId;
+  if (tags.nodeName !== undefined) out['rx_recovery.node.name'] = tags.nodeName;
+  if (tags.success !== undefined) out['rx_recovery.success'] = tags.success === 'true';
+  return out;
+}
+
+/**
+ * Feeds a hub's metrics to OpenTelemetry instruments of `meter`:
+ *
+ * | instrument | kind | unit | from |
+ * |---|---|---|---|
+ * | `rx_recovery.recovery.duration` | histogram | `s` | `recovery.duration_ms` |
+ * | `rx_recovery.error.analysis.duration` | histogram | `s` | `error.analysis_ms` |
+ * | `rx_recovery.recovery.attempts` | counter | `{attempt}` | `recovery.attempts` |
+ * | `rx_recovery.error.classified` | counter | `{error}` | `error.classified` |
+ * | `rx_recovery.recovery.success_rate` | observable gauge | `1` | the hub's statistics |
+ *
+ * Durations are converted to seconds, as OpenTelemetry's conventions ask. Attributes come
+ * from the tags: `error.type`, `rx_recovery.strategy`, `rx_recovery.pattern.id`,
+ * `rx_recovery.node.name`, `rx_recovery.success`.
+ *
+ * Import it from `rx-recovery/otel`: only that entry point loads `@opentelemetry/api`.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '@opentelemetry/api';
+ * import { createRecoveryHub } from 'rx-recovery';
+ * import { bridgeMetricsToOpenTelemetry } from 'rx-recovery/otel';
+ *
+ * const hub = createRecoveryHub();
+ * const bridge = bridgeMetricsToOpenTelemetry(hub, metrics.getMeter('codegen-service'));
+ * // … pipelines run with withRecovery(patterns, { hub }) …
+ * bridge.unsubscribe(); // stops feeding, and removes the gauge's callback
+ * ```
+ * @param hub The hub whose metrics to export.
+ * @param meter An OpenTelemetry `Meter`.
+ * @returns The subscription to the hub's metrics; unsubscribe to stop.
+ */
+export function bridgeMetricsToOpenTelemetry(
+  hub: RecoveryHub,
+  meter: Meter,
+  options: OpenTelemetryBridgeOptions = {},
+): Subscription {
+  const prefix = options.prefix ?? 'rx_recovery';
+  // Bucket advice in seconds: the SDK's default buckets are made for milliseconds.
+  const recoveryDuration = meter.createHistogram(`${prefix}.recovery.duration`, {
+    unit: 's',
+    description: 'Scheduler time from the first error of a recovery to its end.',
+    advice: {
+      explicitBucketBoundaries: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    },
+  });
+  const analysisDuration = meter.createHistogram(`${prefix}.error.analysis.duration`, {
+    unit: 's',
+    description: 'CPU time spent classifying an error.',
+    advice: { explicitBucketBoundaries: [0, 1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2] },
+  });
+  const attempts = meter.createCounter(`${prefix}.recovery.attempts`, {
+    unit: '{attempt}',
+    description: 'Recovery steps taken: retries, alternatives, degradations, corrections.',
+  });
+  const classified = meter.createCounter(`${prefix}.error.classified`, {
+    unit: '{error}',
+    description: 'Errors classified against the pattern table.',
+  });
+  const successRate = meter.createObservableGauge(`${prefix}.recovery.success_rate`, {
+    unit: '1',
+    description: 'Fraction of finished recoveries that succeeded.',
+  });
+  const observeSuccessRate = (result: ObservableResult) => {
+    const { totalRecoveries, successRate: rate } = hub.snapshot();
+    if (totalRecoveries > 0) result.observe(rate);
+  };
+  successRate.addCallback(observeSuccessRate);
+
+  const subscription = hub.metrics.subscribe((metric) => {
+    const attrs = attributes(metric.tags);
+    switch (metric.name) {
+      case 'recovery.duration_ms':
+        recoveryDuration.record(metric.value / 1000, attrs);
+        break;
+      case 'error.analysis_ms':
+        analysisDuration.record(metric.value / 1000, attrs);
+        break;
+      case 'recovery.attempts':
+        attempts.add(metric.value, attrs);
+        break;
+      case 'error.classified':
+        classified.add(metric.value, attrs);
+        break;
+    }
+  });
+  subscription.add(() => successRate.removeCallback(observeSuccessRate));
+  return subscription;
+}

@@ -1,0 +1,2 @@
+export type { OpenTelemetryBridgeOptions } from './observability/openTelemetry.js';
+export { bridgeMetricsToOpenTelemetry } from './observability/openTelemetry.js';
