@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
+import * as otel from '../src/otel.js';
 
 describe('public surface', () => {
   it('exports exactly these names (update on purpose, in review)', () => {
