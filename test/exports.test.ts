@@ -3,14 +3,23 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import * as otel from '../src/otel.js';
 
+const source = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8');
+
 describe('public surface', () => {
   it('exports exactly these names (update on purpose, in review)', () => {
     expect(Object.keys(api).sort()).toMatchSnapshot();
   });
 
+  it('exports exactly these names from rx-recovery/otel', () => {
+    expect(Object.keys(otel).sort()).toEqual(['bridgeMetricsToOpenTelemetry']);
+  });
+
   it('re-exports by name only', () => {
-    expect(readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8')).not.toMatch(
-      /export \*/,
-    );
+    expect(source('../src/index.ts')).not.toMatch(/export \*/);
+    expect(source('../src/otel.ts')).not.toMatch(/export \*/);
+  });
+
+  it('keeps the OpenTelemetry bridge, and so @opentelemetry/api, out of the main entry', () => {
+    expect(source('../src/index.ts')).not.toContain('openTelemetry');
   });
 });
