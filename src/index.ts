@@ -3,7 +3,6 @@ export { asyncSignals } from './observability/asyncSignals.js';
 export type { RecoveryHub } from './observability/hub.js';
 export { createRecoveryHub, isRecoveryHub } from './observability/hub.js';
 export type { RecoveryMetric } from './observability/metrics.js';
-export { metricsOf } from './observability/metrics.js';
 export type {
   ErrorDetectedSignal,
   EscalatedSignal,
@@ -16,25 +15,18 @@ export type {
   SignalObserver,
 } from './observability/signals.js';
 export type { RecoveryStatistics } from './observability/statistics.js';
-export { emptyStatistics, reduceStatistics } from './observability/statistics.js';
 export type { CorrectErrorsOptions } from './operators/correctErrors.js';
-export { CorrectErrorsOptionsSchema, correctErrors } from './operators/correctErrors.js';
+export { correctErrors } from './operators/correctErrors.js';
 export type { DegradeGracefullyOptions } from './operators/degradeGracefully.js';
-export {
-  DegradeGracefullyOptionsSchema,
-  degradeGracefully,
-} from './operators/degradeGracefully.js';
+export { degradeGracefully } from './operators/degradeGracefully.js';
 export type { EscalateOnOptions } from './operators/escalateOn.js';
-export { EscalateOnOptionsSchema, escalateOn } from './operators/escalateOn.js';
+export { escalateOn } from './operators/escalateOn.js';
 export type { RetryBackoffOptions } from './operators/retryBackoff.js';
-export { RetryBackoffOptionsSchema, retryBackoff } from './operators/retryBackoff.js';
+export { retryBackoff } from './operators/retryBackoff.js';
 export type { SwitchToAlternativeOptions } from './operators/switchToAlternative.js';
-export {
-  SwitchToAlternativeOptionsSchema,
-  switchToAlternative,
-} from './operators/switchToAlternative.js';
+export { switchToAlternative } from './operators/switchToAlternative.js';
 export type { CommonOptions, WithRecoveryOptions } from './operators/withRecovery.js';
-export { WithRecoveryOptionsSchema, withRecovery } from './operators/withRecovery.js';
+export { withRecovery } from './operators/withRecovery.js';
 export type { HandledError, HandleErrorContext, OrchestratorOptions } from './orchestrator.js';
 export { ErrorRecoveryOrchestrator } from './orchestrator.js';
 export type {
@@ -43,7 +35,7 @@ export type {
   ClassifierOptions,
   PatternMatch,
 } from './patterns/classifier.js';
-export { ClassifierOptionsSchema, classify, createClassifier } from './patterns/classifier.js';
+export { classify, createClassifier } from './patterns/classifier.js';
 export { defaultPatterns } from './patterns/defaultPatterns.js';
 export type { ErrorPattern, RegexSource, ResolvedErrorPattern } from './patterns/errorPattern.js';
 export { ErrorPatternSchema } from './patterns/errorPattern.js';
@@ -51,26 +43,11 @@ export { errorText, MAX_ERROR_TEXT } from './patterns/errorText.js';
 export { ErrorType, RecoveryStrategy } from './patterns/errorTypes.js';
 export { parsePatterns } from './patterns/parsePatterns.js';
 export { isRecoveryConfigError, RecoveryConfigError } from './patterns/RecoveryConfigError.js';
-export type { Alternatives } from './strategies/alternative.js';
-export { alternativeStrategy } from './strategies/alternative.js';
-export type {
-  AttemptContext,
-  RecoveryContext,
-  RecoveryStep,
-  SourceFactory,
-  StepInput,
-  Strategy,
-} from './strategies/context.js';
+export type { AttemptContext, RecoveryContext, SourceFactory } from './strategies/context.js';
 export type { CorrectionRule } from './strategies/correct.js';
-export {
-  builtInCorrections,
-  correctStrategy,
-  missingAsyncKeywordRule,
-} from './strategies/correct.js';
 export type { DegradationLevel } from './strategies/degrade.js';
-export { degradeStrategy } from './strategies/degrade.js';
-export type { EscalateOptions, EscalationRecord } from './strategies/escalate.js';
-export { EscalationError, escalateStrategy, isEscalationError } from './strategies/escalate.js';
+export type { EscalationRecord } from './strategies/escalate.js';
+export { EscalationError, isEscalationError } from './strategies/escalate.js';
 export { repairMissingAsync } from './strategies/repairMissingAsync.js';
-export type { Jitter, ResolvedRetryOptions, RetryOptions } from './strategies/retry.js';
-export { backoffDelay, RetryOptionsSchema, retryStrategy } from './strategies/retry.js';
+export type { Jitter, RetryOptions } from './strategies/retry.js';
+export { backoffDelay } from './strategies/retry.js';
