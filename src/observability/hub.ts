@@ -78,7 +78,28 @@ class ConsumerBehaviorSubject<T> extends BehaviorSubject<T> {
   }
 }
 
-/** Where many pipelines publish their recovery signals, metrics and statistics. */
+/**
+ * Where many pipelines publish their recovery signals, metrics and statistics. Frozen;
+ * make one with {@link createRecoveryHub}.
+ *
+ * In plain words: one place to watch every recovery of an application.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub, type RecoveryHub, withRecovery } from 'rx-recovery';
+ *
+ * const hub: RecoveryHub = createRecoveryHub();
+ * hub.signals.subscribe((signal) => logger.info(signal.type, signal.correlationId));
+ * hub.metrics.subscribe(({ name, value, tags }) => statsd.gauge(name, value, tags));
+ * hub.statistics$.subscribe((stats) => dashboard.update(stats));
+ *
+ * const at = (nodeName: string) => withRecovery(undefined, { hub, context: { nodeName } });
+ * contracts$.pipe(at('generate_code')).subscribe();
+ * reviews$.pipe(at('quorum_review')).subscribe();
+ * // later:
+ * hub.snapshot().successRate; // → e.g. 0.75, over the recoveries of both pipelines
+ * ```
+ */
 export interface RecoveryHub {
   /** Every signal of every pipeline that publishes here, `observer_error` included. */
   readonly signals: Subject<RecoverySignal>;
@@ -88,8 +109,12 @@ export interface RecoveryHub {
   readonly statistics$: Observable<RecoveryStatistics>;
   /** The statistics now. */
   snapshot(): RecoveryStatistics;
-  /** Folds a signal into the statistics and publishes it with its metrics. Operators call this. */
+  /**
+   * Folds a signal into the statistics and publishes it with its metrics. Operators call
+   * this; a signal published while another is being delivered waits its turn.
+   */
   publish(signal: RecoverySignal): void;
+  /** Brand: always `true`. What {@link isRecoveryHub} checks, across copies of the package. */
   readonly isRecoveryHub: true;
 }
 
@@ -102,16 +127,39 @@ export interface RecoveryHub {
  * `observer_error` signal, delivered after the signal being delivered, so no subscriber
  * sees signals out of order. Statistics are a running reducer: O(1) memory.
  *
+ * In plain words: a shared notice board for every recovery.
+ *
+ * Metrics are computed only while somebody subscribes to `metrics`. The hub holds no
+ * timers and needs no disposal: it is garbage once nobody references it.
+ *
  * @example
  * ```ts
+ * import { defer } from 'rxjs';
  * import { createRecoveryHub, withRecovery } from 'rx-recovery';
  *
  * const hub = createRecoveryHub();
  * hub.signals.subscribe((signal) => console.log(signal.type));
- * hub.statistics$.subscribe((stats) => console.log(stats.successRate));
- * generation$.pipe(withRecovery(undefined, { hub })).subscribe();
- * // Output: error_detected, recovery_attempt, recovery_completed … and 0, 1 …
+ * hub.statistics$.subscribe((stats) => console.log(stats.totalRecoveries, stats.successRate));
+ *
+ * let calls = 0;
+ * defer(async () => {
+ *   calls += 1;
+ *   if (calls === 1) throw new Error('Request timed out');
+ *   return 'generated';
+ * })
+ *   .pipe(withRecovery(undefined, { hub, retry: { baseDelayMs: 10 } }))
+ *   .subscribe((value) => console.log(value));
+ * // Output:
+ * // 0 0                  (statistics$: the current value first)
+ * // error_detected
+ * // recovery_attempt
+ * // 0 0                  (strategiesUsed changed: { retry: 1 })
+ * // recovery_completed
+ * // 1 1
+ * // generated
  * ```
+ * @returns A new, frozen hub with no subscribers and empty statistics.
+ * @see isRecoveryHub, asyncSignals
  */
 export function createRecoveryHub(): RecoveryHub {
   let statistics = emptyStatistics;
@@ -171,7 +219,22 @@ export function createRecoveryHub(): RecoveryHub {
   });
 }
 
-/** True for a {@link RecoveryHub}, also one from another copy of the package. */
+/**
+ * True for a {@link RecoveryHub}, also one from another copy of the package (ESM and CJS
+ * copies loaded side by side), where `instanceof` could not tell. It checks the
+ * `isRecoveryHub` brand.
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { createRecoveryHub, isRecoveryHub } from 'rx-recovery';
+ *
+ * isRecoveryHub(createRecoveryHub()); // → true
+ * isRecoveryHub({ signals: new Subject() }); // → false
+ * ```
+ * @param value Anything.
+ * @returns Whether `value` is a hub.
+ */
 export function isRecoveryHub(value: unknown): value is RecoveryHub {
   return (
     typeof value === 'object' &&

@@ -3,9 +3,27 @@ import type { Subscription } from 'rxjs';
 import type { RecoveryHub } from './hub.js';
 import type { RecoveryMetric } from './metrics.js';
 
-/** Options of {@link bridgeMetricsToOpenTelemetry}. */
+/**
+ * Options of {@link bridgeMetricsToOpenTelemetry}.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '@opentelemetry/api';
+ * import { createRecoveryHub } from 'rx-recovery';
+ * import { bridgeMetricsToOpenTelemetry, type OpenTelemetryBridgeOptions } from 'rx-recovery/otel';
+ *
+ * const options: OpenTelemetryBridgeOptions = { prefix: 'codegen' };
+ * bridgeMetricsToOpenTelemetry(createRecoveryHub(), metrics.getMeter('codegen-service'), options);
+ * // → instruments codegen.recovery.duration, codegen.recovery.attempts, …
+ * ```
+ */
 export interface OpenTelemetryBridgeOptions {
-  /** Namespace of every instrument name. @default 'rx_recovery' */
+  /**
+   * Namespace of every instrument name: `<prefix>.recovery.duration` and so on. The
+   * attribute names (`rx_recovery.strategy`, …) keep theirs.
+   *
+   * @default 'rx_recovery'
+   */
   prefix?: string;
 }
 
@@ -40,6 +58,11 @@ function attributes(tags: RecoveryMetric['tags']): Attributes {
  * from the tags: `error.type`, `rx_recovery.strategy`, `rx_recovery.pattern.id`,
  * `rx_recovery.node.name`, `rx_recovery.success`.
  *
+ * The correlation id is not an attribute: one value per subscription would make every
+ * series unique. The success-rate gauge reports nothing before the first recovery ends.
+ *
+ * In plain words: plug the hub into your OpenTelemetry metrics pipeline.
+ *
  * Import it from `rx-recovery/otel`: only that entry point loads `@opentelemetry/api`.
  *
  * @example
@@ -55,7 +78,9 @@ function attributes(tags: RecoveryMetric['tags']): Attributes {
  * ```
  * @param hub The hub whose metrics to export.
  * @param meter An OpenTelemetry `Meter`.
+ * @param options See {@link OpenTelemetryBridgeOptions}.
  * @returns The subscription to the hub's metrics; unsubscribe to stop.
+ * @see createRecoveryHub
  */
 export function bridgeMetricsToOpenTelemetry(
   hub: RecoveryHub,

@@ -3,67 +3,209 @@ import type { Classification } from '../patterns/classifier.js';
 import type { ErrorType, RecoveryStrategy } from '../patterns/errorTypes.js';
 import type { EscalationRecord } from '../strategies/escalate.js';
 
-/** How one recovery ended. `durationMs` is scheduler time from its first error to its end. */
+/**
+ * How one recovery ended: carried by the `recovery_completed` signal and, with the last
+ * value, resolved by {@link ErrorRecoveryOrchestrator.handleError}. Frozen.
+ *
+ * A recovery starts at the first error of a subscription (or the first after the last
+ * recovery ended) and ends when the source emits or completes again (success), or when
+ * the plan is spent or escalates (failure).
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { type RecoverySignal, withRecovery } from 'rx-recovery';
+ *
+ * const signals = new Subject<RecoverySignal>();
+ * signals.subscribe((signal) => {
+ *   if (signal.type === 'recovery_completed') console.log(signal.result);
+ * });
+ * review$.pipe(withRecovery(undefined, { signals })).subscribe();
+ * // Output, for a quorum failure retried twice and then escalated:
+ * // { success: false, strategyUsed: 'escalate', attempts: 2, durationMs: 3000,
+ * //   errorType: 'quorum', patternId: 'quorum_consensus_failed',
+ * //   errorMessage: 'Error: Quorum not reached: 1 of 3 reviewers approved', correlationId: '…' }
+ * ```
+ */
 export interface RecoveryResult {
+  /**
+   * `true` when the source emitted or completed after the recovery began; `false` when
+   * the plan was spent, the recovery escalated, or an inner pipeline escalated.
+   */
   readonly success: boolean;
   /** The last strategy the recovery ran; `'none'` when the plan was spent before any step. */
   readonly strategyUsed: RecoveryStrategy | 'none';
   /** Steps taken (escalation costs none). */
   readonly attempts: number;
+  /** Scheduler time, in ms, from the recovery's first error to its end (waits included). */
   readonly durationMs: number;
+  /** The error type of the last error classified during the recovery. */
   readonly errorType: ErrorType;
+  /**
+   * The pattern that matched the last error; absent when none did (the `unmatched` plan).
+   * The standalone operators use their own name (`'retryBackoff'`, `'escalateOn'`…).
+   */
   readonly patternId?: string;
   /** The degradation level serving when the recovery ended, if any. */
   readonly degradationLevel?: string;
   /** The text of the last error, when the recovery failed. */
   readonly errorMessage?: string;
+  /** The subscription the recovery belongs to; the same as on its signals. */
   readonly correlationId: string;
 }
 
-/** Fields every signal carries. */
+/**
+ * Fields every signal carries: when, and for whom.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub, type SignalBase } from 'rx-recovery';
+ *
+ * const describe = ({ at, correlationId, workflowId, nodeName }: SignalBase) =>
+ *   `${new Date(at).toISOString()} ${workflowId ?? '-'}/${nodeName ?? '-'} ${correlationId}`;
+ *
+ * createRecoveryHub().signals.subscribe((signal) => console.log(signal.type, describe(signal)));
+ * // Output: error_detected 2024-05-29T16:00:00.000Z codegen-1/generate_code 3f0c…
+ * ```
+ */
 export interface SignalBase {
-  /** Scheduler time. */
+  /** Scheduler time (`scheduler.now()`, ms) when the signal was emitted. */
   readonly at: number;
+  /**
+   * Ties every signal of one subscription together: the `context.correlationId` given,
+   * else a UUID generated per subscription.
+   */
   readonly correlationId: string;
+  /** The `context.workflowId` of the operator; absent when not given. */
   readonly workflowId?: string;
+  /** The `context.nodeName` of the operator; absent when not given. */
   readonly nodeName?: string;
 }
 
-/** An error reached the operator and was classified. */
+/**
+ * An error reached the operator and was classified. Emitted for every error, also those
+ * no pattern matches and those that end the stream; only an `EscalationError` from an
+ * inner pipeline skips classification (it ends the stream as it is).
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type !== 'error_detected') return;
+ *   const { classification, analysisMs } = signal;
+ *   console.log(classification.pattern?.id ?? 'unmatched', classification.plan, analysisMs);
+ * });
+ * // Output: operation_timeout [ 'retry', 'escalate' ] 0.012
+ * ```
+ */
 export interface ErrorDetectedSignal extends SignalBase {
+  /** Discriminant. */
   readonly type: 'error_detected';
+  /** The error as the source sent it: anything can be thrown, hence `unknown`. */
   readonly error: unknown;
+  /** The classifier's decision: the matching pattern (if any), the error type and the plan. */
   readonly classification: Classification;
   /** CPU time of classification, from the high-resolution `clock`; 0 when nobody listens. */
   readonly analysisMs: number;
 }
 
-/** A recovery step starts; emitted before any wait. */
+/**
+ * A recovery step starts; emitted before any wait, so `delayMs` says how long the wait
+ * will be. Escalation is not a step: it emits {@link EscalatedSignal} instead.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'recovery_attempt') {
+ *     const { strategy, attempt, delayMs, patternId } = signal;
+ *     console.log(`${strategy} #${attempt} in ${delayMs} ms (${patternId})`);
+ *   }
+ * });
+ * // Output: retry #1 in 1000 ms (operation_timeout)
+ * //         retry #2 in 2000 ms (operation_timeout)
+ * ```
+ */
 export interface RecoveryAttemptSignal extends SignalBase {
+  /** Discriminant. */
   readonly type: 'recovery_attempt';
+  /** The step taken: `retry`, `alternative`, `degrade` or `correct`. */
   readonly strategy: Exclude<RecoveryStrategy, 'escalate'>;
   /** 1-based count of this step for this pattern. */
   readonly attempt: number;
+  /** The wait before the step's source is subscribed: the retry backoff, 0 for other steps. */
   readonly delayMs: number;
+  /** The type of the error that caused this step. */
   readonly errorType: ErrorType;
+  /** The pattern whose plan runs; absent for an error no pattern matched. */
   readonly patternId?: string;
 }
 
-/** A recovery ended, well or not. */
+/**
+ * A recovery ended, well or not; `result` says how.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'recovery_completed' && !signal.result.success) {
+ *     alerts.warn(`${signal.nodeName}: ${signal.result.errorMessage}`);
+ *   }
+ * });
+ * ```
+ */
 export interface RecoveryCompletedSignal extends SignalBase {
+  /** Discriminant. */
   readonly type: 'recovery_completed';
+  /** How the recovery ended. */
   readonly result: RecoveryResult;
 }
 
-/** A recovery escalated to a human. */
+/**
+ * A recovery escalated to a human. Emitted before `onEscalate` is called and before the
+ * stream ends with an `EscalationError` (or completes, with `terminal: 'complete'`).
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'escalated') tickets.open(signal.record);
+ * });
+ * ```
+ */
 export interface EscalatedSignal extends SignalBase {
+  /** Discriminant. */
   readonly type: 'escalated';
+  /** What a human needs to pick the failure up. */
   readonly record: EscalationRecord;
 }
 
-/** A side-effect consumer (a signal subscriber, an `onEscalate` handler) threw or rejected. */
+/**
+ * A side-effect consumer (a signal subscriber, an `onEscalate` handler) threw or rejected.
+ * It was caught, and the pipeline went on; this signal is how you hear of it.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * const hub = createRecoveryHub();
+ * hub.signals.subscribe((signal) => {
+ *   if (signal.type === 'observer_error') console.error(`${signal.source} failed`, signal.error);
+ * });
+ * hub.metrics.subscribe(() => {
+ *   throw new Error('statsd is down');
+ * });
+ * // Output, once per failed metric: metrics failed Error: statsd is down
+ * ```
+ */
 export interface ObserverErrorSignal extends SignalBase {
+  /** Discriminant. */
   readonly type: 'observer_error';
+  /** What the consumer threw, or the reason its promise rejected with. */
   readonly error: unknown;
   /** Which consumer failed. */
   readonly source: 'signals' | 'metrics' | 'statistics' | 'onEscalate';
@@ -71,7 +213,42 @@ export interface ObserverErrorSignal extends SignalBase {
   readonly record?: EscalationRecord;
 }
 
-/** Every decision the engine makes, discriminated on `type`. */
+/**
+ * Every decision the engine makes, discriminated on `type`:
+ *
+ * | type | extra fields | when |
+ * |---|---|---|
+ * | `error_detected` | `error`, `classification`, `analysisMs` | every error that reaches the operator |
+ * | `recovery_attempt` | `strategy`, `attempt`, `delayMs`, `errorType`, `patternId?` | a step starts, before any wait |
+ * | `recovery_completed` | `result` | a recovery ends, well or not |
+ * | `escalated` | `record` | a recovery escalates |
+ * | `observer_error` | `error`, `source`, `record?` | a signal consumer or `onEscalate` threw or rejected |
+ *
+ * Every signal is a frozen object with the {@link SignalBase} fields.
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { type RecoverySignal, withRecovery } from 'rx-recovery';
+ *
+ * const signals = new Subject<RecoverySignal>();
+ * signals.subscribe((signal) => {
+ *   switch (signal.type) {
+ *     case 'error_detected':
+ *       return log.warn(signal.classification.errorType);
+ *     case 'recovery_attempt':
+ *       return log.info(`${signal.strategy} in ${signal.delayMs} ms`);
+ *     case 'recovery_completed':
+ *       return log.info(signal.result.success ? 'recovered' : 'gave up');
+ *     case 'escalated':
+ *       return tickets.open(signal.record);
+ *     case 'observer_error':
+ *       return log.error(signal.source, signal.error);
+ *   }
+ * });
+ * source$.pipe(withRecovery(undefined, { signals })).subscribe();
+ * ```
+ */
 export type RecoverySignal =
   | ErrorDetectedSignal
   | RecoveryAttemptSignal
@@ -79,7 +256,22 @@ export type RecoverySignal =
   | EscalatedSignal
   | ObserverErrorSignal;
 
-/** Where signals go: a `Subject`, or any `{ next }`. */
+/**
+ * Where signals go: a `Subject`, or any `{ next }`. A `next` that throws is caught and
+ * reported as an `observer_error` signal; it never breaks the pipeline. (A throwing
+ * subscriber of your own `Subject` is caught by RxJS, which rethrows it asynchronously:
+ * subscribe through a {@link RecoveryHub} to have those isolated too.)
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import { type RecoverySignal, type SignalObserver, withRecovery } from 'rx-recovery';
+ *
+ * const toLog: SignalObserver = { next: (signal) => console.log(signal.type) };
+ * const toSubject: SignalObserver = new Subject<RecoverySignal>();
+ * source$.pipe(withRecovery(undefined, { signals: toLog })).subscribe();
+ * ```
+ */
 export type SignalObserver = Partial<Observer<RecoverySignal>>;
 
 /** True when pushing to `observer` can reach anybody (`Subject.observed`, else present). */

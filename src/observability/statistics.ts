@@ -1,9 +1,33 @@
 import type { RecoverySignal } from './signals.js';
 
-/** Aggregate figures over every recovery a hub has seen. Frozen; a new object per change. */
+/**
+ * Aggregate figures over every recovery a hub has seen. Frozen; a new object per change.
+ *
+ * In plain words: how recovery is going, across every pipeline that shares the hub.
+ *
+ * It is a running reducer over the signals: O(1) in memory however many recoveries it
+ * has seen (the count maps are bounded by the strategies and error types).
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub, type RecoveryStatistics } from 'rx-recovery';
+ *
+ * const hub = createRecoveryHub();
+ * hub.statistics$.subscribe((stats: RecoveryStatistics) => dashboard.update(stats));
+ * // … pipelines run with withRecovery(patterns, { hub }) …
+ * hub.snapshot();
+ * // → { totalRecoveries: 12, successful: 9, failed: 3, successRate: 0.75,
+ * //     averageDurationMs: 158.3,
+ * //     strategiesUsed: { retry: 10, alternative: 2, degrade: 3, correct: 1 },
+ * //     byErrorType: { timeout: 3, import: 2, … }, escalations: 3 }
+ * ```
+ */
 export interface RecoveryStatistics {
+  /** Recoveries that have ended, well or not: one per `recovery_completed` signal. */
   readonly totalRecoveries: number;
+  /** Recoveries that ended with `success: true`. */
   readonly successful: number;
+  /** Recoveries that ended with `success: false`, escalations included. */
   readonly failed: number;
   /** `successful / totalRecoveries`, in [0, 1]; 0 before the first recovery. */
   readonly successRate: number;

@@ -18,7 +18,22 @@ export const CorrectErrorsOptionsSchema = z.strictObject({
   maxRetries: z.number().int().min(0).default(3),
 });
 
-/** Options of {@link correctErrors}. */
+/**
+ * Options of {@link correctErrors}: a budget, whether the built-in corrections run, and
+ * the {@link CommonOptions}.
+ *
+ * @example
+ * ```ts
+ * import { correctErrors, type CorrectErrorsOptions } from 'rx-recovery';
+ *
+ * const options: CorrectErrorsOptions = {
+ *   maxRetries: 1,
+ *   builtInCorrections: false,
+ *   context: { nodeName: 'generate_code', state: { code } },
+ * };
+ * generated$.pipe(correctErrors([jsonRule], options));
+ * ```
+ */
 export interface CorrectErrorsOptions extends CommonOptions {
   /** Run the built-in corrections (the `missing_async_keyword` repair) after yours. @default true */
   builtInCorrections?: boolean;

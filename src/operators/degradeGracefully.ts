@@ -14,7 +14,22 @@ import {
 
 export const DegradeGracefullyOptionsSchema = z.strictObject(commonOptionShape);
 
-/** Options of {@link degradeGracefully}. */
+/**
+ * Options of {@link degradeGracefully}: the {@link CommonOptions}. The levels are the
+ * first argument.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub, degradeGracefully, type DegradeGracefullyOptions } from 'rx-recovery';
+ *
+ * const options: DegradeGracefullyOptions = {
+ *   hub: createRecoveryHub(),
+ *   context: { nodeName: 'generate_code' },
+ * };
+ * code$.pipe(degradeGracefully([{ name: 'stub', value: '// TODO: implement' }], options));
+ * // The recovery_completed signal names the level: { degradationLevel: 'stub', … }
+ * ```
+ */
 export type DegradeGracefullyOptions = CommonOptions;
 
 /**

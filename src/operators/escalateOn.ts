@@ -22,9 +22,32 @@ export const EscalateOnOptionsSchema = z.strictObject({
   terminal: z.enum(['error', 'complete']).default('error'),
 });
 
-/** Options of {@link escalateOn}. */
+/**
+ * Options of {@link escalateOn}: which errors escalate, who is told, how the stream ends,
+ * and the {@link CommonOptions}.
+ *
+ * @example
+ * ```ts
+ * import { escalateOn, type EscalateOnOptions } from 'rx-recovery';
+ *
+ * const options: EscalateOnOptions = {
+ *   match: /quorum not reached|consensus failed/i,
+ *   onEscalate: async (record) => {
+ *     await tickets.open({ title: record.message, workflow: record.context.workflowId });
+ *   },
+ *   terminal: 'complete',
+ *   context: { workflowId: 'codegen-1', nodeName: 'quorum_review' },
+ * };
+ * review$.pipe(escalateOn(options)).subscribe({ complete: () => console.log('done') });
+ * // Output: done — also after an escalation, which completes instead of erroring
+ * ```
+ */
 export interface EscalateOnOptions extends CommonOptions {
-  /** Which errors escalate (tested against the error's text); the rest go through untouched. @default every error */
+  /**
+   * Which errors escalate, tested against the error's text (see `errorText`); the rest go
+   * through untouched. A string is a regex source compiled without flags (case-sensitive).
+   * @default every error
+   */
   match?: RegExp | string;
   /** Told of every escalation; not awaited. A throw or rejection becomes an `observer_error` signal. */
   onEscalate?: (record: EscalationRecord) => void | Promise<void>;

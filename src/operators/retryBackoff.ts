@@ -11,9 +11,31 @@ import {
   UNBOUNDED_ATTEMPTS,
 } from './withRecovery.js';
 
-/** Options of {@link retryBackoff}: the retry options, a budget, and the common ones. */
+/**
+ * Options of {@link retryBackoff}: the retry options, a budget, and the common ones.
+ *
+ * @example
+ * ```ts
+ * import { retryBackoff, type RetryBackoffOptions } from 'rx-recovery';
+ *
+ * const options: RetryBackoffOptions = {
+ *   maxRetries: 5,
+ *   baseDelayMs: 200,
+ *   maxDelayMs: 5000,
+ *   jitter: 'full',
+ *   shouldRetry: (error) => (error as { status?: number }).status !== 404, // missing stays missing
+ *   delayFromError: (error) => (error as { retryAfterMs?: number }).retryAfterMs,
+ * };
+ * request$.pipe(retryBackoff(options));
+ * ```
+ */
 export interface RetryBackoffOptions extends RetryOptions, CommonOptions {
-  /** Retries before the error goes through. `0` returns the source untouched. @default 3 */
+  /**
+   * Retries per subscription before the error goes through (with `resetOnSuccess`, after
+   * each value the budget is whole again). `0` returns the source untouched when no
+   * `signals`, `metrics` or `hub` is given.
+   * @default 3
+   */
   maxRetries?: number;
 }
 
@@ -25,6 +47,7 @@ export const RetryBackoffOptionsSchema = RetryOptionsSchema.extend({
 /**
  * Retries the source with exponential backoff: `min(baseDelayMs · 2^(n-1), maxDelayMs)`,
  * with optional jitter, up to `maxRetries` times, then lets the error through untouched.
+ * Every error is retried, whatever its type, unless `shouldRetry` says no.
  *
  * In plain words: RxJS `retry` with a schedule, a budget and signals.
  *

@@ -14,7 +14,24 @@ import {
 
 export const SwitchToAlternativeOptionsSchema = z.strictObject(commonOptionShape);
 
-/** Options of {@link switchToAlternative}. */
+/**
+ * Options of {@link switchToAlternative}: the {@link CommonOptions}. The alternatives are
+ * the first argument.
+ *
+ * @example
+ * ```ts
+ * import { Subject } from 'rxjs';
+ * import {
+ *   type RecoverySignal,
+ *   switchToAlternative,
+ *   type SwitchToAlternativeOptions,
+ * } from 'rx-recovery';
+ *
+ * const signals = new Subject<RecoverySignal>();
+ * const options: SwitchToAlternativeOptions = { signals, context: { nodeName: 'load_template' } };
+ * template$.pipe(switchToAlternative([() => fallbackTemplate$], options));
+ * ```
+ */
 export type SwitchToAlternativeOptions = CommonOptions;
 
 /**

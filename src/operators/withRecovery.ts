@@ -53,33 +53,81 @@ import {
   retryStrategy,
 } from '../strategies/retry.js';
 
-/** Options of {@link withRecovery}; every field is optional. */
+/**
+ * Options of {@link withRecovery}; every field is optional. Validated strictly when the
+ * pipe is built: an unknown key such as `maxRetry` is a {@link RecoveryConfigError}.
+ *
+ * The budget of each `retry` and `correct` step is the pattern's `maxRetries`; each
+ * alternative and each degradation level is tried at most once per subscription; and all
+ * steps together are bounded by `maxAttempts`.
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { createRecoveryHub, withRecovery, type WithRecoveryOptions } from 'rx-recovery';
+ *
+ * const options: WithRecoveryOptions<string> = {
+ *   context: { workflowId: 'codegen-1', nodeName: 'render_template', state: { contract } },
+ *   retry: { baseDelayMs: 500, maxDelayMs: 5000, jitter: 'full' },
+ *   alternatives: { template_rendering_error: [() => defer(() => render('service.simple.j2'))] },
+ *   degradation: { levels: [{ name: 'stub', value: '// TODO: implement' }] },
+ *   escalation: { onEscalate: (record) => tickets.open(record) },
+ *   hub: createRecoveryHub(),
+ * };
+ * defer(() => render('service.ts.j2')).pipe(withRecovery(undefined, options)).subscribe(save);
+ * // A template error: the simpler template, then the stub if that fails too.
+ * ```
+ * @typeParam T The type of the values of the recovered stream (and of its alternatives,
+ * degradation levels and corrections).
+ */
 export interface WithRecoveryOptions<T> {
   /** Who is recovering. A `correlationId` is generated per subscription when absent. */
   context?: {
+    /** The workflow this pipeline works for; on every signal and escalation record. */
     workflowId?: string;
+    /** The step (node) of the workflow; on every signal, and the `nodeName` metric tag. */
     nodeName?: string;
+    /** Which step of the workflow this is (a whole number ≥ 0); on escalation records. */
     stepCount?: number;
+    /**
+     * Free-form state, handed (in the context) to alternatives, degradation levels and
+     * correction rules; `state.code` feeds the built-in async-keyword correction.
+     */
     state?: Record<string, unknown>;
+    /**
+     * Ties every signal together. When given, every subscription shares it.
+     * @default a new UUID per subscription
+     */
     correlationId?: string;
   };
   /** Backoff of `retry` steps. The budget is the pattern's `maxRetries`. */
   retry?: RetryOptions;
   /** Alternative sources by pattern id or error type, tried in order, each once. */
   alternatives?: Record<string, readonly SourceFactory<T>[]>;
-  /** Levels of graceful degradation, best first. */
-  degradation?: { levels: readonly DegradationLevel<T>[] };
+  /**
+   * Levels of graceful degradation: `levels`, best first, each serving at most once per
+   * subscription.
+   */
+  degradation?: {
+    /** The levels, best first; each serves at most once per subscription. */
+    levels: readonly DegradationLevel<T>[];
+  };
   /** Correction rules, asked before the built-in ones. */
   corrections?: readonly CorrectionRule<T>[];
   /** Run the built-in corrections (the `missing_async_keyword` repair) after yours. @default true */
   builtInCorrections?: boolean;
+  /** What an `escalate` step does besides its signal: who is told, and how the stream ends. */
   escalation?: {
     /** Told of every escalation; not awaited. A throw or rejection becomes an `observer_error` signal. */
     onEscalate?: (record: EscalationRecord) => void | Promise<void>;
     /** `'error'` ends the stream with an `EscalationError`; `'complete'` completes it. @default 'error' */
     terminal?: 'error' | 'complete';
   };
-  /** The plan for errors no pattern matches. @default [] (rethrow untouched) */
+  /**
+   * The plan for errors no pattern matches; its `retry` and `correct` steps have a budget
+   * of 3 each.
+   * @default [] (rethrow untouched)
+   */
   unmatched?: RecoveryStrategy[];
   /** Recovery steps per subscription (10 → at most 11 subscriptions); then only `escalate` may run. @default 10 */
   maxAttempts?: number;
@@ -126,7 +174,32 @@ export const CorrectionRuleSchema = z.strictObject({
   correct: fn('(error, context) => ObservableInput | undefined'),
 });
 
-/** The options every rx-recovery operator takes. */
+/**
+ * The options every rx-recovery operator takes: who is recovering, where signals and
+ * metrics go, and which scheduler and clock to use.
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import {
+ *   type CommonOptions,
+ *   createRecoveryHub,
+ *   retryBackoff,
+ *   switchToAlternative,
+ * } from 'rx-recovery';
+ *
+ * const common: CommonOptions = {
+ *   context: { workflowId: 'codegen-1', nodeName: 'fetch_contract' },
+ *   hub: createRecoveryHub(),
+ * };
+ * defer(() => fetchContract(id))
+ *   .pipe(
+ *     retryBackoff({ ...common, maxRetries: 2 }),
+ *     switchToAlternative([() => cachedContract$], common),
+ *   )
+ *   .subscribe(render);
+ * ```
+ */
 export interface CommonOptions {
   /** Who is recovering. A `correlationId` is generated per subscription when absent. */
   context?: WithRecoveryOptions<unknown>['context'];
@@ -592,17 +665,32 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
  * result:   --a-------------b--|
  * ```
  *
+ * Each error is classified afresh, and the first step of its plan that still has budget
+ * runs: `retry` and `correct` up to the pattern's `maxRetries` each, every alternative and
+ * degradation level once, all steps together at most `maxAttempts` (10) per subscription;
+ * `escalate` can always run. An error whose plan is empty (no pattern matched, by default)
+ * or spent goes through untouched.
+ *
  * @example
  * ```ts
  * import { defer } from 'rxjs';
  * import { withRecovery } from 'rx-recovery';
  *
  * defer(() => callModel(prompt))
- *   .pipe(withRecovery(undefined, { retry: { baseDelayMs: 500 }, signals: console.log && { next: console.log } }))
- *   .subscribe((code) => console.log(code));
- * // Output: the model's answer, after up to 3 retries of a timeout (0.5 s, 1 s, 2 s)
+ *   .pipe(withRecovery(undefined, {
+ *     retry: { baseDelayMs: 500 },
+ *     signals: { next: (signal) => console.log(signal.type) },
+ *   }))
+ *   .subscribe({ next: (code) => console.log(code), error: (error) => console.log(error.name) });
+ * // Output, when the model times out once:
+ * // error_detected
+ * // recovery_attempt          (retry #1, after 0.5 s)
+ * // recovery_completed
+ * // <the model's answer>
+ * // Timing out four times in a row: 3 retries (0.5 s, 1 s, 2 s), then `escalated`,
+ * // and the stream ends with an EscalationError
  * ```
- * @param patterns The pattern table. @default defaultPatterns
+ * @param patterns The pattern table; {@link defaultPatterns} when omitted.
  * @param options See {@link WithRecoveryOptions}.
  * @returns An operator that recovers the source it is applied to.
  * @throws RecoveryConfigError, when the pipe is built, naming every bad path.

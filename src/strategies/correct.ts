@@ -8,10 +8,38 @@ import { repairMissingAsync } from './repairMissingAsync.js';
  * A pattern-based correction. `match` narrows the errors the rule looks at (a RegExp is
  * tested against the error's text); `correct` returns the corrected source, or
  * `undefined` for "cannot correct", and the next rule is asked.
+ *
+ * In plain words: a known mistake, and how to fix it.
+ *
+ * A rule that throws fails its step with what it threw, which is classified afresh.
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { type CorrectionRule, correctErrors } from 'rx-recovery';
+ *
+ * const trailingComma: CorrectionRule<string> = {
+ *   id: 'json_trailing_comma',
+ *   match: /in JSON at position/,
+ *   correct: (_error, context) => {
+ *     const json = context.state?.json;
+ *     return typeof json === 'string' ? of(json.replace(/,\s*([}\]])/g, '$1')) : undefined;
+ *   },
+ * };
+ * parsed$.pipe(correctErrors([trailingComma], { context: { state: { json } } }));
+ * ```
+ * @typeParam T The type of the values the corrected source emits.
  */
 export interface CorrectionRule<T> {
+  /** A name for the rule (non-empty), for your logs; the built-in one is `missing_async_keyword`. */
   readonly id: string;
+  /**
+   * Which errors the rule looks at: a RegExp tested against the error's text, or a
+   * predicate.
+   * @default every error
+   */
   readonly match?: RegExp | ((error: unknown, context: AttemptContext) => boolean);
+  /** The corrected source (emitted in place of the failed one), or `undefined` to decline. */
   readonly correct: (error: unknown, context: AttemptContext) => ObservableInput<T> | undefined;
 }
 

@@ -4,10 +4,48 @@ import type { RecoveryStep, SourceFactory, StepInput, Strategy } from './context
 /**
  * One rung of graceful degradation: a `source` that may itself fail, or a `value` that
  * cannot. Give one of the two.
+ *
+ * - `name` (non-empty) names the level in the result's `degradationLevel`.
+ * - `source` builds the level's observable from the {@link AttemptContext}, when the level
+ *   is reached; if it fails, the error is classified again and the next level may serve.
+ * - `value` is emitted as is, then the stream completes.
+ *
+ * Levels are tried best first, each at most once per subscription.
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { type DegradationLevel, degradeGracefully } from 'rx-recovery';
+ *
+ * const levels: DegradationLevel<string>[] = [
+ *   {
+ *     name: 'reduced model',
+ *     source: (context) => defer(() => generate(context.state, 'small-model')),
+ *   },
+ *   { name: 'stub', value: '// TODO: implement' },
+ * ];
+ * defer(() => generate(state, 'large-model')).pipe(degradeGracefully(levels)).subscribe(save);
+ * // Output: the large model's code, else the small model's, else '// TODO: implement'
+ * ```
+ * @typeParam T The type of the values the level emits.
  */
 export type DegradationLevel<T> =
-  | { readonly name: string; readonly source: SourceFactory<T>; readonly value?: never }
-  | { readonly name: string; readonly value: T; readonly source?: never };
+  | {
+      /** Names the level in signals and results (`degradationLevel`). */
+      readonly name: string;
+      /** Builds the level's source from the attempt context; it may fail in turn. */
+      readonly source: SourceFactory<T>;
+      /** Not with `source`. */
+      readonly value?: never;
+    }
+  | {
+      /** Names the level in signals and results (`degradationLevel`). */
+      readonly name: string;
+      /** Emitted as the recovered value, then the stream completes: this level cannot fail. */
+      readonly value: T;
+      /** Not with `value`. */
+      readonly source?: never;
+    };
 
 /**
  * Degrade: serve the next level down, in order, each at most once per subscription; `null`

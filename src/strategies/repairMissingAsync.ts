@@ -1,7 +1,15 @@
-/** The languages {@link repairMissingAsync} can repair. */
+/**
+ * The languages {@link repairMissingAsync} can repair.
+ *
+ * @inline
+ */
 export type CodeLanguage = 'javascript' | 'python';
 
-/** Options for {@link repairMissingAsync}. */
+/**
+ * Options for {@link repairMissingAsync}.
+ *
+ * @inline
+ */
 export interface RepairMissingAsyncOptions {
   /** The language of `code`; detected when absent (Python only on clear signs). */
   language?: CodeLanguage;
@@ -31,9 +39,30 @@ interface AwaitSite {
  * (Python) by inserting `async ` in front of the innermost function around each such `await`.
  * With `options.line`, only the awaits on that line are considered. Nothing else is changed.
  *
+ * It is the fix behind the built-in `missing_async_keyword` correction, exported for use
+ * on its own. It never throws.
+ *
+ * In plain words: add the `async` the compiler asked for, or do nothing.
+ *
+ * @example
+ * ```ts
+ * import { repairMissingAsync } from 'rx-recovery';
+ *
+ * repairMissingAsync('const load = (id) => {\n  const row = await db.get(id);\n  return row;\n};');
+ * // → 'const load = async (id) => {\n  const row = await db.get(id);\n  return row;\n};'
+ *
+ * repairMissingAsync('def load(id):\n    return await db.get(id)\n');
+ * // → 'async def load(id):\n    return await db.get(id)\n'
+ *
+ * repairMissingAsync('await main();');
+ * // → undefined (a top-level await: no function to make async)
+ * ```
+ * @param code The source code that failed to compile.
+ * @param options The `language` (detected when absent) and the offending `line`.
  * @returns The repaired code, or `undefined` when there is nothing to repair or any affected
  * `await` cannot be placed with certainty (top level, class body, getter, setter, constructor,
  * `lambda`, an unparseable function head, unbalanced brackets, unterminated strings…).
+ * @see correctErrors
  */
 export function repairMissingAsync(
   code: string,

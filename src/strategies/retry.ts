@@ -4,7 +4,22 @@ import type { RecoveryStep, StepInput, Strategy } from './context.js';
 const fn = <F>(what: string) =>
   z.custom<F>((value) => typeof value === 'function', { error: `must be a function (${what})` });
 
-/** Jitter spreads retries of many clients apart; see {@link backoffDelay}. */
+/**
+ * Jitter spreads retries of many clients apart; see {@link backoffDelay} for the formulas.
+ *
+ * In plain words: `'none'` waits exactly the backoff, `'full'` anywhere from 0 to it,
+ * `'equal'` between half of it and all of it, `'decorrelated'` a random step from the
+ * previous delay.
+ *
+ * @example
+ * ```ts
+ * import { type Jitter, retryBackoff } from 'rx-recovery';
+ *
+ * const jitter: Jitter = 'equal';
+ * request$.pipe(retryBackoff({ baseDelayMs: 1000, jitter }));
+ * // Waits 500–1000 ms, then 1000–2000 ms, then 2000–4000 ms
+ * ```
+ */
 export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
 
 export const RetryOptionsSchema = z.strictObject({
@@ -12,7 +27,7 @@ export const RetryOptionsSchema = z.strictObject({
   baseDelayMs: z.number().min(0).default(1000),
   /** Upper bound of any computed delay. @default 8000 */
   maxDelayMs: z.number().min(0).default(8000),
-  /** @default 'none' */
+  /** How retries are spread apart; see {@link Jitter}. @default 'none' */
   jitter: z.enum(['none', 'full', 'equal', 'decorrelated']).default('none'),
   /** Source of randomness in [0, 1) for jitter. @default Math.random */
   random: fn<() => number>('() => number in [0, 1)').optional(),
@@ -28,9 +43,37 @@ export const RetryOptionsSchema = z.strictObject({
   ).optional(),
 });
 
-/** Options of the retry strategy (as written by users). */
+/**
+ * Options of the retry strategy (as written by users): the backoff of `retry` steps. The
+ * budget is not here: it is the pattern's `maxRetries` (or `retryBackoff`'s).
+ *
+ * The delay before retry n is `min(baseDelayMs · 2^(n-1), maxDelayMs)`, then jitter; a
+ * finite number from `delayFromError` replaces it (negative counts as 0).
+ *
+ * @example
+ * ```ts
+ * import { type RetryOptions, withRecovery } from 'rx-recovery';
+ *
+ * const retry: RetryOptions = {
+ *   baseDelayMs: 200,
+ *   maxDelayMs: 10_000,
+ *   jitter: 'full',
+ *   resetOnSuccess: true,
+ *   delayFromError: (error) => (error as { retryAfterMs?: number }).retryAfterMs,
+ *   // a bad request stays bad: do not retry it
+ *   shouldRetry: (error) => (error as { status?: number }).status !== 400,
+ * };
+ * request$.pipe(withRecovery(undefined, { retry }));
+ * ```
+ *
+ * @interface
+ */
 export type RetryOptions = z.input<typeof RetryOptionsSchema>;
-/** Retry options with defaults applied. */
+/**
+ * Retry options with defaults applied.
+ *
+ * @inline
+ */
 export type ResolvedRetryOptions = z.output<typeof RetryOptionsSchema>;
 
 /**
@@ -40,6 +83,27 @@ export type ResolvedRetryOptions = z.output<typeof RetryOptionsSchema>;
  * `decorrelated`: `min(maxDelayMs, baseDelayMs + random·(3·previous − baseDelayMs))`,
  * where `previous` is the last delay (the base delay before the first retry).
  * Pure: the same inputs give the same delay.
+ *
+ * In plain words: the schedule `retry` steps follow, to plot or test yours against.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay } from 'rx-recovery';
+ *
+ * const options = { baseDelayMs: 1000, maxDelayMs: 8000, jitter: 'none' } as const;
+ * [1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, options));
+ * // → [1000, 2000, 4000, 8000, 8000]
+ *
+ * [1, 2, 3].map((attempt) => backoffDelay(attempt, { ...options, jitter: 'equal' }, () => 0.5));
+ * // → [750, 1500, 3000]
+ * ```
+ * @param attempt The retry's number, from 1.
+ * @param options `baseDelayMs`, `maxDelayMs` and `jitter`, as in {@link RetryOptions}
+ * (all three required here).
+ * @param random Source of randomness in [0, 1) for jitter. Defaults to `Math.random`.
+ * @param previousDelayMs The previous delay, for `decorrelated` jitter. Defaults to
+ * `options.baseDelayMs`.
+ * @returns The delay in milliseconds, never above `maxDelayMs`.
  */
 export function backoffDelay(
   attempt: number,
