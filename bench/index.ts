@@ -1,0 +1,305 @@
+/**
+ * rx-recovery benchmarks against peers: `npm run bench` (full, about a minute or two) or
+ * `npm run bench -- --quick` (seconds; CI runs it so the code does not rot, and asserts
+ * nothing about speed). Markdown tables go to stdout, progress to stderr, and every figure
+ * to bench/results.json (bench/results.quick.json for --quick). See bench/README.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchConfig, machine } from './config.js';
+import type { ScenarioResult, VariantResult } from './harness.js';
+import { LIBRARY } from './lib.js';
+import {
+  fmt,
+  fmtBytes,
+  fmtRatio,
+  scenarioTable,
+  type TargetCheck,
+  targetsTable,
+} from './report.js';
+import { bundleSize, FULL_WITH_ZOD, RETRY_BACKOFF_WITH_ZOD } from './scenarios/bundleSize.js';
+import { CLASSIFIER, classification, NAIVE, REGEX_ALONE } from './scenarios/classification.js';
+import { deepFailure } from './scenarios/deepFailure.js';
+import {
+  FAILURE_BASELINE,
+  FAILURE_HUB_OBSERVED,
+  FAILURE_HUB_UNOBSERVED,
+  FAILURE_NO_HUB,
+  FAILURE_P_RETRY,
+  failurePath,
+} from './scenarios/failurePath.js';
+import {
+  HAPPY_BACKOFF_RXJS,
+  HAPPY_RXJS_RETRY,
+  HAPPY_WITH_RECOVERY,
+  happyPath,
+} from './scenarios/happyPath.js';
+import { memory } from './scenarios/memory.js';
+import { ROOT } from './spawn.js';
+
+const SCENARIOS = ['happy', 'failure', 'classification', 'deep', 'memory', 'bundle'] as const;
+type ScenarioKey = (typeof SCENARIOS)[number];
+
+function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<ScenarioKey> } {
+  let quick = false;
+  let only = new Set<ScenarioKey>(SCENARIOS);
+  for (const arg of argv) {
+    if (arg === '--quick') quick = true;
+    else if (arg === '--lib=dist' || arg === '--lib=src') {
+      // read by bench/lib.ts when it loads
+    } else if (arg.startsWith('--only=')) {
+      const wanted = arg.slice('--only='.length).split(',');
+      for (const name of wanted) {
+        if (!(SCENARIOS as readonly string[]).includes(name)) {
+          throw new Error(`--only: unknown scenario ${name}; one of ${SCENARIOS.join(', ')}`);
+        }
+      }
+      only = new Set(wanted as ScenarioKey[]);
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(
+        `usage: npm run bench [-- --quick] [--lib=src|dist] [--only=${SCENARIOS.join(',')}]\n`,
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}; try --help`);
+  }
+  return { quick, only };
+}
+
+function version(pkg: string): string {
+  const json = JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8'));
+  return (json as { version: string }).version;
+}
+
+function find(scenarios: readonly ScenarioResult[], id: string, variant: string) {
+  return scenarios.find((s) => s.id === id)?.variants.find((v) => v.name === variant);
+}
+
+/** `2.32× faster` or, below 1, `4.45× slower`. */
+function faster(ratio: number): string {
+  return ratio >= 1 ? `${fmtRatio(ratio)} faster` : `${fmtRatio(1 / ratio)} slower`;
+}
+
+/** `a.median / b.median`, or null. */
+function quotient(a: VariantResult | undefined, b: VariantResult | undefined): number | null {
+  if (a?.median == null || b?.median == null || b.median === 0) return null;
+  return a.median / b.median;
+}
+
+function check(
+  target: string,
+  value: number | null,
+  met: (value: number) => boolean,
+  measured: (value: number) => string,
+): TargetCheck {
+  return value === null
+    ? { target, measured: 'not measured in this run', met: null }
+    : { target, measured: measured(value), met: met(value) };
+}
+
+function targets(scenarios: readonly ScenarioResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const happy = (name: string) => find(scenarios, 'happy-path', name);
+  const wr = happy(HAPPY_WITH_RECOVERY);
+  const rxRetry = happy(HAPPY_RXJS_RETRY);
+  const backoff = happy(HAPPY_BACKOFF_RXJS);
+  checks.push(
+    check(
+      'happy path: withRecovery ≤ 1.0× RxJS retry({ count: 3 }) per value',
+      quotient(wr, rxRetry),
+      (r) => r <= 1,
+      (r) => `${fmt(wr?.median)} vs ${fmt(rxRetry?.median)} ns/value: ${fmtRatio(r)}`,
+    ),
+    check(
+      'happy path: withRecovery ≥ 1.8× faster than backoff-rxjs',
+      quotient(backoff, wr),
+      (r) => r >= 1.8,
+      (r) => `${fmt(backoff?.median)} vs ${fmt(wr?.median)} ns/value: ${faster(r)}`,
+    ),
+  );
+  const failure = (name: string) => find(scenarios, 'failure-path', name);
+  const rx = failure(FAILURE_BASELINE);
+  const unobserved = failure(FAILURE_HUB_UNOBSERVED);
+  const noHub = failure(FAILURE_NO_HUB);
+  const observed = failure(FAILURE_HUB_OBSERVED);
+  const pRetry = failure(FAILURE_P_RETRY);
+  checks.push(
+    check(
+      'failure path: withRecovery without a hub subscriber ≤ 2× RxJS retry per failed attempt',
+      quotient(unobserved, rx),
+      (r) => r <= 2,
+      (r) =>
+        `hub, no subscriber: ${fmt(unobserved?.median)} vs ${fmt(rx?.median)} ns/attempt: ${fmtRatio(r)}; no hub at all: ${fmt(noHub?.median)} ns: ${fmtRatio(quotient(noHub, rx))}`,
+    ),
+    check(
+      'failure path: withRecovery with a hub subscriber ≥ 4× faster than p-retry',
+      quotient(pRetry, observed),
+      (r) => r >= 4,
+      (r) => `${fmt(pRetry?.median)} vs ${fmt(observed?.median)} ns/attempt: ${faster(r)}`,
+    ),
+  );
+  const classId = (table: string, position: string) =>
+    `classification/${table}/${position}`.replaceAll(' ', '-').replaceAll(/[(),]/g, '');
+  const bigLast = classId('1,000 generated patterns', 'match last');
+  const naive = find(scenarios, bigLast, NAIVE);
+  const classifier = find(scenarios, bigLast, CLASSIFIER);
+  const defLast = classId('default patterns (6)', 'match last');
+  const alone = find(scenarios, defLast, REGEX_ALONE);
+  const defClassifier = find(scenarios, defLast, CLASSIFIER);
+  const withText = find(scenarios, defLast, 'errorText + the matching regex');
+  checks.push(
+    check(
+      'classification: 1,000 patterns, match last, ≥ 25× faster than the naive loop',
+      quotient(naive, classifier),
+      (r) => r >= 25,
+      (r) => `${fmt(naive?.median)} vs ${fmt(classifier?.median)} ns: ${faster(r)}`,
+    ),
+    check(
+      'classification: default patterns ≤ 1.5× the one matching regex alone',
+      quotient(defClassifier, alone),
+      (r) => r <= 1.5,
+      (r) =>
+        `match last: ${fmt(defClassifier?.median)} vs ${fmt(alone?.median)} ns: ${fmtRatio(r)} (vs errorText + that regex, ${fmt(withText?.median)} ns: ${fmtRatio(quotient(defClassifier, withText))})`,
+    ),
+  );
+  const deep = scenarios.find((s) => s.id === 'deep-synchronous-failure');
+  if (deep !== undefined) {
+    const ours = deep.variants.filter((v) => !v.name.startsWith('RxJS'));
+    const ok = ours.every(
+      (v) =>
+        String(v.extra?.outcome).startsWith('completed') &&
+        v.extra?.queueScheduler === 'works' &&
+        v.extra?.asyncScheduler === 'works' &&
+        /^(\d+)\/\1$/.test(String(v.extra?.completedRuns)),
+    );
+    checks.push({
+      target:
+        'deep synchronous failure: completes, no stack overflow, no hang, no wedged scheduler',
+      measured: ours
+        .map(
+          (v) =>
+            `${v.name}: ${v.extra?.outcome}, ${fmt(v.median)} ms (${fmt(v.extra?.nsPerFailure as number)} ns/failure)`,
+        )
+        .join('; '),
+      met: ok,
+    });
+  } else
+    checks.push({
+      target: 'deep synchronous failure',
+      measured: 'not measured in this run',
+      met: null,
+    });
+  const mem = scenarios.find((s) => s.id === 'memory');
+  if (mem !== undefined) {
+    const ours = mem.variants.filter((v) => v.name.startsWith('withRecovery'));
+    const worst = Math.max(...ours.map((v) => Number(v.extra?.retainedBytes)));
+    checks.push({
+      target: 'memory: under 1 MB retained after 1,000,000 recoveries',
+      measured: ours
+        .map((v) => `${v.name}: ${v.extra?.retained} (${fmt(v.median)} B/recovery)`)
+        .join('; '),
+      met: worst < 1024 * 1024,
+    });
+  } else checks.push({ target: 'memory', measured: 'not measured in this run', met: null });
+  const dist = (name: string) => find(scenarios, 'bundle-size/dist', name);
+  const rb = dist(RETRY_BACKOFF_WITH_ZOD);
+  const full = dist(FULL_WITH_ZOD);
+  checks.push(
+    check(
+      'bundle: retryBackoff alone ≤ 3 KB min+gzip including zod',
+      rb?.median ?? null,
+      (b) => b <= 3 * 1024,
+      (b) => `${fmtBytes(b)} (${fmtRatio(b / (3 * 1024))} the target)`,
+    ),
+    check(
+      'bundle: full import ≤ 12 KB min+gzip including zod',
+      full?.median ?? null,
+      (b) => b <= 12 * 1024,
+      (b) => `${fmtBytes(b)} (${fmtRatio(b / (12 * 1024))} the target)`,
+    ),
+  );
+  return checks;
+}
+
+async function main(): Promise<void> {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const config = benchConfig(quick);
+  const started = performance.now();
+  const host = machine();
+  const versions = Object.fromEntries(
+    ['rxjs', 'backoff-rxjs', 'cockatiel', 'p-retry', 'zod', 'tinybench', 'esbuild'].map((p) => [
+      p,
+      version(p),
+    ]),
+  );
+  const out = (text: string) => process.stdout.write(`${text}\n\n`);
+  const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+  out(
+    [
+      `## rx-recovery benchmarks${quick ? ' (--quick: tiny sizes, figures meaningless)' : ''}`,
+      '',
+      `Node ${host.node} (V8 ${host.v8}), ${host.platform}, ${host.cpu} × ${host.cores}. ` +
+        Object.entries(versions)
+          .map(([name, v]) => `${name} ${v}`)
+          .join(', ') +
+        '.',
+      `Library under test: ${LIBRARY}.`,
+      `Timings: ${config.timing.rounds} rounds after ${config.timing.warmupRounds} warm-up rounds, variants round-robin; each round is a tinybench run (≥ ${config.timing.minSamples} samples, ${config.timing.timeMs} ms); median and min–max of the round medians.`,
+    ].join('\n'),
+  );
+  const scenarios: ScenarioResult[] = [];
+  const show = (results: ScenarioResult | readonly ScenarioResult[]) => {
+    for (const result of Array.isArray(results) ? results : [results]) {
+      scenarios.push(result as ScenarioResult);
+      out(scenarioTable(result as ScenarioResult));
+    }
+  };
+  type Pending = () => Promise<ScenarioResult | readonly ScenarioResult[]>;
+  const children: [ScenarioKey, string, Pending][] = [
+    ['deep', 'deep synchronous failure (child processes)', () => deepFailure(config)],
+    ['memory', 'memory (child process with --expose-gc)', () => memory(config)],
+    ['bundle', 'bundle size (esbuild)', () => bundleSize()],
+  ];
+  // --quick starts the child-process scenarios at once, beside the in-process ones: its
+  // figures mean nothing anyway. A full run times in-process first, then one child at a time.
+  const early = new Map(
+    quick
+      ? children.filter(([key]) => only.has(key)).map(([key, , run]) => [key, run()] as const)
+      : [],
+  );
+  const inProcess: [ScenarioKey, string, Pending][] = [
+    ['happy', 'happy path', () => happyPath(config)],
+    ['failure', 'failure path', () => failurePath(config)],
+    ['classification', 'classification', () => classification(config)],
+  ];
+  for (const [key, label, run] of [...inProcess, ...children]) {
+    if (!only.has(key)) continue;
+    progress(label);
+    show(await (early.get(key) ?? run()));
+  }
+  // --quick figures are not a verdict on anything.
+  const checks = targets(scenarios).map((c) => (quick ? { ...c, met: null } : c));
+  out(targetsTable(checks));
+  const seconds = (performance.now() - started) / 1000;
+  const file = join(ROOT, 'bench', quick ? 'results.quick.json' : 'results.json');
+  const results = {
+    generatedAt: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    quick,
+    library: LIBRARY,
+    seconds,
+    machine: host,
+    versions,
+    config,
+    scenarios,
+    targets: checks,
+  };
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  // The repository's formatter checks JSON too: leave the file as `biome format` would.
+  spawnSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], {
+    stdio: 'ignore',
+  });
+  progress(`done in ${seconds.toFixed(1)} s; wrote ${file}`);
+}
+
+await main();
