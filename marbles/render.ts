@@ -20,7 +20,7 @@ const BREAK_PX = 150;
 const SHORT_GAP = 5;
 const PALETTE = ['#5b8def', '#f2a541', '#58b368', '#c86dd7', '#e2665f', '#3fb7c4', '#8c8c8c'];
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -100,7 +100,7 @@ function drawLine(line: Line, y: number, at: (frame: number) => number, end: num
     if (mark.kind === 'N') {
       out.push(
         `<circle cx="${x}" cy="${y}" r="13" fill="${color(mark.label)}" class="value"/>`,
-        `<text x="${x}" y="${y + 5}" class="label">${escape(mark.label)}</text>`,
+        `<text x="${x}" y="${y + 5}" class="label">${escapeXml(mark.label)}</text>`,
       );
     } else if (mark.kind === 'C') {
       out.push(`<line x1="${x}" y1="${y - 15}" x2="${x}" y2="${y + 15}" class="complete"/>`);
@@ -145,7 +145,7 @@ export function renderMarbleCase(c: MarbleCase): string {
     `<text x="${x}" y="${axisY + 4}" class="gap">≈</text>`,
   ]);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="264" viewBox="0 0 ${width} 264" role="img" aria-label="${escape(c.title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="264" viewBox="0 0 ${width} 264" role="img" aria-label="${escapeXml(c.title)}">`,
     '<style>',
     '  .title { font: 600 14px sans-serif; fill: #222; }',
     '  .axis { stroke: #333; stroke-width: 2; } .arrow { fill: #333; }',
@@ -156,10 +156,10 @@ export function renderMarbleCase(c: MarbleCase): string {
     '  .tick { stroke: #999; } .time { font: 11px sans-serif; fill: #666; text-anchor: middle; } .gap { font: 11px sans-serif; fill: #888; text-anchor: middle; }',
     '</style>',
     `<rect width="${width}" height="264" fill="#fff"/>`,
-    `<text x="${LEFT - 20}" y="${titleY}" class="title">${escape(c.title)}</text>`,
+    `<text x="${LEFT - 20}" y="${titleY}" class="title">${escapeXml(c.title)}</text>`,
     ...drawLine(source, sourceY, at, end + 20),
     `<rect x="${LEFT - 20}" y="${boxY}" width="${width - 2 * LEFT + 40}" height="44" rx="4" class="box"/>`,
-    `<text x="${width / 2}" y="${boxY + 27}" class="operator">${escape(c.operator)}</text>`,
+    `<text x="${width / 2}" y="${boxY + 27}" class="operator">${escapeXml(c.operator)}</text>`,
     ...drawLine(result, resultY, at, end + 20),
     `<line x1="${LEFT - 20}" y1="${axisY}" x2="${end + 20}" y2="${axisY}" class="tick"/>`,
     ...ticks,

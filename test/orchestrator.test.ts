@@ -44,12 +44,16 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       stepCount: 5,
       state: { contract: 'UserService', code: '' },
     };
-    let result: HandledError<unknown> | undefined;
-    try {
-      throw new Error('ValidationError: missing required field "email"');
-    } catch (error) {
-      result = await orchestrator.handleError({ ...context, error }, () => of('never called'));
-    }
+    let handled: Promise<HandledError<unknown>> | undefined;
+    // Virtual time, so that durations are exact.
+    testScheduler().run(() => {
+      try {
+        throw new Error('ValidationError: missing required field "email"');
+      } catch (error) {
+        handled = orchestrator.handleError({ ...context, error }, () => of('never called'));
+      }
+    });
+    const result = await handled;
     expect(result).toEqual({
       success: true,
       strategyUsed: 'degrade',

@@ -8,7 +8,7 @@ import {
 } from 'rxjs';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import type { ObserverErrorSignal, RecoverySignal } from './signals.js';
-import { emptyStatistics, type RecoveryStatistics, reduceStatistics } from './statistics.js';
+import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
 
 type Consumer = ObserverErrorSignal['source'];
 type Report = (error: unknown, consumer: Consumer) => void;
@@ -62,9 +62,14 @@ class ConsumerSubject<T> extends Subject<T> {
 
 /** The same, holding a current value for late subscribers. */
 class ConsumerBehaviorSubject<T> extends BehaviorSubject<T> {
+  /**
+   * @param refresh The current value when it changed while nobody subscribed (the hub
+   *   skips building it then), else `undefined`.
+   */
   constructor(
     value: T,
     private readonly report: Report,
+    private readonly refresh: () => T | undefined,
   ) {
     super(value);
   }
@@ -72,6 +77,8 @@ class ConsumerBehaviorSubject<T> extends BehaviorSubject<T> {
   override subscribe(
     observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
   ): SubscriptionType {
+    const current = this.refresh();
+    if (current !== undefined) super.next(current);
     return super.subscribe(
       guard(observerOrNext, this.report, 'statistics') as Partial<Observer<T>>,
     );
@@ -162,7 +169,9 @@ export interface RecoveryHub {
  * @see isRecoveryHub, asyncSignals
  */
 export function createRecoveryHub(): RecoveryHub {
-  let statistics = emptyStatistics;
+  const statistics = new StatisticsAccumulator();
+  /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
+  let stale = false;
   let current: RecoverySignal | null = null;
   const queue: RecoverySignal[] = [];
   let draining = false;
@@ -184,18 +193,28 @@ export function createRecoveryHub(): RecoveryHub {
   };
   const signals = new ConsumerSubject<RecoverySignal>(report, 'signals');
   const metrics = new ConsumerSubject<RecoveryMetric>(report, 'metrics');
-  const statistics$ = new ConsumerBehaviorSubject<RecoveryStatistics>(statistics, report);
+  const statistics$ = new ConsumerBehaviorSubject<RecoveryStatistics>(
+    statistics.snapshot(),
+    report,
+    () => {
+      if (stale) {
+        stale = false;
+        return statistics.snapshot();
+      }
+      return undefined;
+    },
+  );
 
   const deliver = (signal: RecoverySignal) => {
     current = signal;
-    const next = reduceStatistics(statistics, signal);
-    signals.next(signal);
+    const changed = statistics.add(signal);
+    if (signals.observed) signals.next(signal);
     if (metrics.observed) {
-      for (const metric of metricsOf(signal, next.successRate)) metrics.next(metric);
+      for (const metric of metricsOf(signal, statistics.successRate)) metrics.next(metric);
     }
-    if (next !== statistics) {
-      statistics = next;
-      statistics$.next(next);
+    if (changed) {
+      if (statistics$.observed) statistics$.next(statistics.snapshot());
+      else stale = true;
     }
     current = null;
   };
@@ -204,7 +223,7 @@ export function createRecoveryHub(): RecoveryHub {
     signals,
     metrics,
     statistics$: statistics$ as Observable<RecoveryStatistics>,
-    snapshot: () => statistics,
+    snapshot: () => statistics.snapshot(),
     publish(signal: RecoverySignal) {
       queue.push(signal);
       if (draining) return;

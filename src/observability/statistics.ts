@@ -53,43 +53,61 @@ export const emptyStatistics: RecoveryStatistics = Object.freeze({
   escalations: 0,
 });
 
-function increment(counts: Readonly<Record<string, number>>, key: string) {
-  return Object.freeze({ ...counts, [key]: (counts[key] ?? 0) + 1 });
-}
-
 /**
- * Folds one signal into the statistics: a running reducer, so memory stays O(1) in the
- * number of recoveries (the count maps are bounded by the strategies and error types).
- * Returns the same object when the signal changes nothing.
+ * Running statistics: each signal is an O(1) update of a few counters (the count maps are
+ * bounded by the strategies and error types), and the frozen {@link RecoveryStatistics}
+ * is built only when somebody reads it, then reused until the next change.
  */
-export function reduceStatistics(
-  stats: RecoveryStatistics,
-  signal: RecoverySignal,
-): RecoveryStatistics {
-  switch (signal.type) {
-    case 'recovery_attempt':
-      return Object.freeze({
-        ...stats,
-        strategiesUsed: increment(stats.strategiesUsed, signal.strategy),
-      });
-    case 'escalated':
-      return Object.freeze({ ...stats, escalations: stats.escalations + 1 });
-    case 'recovery_completed': {
-      const { result } = signal;
-      const totalRecoveries = stats.totalRecoveries + 1;
-      const successful = stats.successful + (result.success ? 1 : 0);
-      return Object.freeze({
-        ...stats,
-        totalRecoveries,
-        successful,
-        failed: totalRecoveries - successful,
-        successRate: successful / totalRecoveries,
-        averageDurationMs:
-          stats.averageDurationMs + (result.durationMs - stats.averageDurationMs) / totalRecoveries,
-        byErrorType: increment(stats.byErrorType, result.errorType),
-      });
+export class StatisticsAccumulator {
+  private total = 0;
+  private successful = 0;
+  private durationSum = 0;
+  private escalations = 0;
+  private readonly strategies: Record<string, number> = {};
+  private readonly errorTypes: Record<string, number> = {};
+  private cached: RecoveryStatistics | null = emptyStatistics;
+
+  /** Folds one signal in; returns whether the statistics changed. */
+  add(signal: RecoverySignal): boolean {
+    switch (signal.type) {
+      case 'recovery_attempt':
+        this.strategies[signal.strategy] = (this.strategies[signal.strategy] ?? 0) + 1;
+        break;
+      case 'escalated':
+        this.escalations += 1;
+        break;
+      case 'recovery_completed': {
+        const { success, durationMs, errorType } = signal.result;
+        this.total += 1;
+        if (success) this.successful += 1;
+        this.durationSum += durationMs;
+        this.errorTypes[errorType] = (this.errorTypes[errorType] ?? 0) + 1;
+        break;
+      }
+      default:
+        return false;
     }
-    default:
-      return stats;
+    this.cached = null;
+    return true;
+  }
+
+  /** `successful / totalRecoveries`; 0 before the first recovery. */
+  get successRate(): number {
+    return this.total === 0 ? 0 : this.successful / this.total;
+  }
+
+  /** The statistics now, frozen; the same object until the next change. */
+  snapshot(): RecoveryStatistics {
+    this.cached ??= Object.freeze({
+      totalRecoveries: this.total,
+      successful: this.successful,
+      failed: this.total - this.successful,
+      successRate: this.successRate,
+      averageDurationMs: this.total === 0 ? 0 : this.durationSum / this.total,
+      strategiesUsed: Object.freeze({ ...this.strategies }),
+      byErrorType: Object.freeze({ ...this.errorTypes }),
+      escalations: this.escalations,
+    });
+    return this.cached;
   }
 }

@@ -16,6 +16,7 @@ import { isRecoveryHub, type RecoveryHub } from '../observability/hub.js';
 import { metricsOf, type RecoveryMetric } from '../observability/metrics.js';
 import {
   isListening,
+  type RecoveryAttemptSignal,
   type RecoveryResult,
   type RecoverySignal,
   type SignalObserver,
@@ -381,90 +382,157 @@ interface Recovery {
   degradationLevel?: string;
 }
 
+/** Index of each strategy in a budget row. */
+const STRATEGY_SLOT: Readonly<Record<RecoveryStrategy, number>> = Object.freeze({
+  retry: 0,
+  alternative: 1,
+  degrade: 2,
+  correct: 3,
+  escalate: 4,
+});
+/** The budget row of errors no pattern matched. */
+const UNMATCHED = Object.freeze({});
+
+/**
+ * What a subscription needs once an error arrives, and not before: the happy path never
+ * pays for a correlation id, a frozen context or the strategy closures.
+ */
+interface ErrorState<T> {
+  readonly context: RecoveryContext;
+  readonly strategies: StrategySet<T>;
+  /** Steps taken per pattern (its resolved object; {@link UNMATCHED} for none), by {@link STRATEGY_SLOT}. */
+  readonly spent: Map<object, number[]>;
+  attemptsTaken: number;
+  /** Recoveries finished and succeeded, for the success-rate gauge of `metrics` without a hub. */
+  finished: number;
+  succeeded: number;
+}
+
 /** The engine: what every rx-recovery operator runs, once its configuration is resolved. */
 export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
   const { classifier, scheduler, signals, metrics, hub, maxAttempts, clock } = config;
   /** Whether anybody takes signals: only then are they built. */
   const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
+  const signalsNext = typeof signals?.next === 'function' ? signals : undefined;
+  const metricsNext = typeof metrics?.next === 'function' ? metrics : undefined;
+  /** Classification is timed only for somebody who can see `analysisMs`. */
+  const timed = () =>
+    isListening(signals) ||
+    isListening(metrics) ||
+    (hub !== undefined && (hub.signals.observed || hub.metrics.observed));
+
   return (source) =>
     new Observable<T>((subscriber: Subscriber<T>) => {
-      const context: RecoveryContext = Object.freeze({
-        ...config.context,
-        correlationId: config.context.correlationId ?? newCorrelationId(),
-      });
-      const { correlationId, workflowId, nodeName } = context;
-      const strategies: StrategySet<T> = {
-        retry: retryStrategy<T>(config.retry),
-        alternative: alternativeStrategy(config.alternatives),
-        degrade: degradeStrategy(config.levels),
-        correct: correctStrategy(config.corrections),
-        escalate: escalateStrategy<T>({ terminal: config.terminal }),
-      };
-      /** Steps taken per pattern and strategy: `patternId \0 strategy` → count. */
-      const spent = new Map<string, number>();
-      let attemptsTaken = 0;
+      let state: ErrorState<T> | null = null;
       let recovery: Recovery | null = null;
       /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
       let pending: ObservableInput<T> | null = null;
       let subscribing = false;
 
-      /** Recoveries of this subscription, for the success-rate gauge of `metrics` without a hub. */
-      let finished = 0;
-      let succeeded = 0;
-      const emit = (signal: RecoverySignal): void => {
-        const report = (error: unknown, source: 'signals' | 'metrics') => {
-          if (signal.type === 'observer_error') return;
-          emit(Object.freeze({ type: 'observer_error', ...base(), error, source }));
+      const errorState = (): ErrorState<T> => {
+        state ??= {
+          context: Object.freeze({
+            ...config.context,
+            correlationId: config.context.correlationId ?? newCorrelationId(),
+          }),
+          strategies: {
+            retry: retryStrategy<T>(config.retry),
+            alternative: alternativeStrategy(config.alternatives),
+            degrade: degradeStrategy(config.levels),
+            correct: correctStrategy(config.corrections),
+            escalate: escalateStrategy<T>({ terminal: config.terminal }),
+          },
+          spent: new Map(),
+          attemptsTaken: 0,
+          finished: 0,
+          succeeded: 0,
         };
-        if (signals?.next !== undefined) {
+        return state;
+      };
+
+      const reportObserverError = (
+        failed: RecoverySignal,
+        error: unknown,
+        source: 'signals' | 'metrics',
+      ) => {
+        if (failed.type === 'observer_error') return;
+        const { at, correlationId, workflowId, nodeName } = failed;
+        emit(
+          Object.freeze({
+            type: 'observer_error',
+            at,
+            correlationId,
+            workflowId,
+            nodeName,
+            error,
+            source,
+          }),
+        );
+      };
+
+      function emit(signal: RecoverySignal): void {
+        if (signalsNext !== undefined) {
           try {
-            signals.next(signal);
+            signalsNext.next?.(signal);
           } catch (error) {
-            report(error, 'signals');
+            reportObserverError(signal, error, 'signals');
           }
         }
         hub?.publish(signal);
-        if (metrics?.next !== undefined) {
+        if (metricsNext !== undefined) {
+          const counts = errorState();
           if (signal.type === 'recovery_completed') {
-            finished += 1;
-            succeeded += signal.result.success ? 1 : 0;
+            counts.finished += 1;
+            if (signal.result.success) counts.succeeded += 1;
           }
-          for (const metric of metricsOf(signal, finished === 0 ? 0 : succeeded / finished)) {
+          const rate = counts.finished === 0 ? 0 : counts.succeeded / counts.finished;
+          for (const metric of metricsOf(signal, rate)) {
             try {
-              metrics.next(metric);
+              metricsNext.next?.(metric);
             } catch (error) {
-              report(error, 'metrics');
+              reportObserverError(signal, error, 'metrics');
               break;
             }
           }
         }
-      };
-      const base = () => ({ at: scheduler.now(), correlationId, workflowId, nodeName });
+      }
 
       const finish = (success: boolean, lastError?: unknown) => {
         const ended = recovery;
         if (ended === null) return;
         recovery = null;
+        const current = errorState();
         if (success && config.retry.resetOnSuccess) {
-          spent.clear();
-          attemptsTaken = 0;
+          current.spent.clear();
+          current.attemptsTaken = 0;
         }
         if (!publishing) return;
         const { pattern, errorType } = ended.classification;
-        const result: RecoveryResult = Object.freeze({
+        const { correlationId, workflowId, nodeName } = current.context;
+        const now = scheduler.now();
+        const result: RecoveryResult = {
           success,
           strategyUsed: ended.strategyUsed,
           attempts: ended.attempts,
-          durationMs: scheduler.now() - ended.startedAt,
+          durationMs: now - ended.startedAt,
           errorType,
-          ...(pattern === undefined ? {} : { patternId: pattern.id }),
-          ...(ended.degradationLevel === undefined
-            ? {}
-            : { degradationLevel: ended.degradationLevel }),
-          ...(success ? {} : { errorMessage: errorText(lastError) }),
           correlationId,
-        });
-        emit(Object.freeze({ type: 'recovery_completed', ...base(), result }));
+        };
+        if (pattern !== undefined) (result as { patternId?: string }).patternId = pattern.id;
+        if (ended.degradationLevel !== undefined) {
+          (result as { degradationLevel?: string }).degradationLevel = ended.degradationLevel;
+        }
+        if (!success) (result as { errorMessage?: string }).errorMessage = errorText(lastError);
+        emit(
+          Object.freeze({
+            type: 'recovery_completed',
+            at: now,
+            correlationId,
+            workflowId,
+            nodeName,
+            result: Object.freeze(result),
+          }),
+        );
       };
 
       const handlers: Observer<T> = {
@@ -501,77 +569,89 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         pending = null;
       };
 
-      const classify = (error: unknown): [Classification, number] => {
-        if (!isListening(signals) && !isListening(metrics) && hub === undefined) {
-          return [classifier.classify(error), 0];
-        }
-        const started = clock();
-        const classification = classifier.classify(error);
-        return [classification, clock() - started];
-      };
-
-      const chooseStep = (error: unknown, classification: Classification, ongoing: Recovery) => {
+      const chooseStep = (
+        error: unknown,
+        classification: Classification,
+        ongoing: Recovery,
+        current: ErrorState<T>,
+        now: number,
+      ) => {
         const { pattern, plan, errorType } = classification;
         const maxRetries = pattern?.maxRetries ?? config.unmatchedMaxRetries;
+        let budget = current.spent.get(pattern ?? UNMATCHED);
         for (const strategy of plan) {
           const escalating = strategy === 'escalate';
-          if (!escalating && attemptsTaken >= maxAttempts) continue;
-          const key = `${pattern?.id ?? ''}\0${strategy}`;
-          const used = spent.get(key) ?? 0;
+          if (!escalating && current.attemptsTaken >= maxAttempts) continue;
+          const slot = STRATEGY_SLOT[strategy];
+          const used = budget?.[slot] ?? 0;
           if ((strategy === 'retry' || strategy === 'correct') && used >= maxRetries) continue;
           const attempt = used + 1;
-          const attemptContext: AttemptContext = Object.freeze({
-            ...context,
-            error,
-            errorType,
-            ...(pattern === undefined ? {} : { patternId: pattern.id }),
-            attempt,
-          });
+          // The attempt context is built only for a strategy that reads it (retry does not).
+          let attemptContext: AttemptContext | undefined;
+          const context = (): AttemptContext => {
+            attemptContext ??= Object.freeze({
+              ...current.context,
+              error,
+              errorType,
+              ...(pattern === undefined ? {} : { patternId: pattern.id }),
+              attempt,
+            });
+            return attemptContext;
+          };
           let step: RecoveryStep<T> | null;
           try {
-            step = strategies[strategy](
+            step = current.strategies[strategy](
               error,
-              {
-                context: attemptContext,
-                classification,
-                source,
-                now: scheduler.now(),
-                recoveryAttempts: ongoing.attempts,
-              },
+              { context, classification, source, now, recoveryAttempts: ongoing.attempts },
               attempt,
             );
           } catch (thrown) {
             // A user callback (shouldRetry, delayFromError…) threw: the step fails with it.
-            step = {
-              kind: 'subscribe',
-              source: new Observable<T>((s) => s.error(thrown)),
-              delayMs: 0,
-            };
+            step = { kind: 'subscribe', source: throwError(() => thrown), delayMs: 0 };
           }
           if (step === null) continue;
           if (!escalating) {
-            spent.set(key, attempt);
-            attemptsTaken += 1;
+            if (budget === undefined) {
+              budget = [0, 0, 0, 0, 0];
+              current.spent.set(pattern ?? UNMATCHED, budget);
+            }
+            budget[slot] = attempt;
+            current.attemptsTaken += 1;
           }
           return { strategy, attempt, step };
         }
         return null;
       };
 
-      const escalate = (record: EscalationRecord) => {
+      const escalate = (record: EscalationRecord, context: RecoveryContext, now: number) => {
+        const { correlationId, workflowId, nodeName } = context;
         // Reported even after the stream has ended (escalation ends it at once): the
         // record must reach somebody.
         const report = (error: unknown) =>
           emit(
             Object.freeze({
               type: 'observer_error',
-              ...base(),
+              at: scheduler.now(),
+              correlationId,
+              workflowId,
+              nodeName,
               error,
               source: 'onEscalate' as const,
               record,
             }),
           );
-        emit(Object.freeze({ type: 'escalated', ...base(), record }));
+        if (publishing) {
+          emit(
+            Object.freeze({
+              type: 'escalated',
+              at: now,
+              correlationId,
+              workflowId,
+              nodeName,
+              record,
+            }),
+          );
+        }
         if (config.onEscalate === undefined) return;
         try {
           const returned: unknown = config.onEscalate(record);
@@ -590,25 +670,40 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           subscriber.error(error);
           return;
         }
-        const [classification, analysisMs] = classify(error);
+        const current = errorState();
+        const now = scheduler.now();
+        let classification: Classification;
+        let analysisMs = 0;
+        if (publishing && timed()) {
+          const started = clock();
+          classification = classifier.classify(error);
+          analysisMs = clock() - started;
+        } else {
+          classification = classifier.classify(error);
+        }
+        const { correlationId, workflowId, nodeName } = current.context;
         if (publishing) {
           emit(
-            Object.freeze({ type: 'error_detected', ...base(), error, classification, analysisMs }),
+            Object.freeze({
+              type: 'error_detected',
+              at: now,
+              correlationId,
+              workflowId,
+              nodeName,
+              error,
+              classification,
+              analysisMs,
+            }),
           );
         }
         if (recovery === null && classification.plan.length === 0) {
           subscriber.error(error); // unmatched and rethrown: not a recovery
           return;
         }
-        recovery ??= {
-          startedAt: scheduler.now(),
-          attempts: 0,
-          strategyUsed: 'none',
-          classification,
-        };
+        recovery ??= { startedAt: now, attempts: 0, strategyUsed: 'none', classification };
         const ongoing: Recovery = recovery;
         ongoing.classification = classification;
-        const chosen = chooseStep(error, classification, ongoing);
+        const chosen = chooseStep(error, classification, ongoing, current, now);
         if (chosen === null) {
           finish(false, error);
           subscriber.error(error);
@@ -617,7 +712,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         const { strategy, attempt, step } = chosen;
         ongoing.strategyUsed = strategy;
         if (step.kind === 'escalate') {
-          escalate(step.record);
+          escalate(step.record, current.context, now);
           finish(false, error);
           if (step.complete) subscriber.complete();
           else subscriber.error(step.error);
@@ -627,16 +722,20 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         if (step.degradationLevel !== undefined) ongoing.degradationLevel = step.degradationLevel;
         if (publishing) {
           const { errorType, pattern } = classification;
-          const signal = {
-            type: 'recovery_attempt',
-            ...base(),
-            strategy,
-            attempt,
-            delayMs: step.delayMs,
-            errorType,
-            ...(pattern === undefined ? {} : { patternId: pattern.id }),
-          } as const;
-          emit(Object.freeze(signal as RecoverySignal));
+          const signal: { -readonly [K in keyof RecoveryAttemptSignal]: RecoveryAttemptSignal[K] } =
+            {
+              type: 'recovery_attempt',
+              at: now,
+              correlationId,
+              workflowId,
+              nodeName,
+              strategy: strategy as RecoveryAttemptSignal['strategy'],
+              attempt,
+              delayMs: step.delayMs,
+              errorType,
+            };
+          if (pattern !== undefined) signal.patternId = pattern.id;
+          emit(Object.freeze(signal));
         }
         if (step.delayMs > 0) {
           subscriber.add(timer(step.delayMs, scheduler).subscribe(() => subscribeTo(step.source)));

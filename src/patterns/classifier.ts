@@ -65,7 +65,8 @@ function mayMatch(prefilter: LiteralPrefilter, haystack: string): boolean {
  * first match wins.
  *
  * @param patterns The pattern table. @default defaultPatterns
- * @throws RecoveryConfigError naming every invalid path.
+ * @throws RecoveryConfigError naming every invalid path, a regex that can backtrack
+ * catastrophically included (unless its pattern says `allowUnsafeRegex: true`).
  */
 export function createClassifier(
   patterns: readonly ErrorPattern[] = defaultPatterns,

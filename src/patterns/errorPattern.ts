@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { ErrorType, RecoveryStrategy } from './errorTypes.js';
 import { checkConfig, RecoveryConfigError } from './RecoveryConfigError.js';
@@ -56,11 +57,64 @@ const PlanSchema = z
     Object.freeze(typeof plan === 'string' ? [plan] : [...plan]),
   );
 
+/** How many quantifiers a regex may hold before the backtracking check refuses it (safe-regex2's default). */
+export const MAX_REGEX_QUANTIFIERS = 25;
+
 /**
- * One entry of a pattern table: which errors it matches, what type they are, and the plan
- * that recovers them. Strict: an unknown key (a typo such as `maxRetry`) is an error.
+ * The regex source as the backtracking checker should read it. safe-regex2's parser (`ret`)
+ * predates lookbehind and rejects non-ASCII group names, which would read as "unsafe";
+ * `(?<=`/`(?<!` become `(?=`/`(?!` and `(?<name>` becomes `(`, which keeps every quantifier
+ * and its nesting, so the verdict is the same as on the real regex.
  */
-export const ErrorPatternSchema = z.strictObject({
+function checkerSource(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charAt(i);
+    if (c === '\\') {
+      out += source.slice(i, i + 2);
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+    } else if (c === '(' && source.startsWith('?<', i + 1)) {
+      const kind = source.charAt(i + 3);
+      const close = source.indexOf('>', i + 3);
+      if (kind === '=' || kind === '!') {
+        out += `(?${kind}`;
+        i += 3;
+      } else if (close > 0) {
+        out += '(';
+        i = close;
+      } else {
+        out += c;
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/**
+ * Why `regex` could backtrack catastrophically, or `undefined` when safe-regex2 finds it
+ * safe: a quantifier inside a quantified group (star height above 1, as in `(a+)+$`), or
+ * more quantifiers than {@link MAX_REGEX_QUANTIFIERS}. The checker has false positives and
+ * negatives; `allowUnsafeRegex` on a pattern accepts what it refuses.
+ */
+export function unsafeRegexReason(regex: RegExp): string | undefined {
+  const source = checkerSource(regex.source);
+  if (!safeRegex(source, { limit: Number.POSITIVE_INFINITY })) return 'nested quantifier';
+  if (!safeRegex(source, { limit: MAX_REGEX_QUANTIFIERS })) {
+    return `more than ${MAX_REGEX_QUANTIFIERS} quantifiers`;
+  }
+  return undefined;
+}
+
+const ErrorPatternFields = z.strictObject({
   /** Unique within a table; alternatives and budgets are keyed by it. */
   id: z.string().min(1, { error: 'must not be empty' }),
   errorType: z.enum(ErrorType),
@@ -78,7 +132,38 @@ export const ErrorPatternSchema = z.strictObject({
   priority: z.number().default(5),
   /** Free-form data carried to signals and escalation records. */
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Accept a `match` the backtracking check refuses (nested quantifiers such as `(a+)+$`).
+   * Only for a regex you have checked yourself: a catastrophic one can hang classification.
+   * Absent means `false`; a resolved pattern has the key only when it was given.
+   * @default false
+   */
+  allowUnsafeRegex: z.boolean().optional(),
 });
+
+/**
+ * One entry of a pattern table: which errors it matches, what type they are, and the plan
+ * that recovers them. Strict: an unknown key (a typo such as `maxRetry`) is an error.
+ * A `match` that can backtrack catastrophically (checked with safe-regex2) is refused
+ * unless the pattern says `allowUnsafeRegex: true`.
+ */
+export const ErrorPatternSchema = ErrorPatternFields.superRefine(
+  (pattern, ctx) => {
+    if (pattern.allowUnsafeRegex === true) return;
+    const reason = unsafeRegexReason(pattern.match);
+    if (reason === undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['match'],
+      input: pattern.match,
+      message: `regex can backtrack catastrophically (${reason}); set allowUnsafeRegex: true on this pattern to accept it`,
+    });
+  },
+  // Also when other fields are wrong, so that one error names every bad path.
+  {
+    when: (payload) => (payload.value as { match?: unknown } | undefined)?.match instanceof RegExp,
+  },
+);
 
 /** An error pattern as users write it. */
 export type ErrorPattern = z.input<typeof ErrorPatternSchema>;

@@ -5,7 +5,9 @@ import { RecoveryConfigError } from './RecoveryConfigError.js';
 /**
  * Turns a pattern file into validated patterns. Accepts `{ "patterns": [ … ] }` or a bare
  * array; each `match` is a regex source string (compiled with no flags) or
- * `{ "source": "…", "flags": "i" }`.
+ * `{ "source": "…", "flags": "i" }`. A regex that can backtrack catastrophically (nested
+ * quantifiers such as `(a+)+$`, checked with safe-regex2) is refused unless its pattern
+ * says `"allowUnsafeRegex": true`.
  *
  * @example
  * ```ts

@@ -18,7 +18,8 @@ export function alternativeStrategy<T>(alternatives: Alternatives<T>): Strategy<
       for (const factory of alternatives[key] ?? []) {
         if (tried.has(factory)) continue;
         tried.add(factory);
-        return { kind: 'subscribe', source: defer(() => factory(context)), delayMs: 0 };
+        const attemptContext = context();
+        return { kind: 'subscribe', source: defer(() => factory(attemptContext)), delayMs: 0 };
       }
     }
     return null;

@@ -107,7 +107,8 @@ export type RecoveryStep<T> =
 
 /** What every strategy is given besides the error and the attempt. */
 export interface StepInput<T> {
-  readonly context: AttemptContext;
+  /** The attempt's context, built on first call (a retry never needs it). */
+  readonly context: () => AttemptContext;
   readonly classification: Classification;
   /** The source the operator was applied to: what a retry resubscribes. */
   readonly source: Observable<T>;

@@ -60,7 +60,7 @@ export function degradeStrategy<T>(levels: readonly DegradationLevel<T>[]): Stra
     const { source } = level;
     return {
       kind: 'subscribe',
-      source: source === undefined ? of(level.value as T) : defer(() => source(context)),
+      source: source === undefined ? of(level.value as T) : defer(() => source(context())),
       delayMs: 0,
       degradationLevel: level.name,
     };

@@ -129,7 +129,8 @@ export interface EscalateOptions {
  */
 export function escalateStrategy<T>(options: EscalateOptions): Strategy<T> {
   return (error: unknown, input: StepInput<T>): RecoveryStep<T> => {
-    const { context, classification } = input;
+    const { classification } = input;
+    const context = input.context();
     const {
       error: _error,
       errorType: _type,
