@@ -276,7 +276,12 @@ export type SignalObserver = Partial<Observer<RecoverySignal>>;
 
 /** True when pushing to `observer` can reach anybody (`Subject.observed`, else present). */
 export function isListening(observer: Partial<Observer<never>> | undefined): boolean {
-  if (observer === undefined || typeof observer.next !== 'function') return false;
-  const { observed } = observer as { observed?: unknown };
-  return typeof observed === 'boolean' ? observed : true;
+  if (observer === undefined) return false;
+  try {
+    if (typeof observer.next !== 'function') return false;
+    const { observed } = observer as { observed?: unknown };
+    return typeof observed === 'boolean' ? observed : true;
+  } catch {
+    return true; // a throwing getter: let the guarded push find out and report it
+  }
 }

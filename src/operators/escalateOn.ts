@@ -1,6 +1,6 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { z } from 'zod';
-import { MatchSchema } from '../patterns/errorPattern.js';
+import { MatchSchema, unsafeRegexReason } from '../patterns/errorPattern.js';
 import { parseConfig } from '../patterns/RecoveryConfigError.js';
 import type { EscalationRecord } from '../strategies/escalate.js';
 import {
@@ -13,7 +13,16 @@ import {
 
 export const EscalateOnOptionsSchema = z.strictObject({
   ...commonOptionShape,
-  match: MatchSchema.optional(),
+  match: MatchSchema.superRefine((match, ctx) => {
+    const reason = unsafeRegexReason(match);
+    if (reason !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        input: match,
+        message: `regex can backtrack catastrophically (${reason})`,
+      });
+    }
+  }).optional(),
   onEscalate: z
     .custom((value) => typeof value === 'function', {
       error: 'must be a function (record) => void',

@@ -413,8 +413,6 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
   const { classifier, scheduler, signals, metrics, hub, maxAttempts, clock } = config;
   /** Whether anybody takes signals: only then are they built. */
   const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
-  const signalsNext = typeof signals?.next === 'function' ? signals : undefined;
-  const metricsNext = typeof metrics?.next === 'function' ? metrics : undefined;
   /** Classification is timed only for somebody who can see `analysisMs`. */
   const timed = () =>
     isListening(signals) ||
@@ -471,15 +469,16 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
       };
 
       function emit(signal: RecoverySignal): void {
-        if (signalsNext !== undefined) {
+        // The hub first: a throwing `signals` observer's report then follows the signal there too.
+        hub?.publish(signal);
+        if (signals !== undefined) {
           try {
-            signalsNext.next?.(signal);
+            signals.next?.(signal);
           } catch (error) {
             reportObserverError(signal, error, 'signals');
           }
         }
-        hub?.publish(signal);
-        if (metricsNext !== undefined) {
+        if (metrics !== undefined) {
           const counts = errorState();
           if (signal.type === 'recovery_completed') {
             counts.finished += 1;
@@ -488,7 +487,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           const rate = counts.finished === 0 ? 0 : counts.succeeded / counts.finished;
           for (const metric of metricsOf(signal, rate)) {
             try {
-              metricsNext.next?.(metric);
+              metrics.next?.(metric);
             } catch (error) {
               reportObserverError(signal, error, 'metrics');
               break;
@@ -695,6 +694,8 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
               analysisMs,
             }),
           );
+          // A consumer may have unsubscribed from inside that signal: decide nothing more.
+          if (subscriber.closed) return;
         }
         if (recovery === null && classification.plan.length === 0) {
           subscriber.error(error); // unmatched and rethrown: not a recovery

@@ -11,16 +11,22 @@ export type Alternatives<T> = Readonly<Record<string, readonly SourceFactory<T>[
  * what it threw) instead of crashing the stream.
  */
 export function alternativeStrategy<T>(alternatives: Alternatives<T>): Strategy<T> {
+  /** Factories tried, whatever list they were found in (one may sit under two keys). */
   const tried = new Set<SourceFactory<T>>();
+  /** Where each list's scan resumes: n alternatives cost O(n) lookups in all, not O(n²). */
+  const resume = new Map<string, number>();
   return (_error: unknown, { context, classification }: StepInput<T>): RecoveryStep<T> | null => {
     for (const key of [classification.pattern?.id, classification.errorType]) {
       if (key === undefined || !Object.hasOwn(alternatives, key)) continue;
-      for (const factory of alternatives[key] ?? []) {
-        if (tried.has(factory)) continue;
-        tried.add(factory);
-        const attemptContext = context();
-        return { kind: 'subscribe', source: defer(() => factory(attemptContext)), delayMs: 0 };
-      }
+      const list = alternatives[key] ?? [];
+      let index = resume.get(key) ?? 0;
+      while (index < list.length && tried.has(list[index] as SourceFactory<T>)) index += 1;
+      const factory = list[index];
+      resume.set(key, factory === undefined ? index : index + 1);
+      if (factory === undefined) continue;
+      tried.add(factory);
+      const attemptContext = context();
+      return { kind: 'subscribe', source: defer(() => factory(attemptContext)), delayMs: 0 };
     }
     return null;
   };

@@ -109,11 +109,12 @@ export class EscalationError extends Error {
  * @returns Whether `error` is an `EscalationError`.
  */
 export function isEscalationError(error: unknown): error is EscalationError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { isEscalationError?: unknown }).isEscalationError === true
-  );
+  if (typeof error !== 'object' || error === null) return false;
+  try {
+    return (error as { isEscalationError?: unknown }).isEscalationError === true;
+  } catch {
+    return false; // a revoked proxy or a throwing getter: not ours
+  }
 }
 
 /** How an escalation ends the stream. */

@@ -76,6 +76,12 @@ export type RetryOptions = z.input<typeof RetryOptionsSchema>;
  */
 export type ResolvedRetryOptions = z.output<typeof RetryOptionsSchema>;
 
+/** A draw of `random` held to [0, 1], so a faulty source cannot push a delay out of bounds. */
+function unit(random: () => number): number {
+  const value = random();
+  return Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0;
+}
+
 /**
  * The delay before retry number `attempt` (1-based):
  * `d = min(baseDelayMs · 2^(attempt-1), maxDelayMs)`, then jitter —
@@ -117,13 +123,13 @@ export function backoffDelay(
     case 'none':
       return exponential;
     case 'full':
-      return random() * exponential;
+      return unit(random) * exponential;
     case 'equal':
-      return exponential / 2 + (random() * exponential) / 2;
+      return exponential / 2 + (unit(random) * exponential) / 2;
     case 'decorrelated':
       return Math.min(
         maxDelayMs,
-        baseDelayMs + random() * Math.max(0, 3 * previousDelayMs - baseDelayMs),
+        baseDelayMs + unit(random) * Math.max(0, 3 * previousDelayMs - baseDelayMs),
       );
   }
 }

@@ -187,15 +187,17 @@ describe('createRecoveryHub', () => {
 
   it('feeds a metrics observer without a hub, with a per-subscription success rate', () => {
     const names: string[] = [];
-    throwError(() => validationError)
-      .pipe(
-        withRecovery(undefined, {
-          metrics: { next: (metric) => names.push(`${metric.name}=${metric.value}`) },
-          clock: () => 0,
-          degradation: { levels: [{ name: 'stub', value: 1 }] },
-        }),
-      )
-      .subscribe();
+    testScheduler().run(() => {
+      throwError(() => validationError)
+        .pipe(
+          withRecovery(undefined, {
+            metrics: { next: (metric) => names.push(`${metric.name}=${metric.value}`) },
+            clock: () => 0,
+            degradation: { levels: [{ name: 'stub', value: 1 }] },
+          }),
+        )
+        .subscribe();
+    });
     expect(names).toEqual([
       'error.classified=1',
       'error.analysis_ms=0',
