@@ -3,6 +3,7 @@ import { defaultPatterns } from './defaultPatterns.js';
 import { type ErrorPattern, type ResolvedErrorPattern, resolvePatterns } from './errorPattern.js';
 import { errorText } from './errorText.js';
 import { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { LiteralIndex } from './literalIndex.js';
 import { type LiteralPrefilter, literalPrefilter } from './literalPrefilter.js';
 import { parseConfig } from './RecoveryConfigError.js';
 
@@ -41,6 +42,9 @@ export const ClassifierOptionsSchema = z.strictObject({
 
 /** Options of {@link createClassifier}. */
 export type ClassifierOptions = z.input<typeof ClassifierOptionsSchema>;
+
+/** Tables larger than this classify through a {@link LiteralIndex}. */
+const INDEX_THRESHOLD = 16;
 
 interface CompiledPattern {
   readonly regex: RegExp;
@@ -88,20 +92,38 @@ export function createClassifier(
     errorType: ErrorType.UNKNOWN,
     plan: Object.freeze([...unmatchedPlan]),
   });
+  // Small tables: running each regex is cheaper than looking for literals first. Large
+  // ones: one Aho–Corasick pass over the text finds the few patterns worth a regex.
+  const index =
+    compiled.length > INDEX_THRESHOLD ? new LiteralIndex(compiled.map((c) => c.prefilter)) : null;
+  // Retries of one failure repeat the same text: the last answer is kept (classification
+  // depends on the text alone).
+  let lastText: string | undefined;
+  let lastResult: Classification = unmatched;
+
+  const scan = (text: string): Classification => {
+    if (index === null) {
+      for (const { regex, classification } of compiled) {
+        if (regex.test(text)) return classification;
+      }
+      return unmatched;
+    }
+    for (const id of index.scan(text)) {
+      const entry = compiled[id] as CompiledPattern;
+      if (entry.regex.test(text)) return entry.classification;
+    }
+    return unmatched;
+  };
 
   return Object.freeze({
     patterns: sorted,
     classify(error: unknown): Classification {
       const text = errorText(error);
-      let lower: string | undefined;
-      for (const { prefilter, regex, classification } of compiled) {
-        if (prefilter !== null) {
-          if (prefilter.caseInsensitive) lower ??= text.toLowerCase();
-          if (!mayMatch(prefilter, prefilter.caseInsensitive ? (lower as string) : text)) continue;
-        }
-        if (regex.test(text)) return classification;
+      if (text !== lastText) {
+        lastResult = scan(text);
+        lastText = text;
       }
-      return unmatched;
+      return lastResult;
     },
     explain(error: unknown): readonly PatternMatch[] {
       const text = errorText(error);

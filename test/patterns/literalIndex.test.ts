@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createClassifier, type ErrorPattern } from '../../src/index.js';
+import { LiteralIndex } from '../../src/patterns/literalIndex.js';
+
+const words = [
+  'timeout',
+  'time',
+  'out',
+  'quorum',
+  'Module',
+  'module',
+  'fail',
+  'failed',
+  'ail',
+  'Err',
+  'err',
+];
+
+/** The classifier's answer, computed the naive way: every regex, in priority order. */
+function naive(patterns: ErrorPattern[], text: string): string | undefined {
+  const sorted = patterns
+    .map((pattern, order) => ({ pattern, order }))
+    .sort((a, b) => (b.pattern.priority ?? 5) - (a.pattern.priority ?? 5) || a.order - b.order);
+  return sorted.find(({ pattern }) => (pattern.match as RegExp).test(text))?.pattern.id;
+}
+
+describe('LiteralIndex', () => {
+  it('finds every pattern whose literal occurs, overlapping and nested literals included', () => {
+    const index = new LiteralIndex([
+      { caseInsensitive: false, literals: ['he', 'she'] },
+      { caseInsensitive: false, literals: ['his'] },
+      { caseInsensitive: false, literals: ['hers'] },
+      { caseInsensitive: true, literals: ['ushe'] },
+      null,
+    ]);
+    // Literals are matched case-blind: 'he' and 'hers' are candidates in 'USHERS' too, and
+    // their (case-sensitive) regexes are what rejects them. Pattern 4 has no literal.
+    expect([...index.scan('USHERS')]).toEqual([0, 2, 3, 4]);
+    expect([...index.scan('ushers')]).toEqual([0, 2, 3, 4]);
+    expect([...index.scan('this')]).toEqual([1, 4]);
+    expect([...index.scan('nothing in it')]).toEqual([4]);
+  });
+
+  it('makes a large table classify exactly as the naive first-match loop does', () => {
+    const regex = fc.oneof(
+      fc.constantFrom(...words).map((w) => new RegExp(w)),
+      fc.constantFrom(...words).map((w) => new RegExp(w, 'i')),
+      fc
+        .tuple(fc.constantFrom(...words), fc.constantFrom(...words))
+        .map(([a, b]) => new RegExp(`${a}|${b}`, 'i')),
+      fc
+        .tuple(fc.constantFrom(...words), fc.constantFrom(...words))
+        .map(([a, b]) => new RegExp(`${a} ?${b}`)),
+      fc.constant(/\d{3}/),
+    );
+    const table = fc.array(fc.tuple(regex, fc.integer({ min: 0, max: 3 })), {
+      minLength: 17,
+      maxLength: 60,
+    });
+    const text = fc
+      .array(
+        fc.oneof(fc.constantFrom(...words), fc.constantFrom(' ', '-', '404', 'x', 'TIMEOUT')),
+        { maxLength: 8 },
+      )
+      .map((parts) => parts.join(''));
+    let matched = 0;
+    fc.assert(
+      fc.property(table, fc.array(text, { minLength: 1, maxLength: 5 }), (entries, texts) => {
+        const patterns: ErrorPattern[] = entries.map(([match, priority], i) => ({
+          id: `p${i}`,
+          errorType: 'transient',
+          match,
+          strategy: 'retry',
+          priority,
+        }));
+        const classifier = createClassifier(patterns);
+        for (const t of [...texts, ...texts]) {
+          const expected = naive(patterns, t);
+          if (expected !== undefined) matched++;
+          expect(classifier.classify(t).pattern?.id).toBe(expected);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(matched).toBeGreaterThan(300);
+  });
+
+  it('answers a repeated text from its last result, and a new text afresh', () => {
+    const classifier = createClassifier([
+      { id: 'a', errorType: 'timeout', match: /timed out/, strategy: 'retry' },
+      { id: 'b', errorType: 'quorum', match: /quorum/, strategy: 'retry' },
+    ]);
+    expect(classifier.classify('timed out').pattern?.id).toBe('a');
+    expect(classifier.classify(new Error('quorum')).pattern?.id).toBe('b');
+    expect(classifier.classify('timed out').pattern?.id).toBe('a');
+    expect(classifier.classify('nothing').pattern).toBeUndefined();
+  });
+});
