@@ -6,8 +6,9 @@ const external = ['rxjs', 'zod', 'rxjs-for-await', 'safe-regex2', 'yaml', '@open
 
 export default defineConfig([
   {
-    // otel is its own entry so that only rx-recovery/otel loads @opentelemetry/api.
-    entry: { index: 'src/index.ts', otel: 'src/otel.ts' },
+    // otel and files are entries of their own, so that only rx-recovery/otel loads
+    // @opentelemetry/api and only rx-recovery/files loads the YAML parser.
+    entry: { index: 'src/index.ts', otel: 'src/otel.ts', files: 'src/files.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { parsePatternFile } from '../src/files.js';
 import {
   createClassifier,
   defaultPatterns,
   type ErrorPattern,
   isRecoveryConfigError,
-  parsePatterns,
+  type ResolvedErrorPattern,
 } from '../src/index.js';
 import { UsageError } from './usage.js';
 
-/** Reads and parses a JSON file, or explains in one line why it cannot. */
-function readJson(file: string): unknown {
+/** Reads a pattern file, JSON or YAML by its extension, or explains in one line why it cannot. */
+function readPatternFile(file: string): readonly ResolvedErrorPattern[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -21,10 +22,15 @@ function readJson(file: string): unknown {
         : `cannot read ${file}: ${code ?? error}`,
     );
   }
+  const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
   try {
-    return JSON.parse(text);
+    return parsePatternFile(text, format);
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+    const syntax = isRecoveryConfigError(error)
+      ? /^file: invalid (JSON|YAML)(.*)$/.exec(error.issues[0] ?? '')
+      : null;
+    if (syntax !== null) throw new UsageError(`${file} is not valid ${syntax[1]}${syntax[2]}`);
+    throw error;
   }
 }
 
@@ -33,7 +39,7 @@ export function classifyCommand(message: string, patternsFile: string | undefine
   let patterns: readonly ErrorPattern[] = defaultPatterns;
   if (patternsFile !== undefined) {
     try {
-      patterns = parsePatterns(readJson(patternsFile));
+      patterns = readPatternFile(patternsFile);
     } catch (error) {
       if (!isRecoveryConfigError(error)) throw error;
       throw new UsageError(
@@ -69,9 +75,8 @@ export function classifyCommand(message: string, patternsFile: string | undefine
 
 /** `rx-recovery validate FILE`: the lines to print and the exit code. */
 export function validateCommand(file: string): { output: string; exitCode: 0 | 1 } {
-  const json = readJson(file);
   try {
-    const patterns = parsePatterns(json);
+    const patterns = readPatternFile(file);
     return { output: `${file}: ${patterns.length} valid pattern(s)`, exitCode: 0 };
   } catch (error) {
     if (!isRecoveryConfigError(error)) throw error;

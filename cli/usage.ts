@@ -14,8 +14,9 @@ Commands:
     --time-scale F          real ms per simulated ms; 0 runs as fast as possible (default 0.05)
     --json                  print the statistics as JSON only
   classify "<message>"      which pattern matches a message, its plan, and the runners-up
-    --patterns FILE         a pattern file instead of the default patterns
-  validate FILE             check a pattern file; exit 1 with one line per problem
+    --patterns FILE         a pattern file (JSON or YAML) instead of the default patterns
+  validate FILE             check a pattern file (JSON, or YAML when it ends in .yaml/.yml);
+                            exit 1 with one line per problem
   help                      this text`;
 
 /** Parses a number option, or says in one line what is wrong with it. */

@@ -115,6 +115,14 @@ describe('rx-recovery validate', () => {
     });
   });
 
+  it('accepts the same table in YAML', () => {
+    expect(run('validate', 'examples/patterns.yaml')).toEqual({
+      status: 0,
+      stdout: 'examples/patterns.yaml: 4 valid pattern(s)\n',
+      stderr: '',
+    });
+  });
+
   it('exits 1 with one line per bad path', () => {
     const { status, stdout, stderr } = run('validate', 'test/fixtures/bad-patterns.json');
     expect(status).toBe(1);
@@ -162,6 +170,10 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
       'rx-recovery: validate takes one file: rx-recovery validate <file.json>',
     ],
     [['validate', 'README.md'], /^rx-recovery: README\.md is not valid JSON: .+$/],
+    [
+      ['validate', 'test/fixtures/bad-syntax.yaml'],
+      /^rx-recovery: test\/fixtures\/bad-syntax\.yaml is not valid YAML at line \d: .+$/,
+    ],
   ])('%j', (args, expected) => {
     const { status, stdout, stderr } = run(...args);
     expect(status).toBe(2);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import * as files from '../src/files.js';
 import * as api from '../src/index.js';
 import * as otel from '../src/otel.js';
 
@@ -14,12 +15,18 @@ describe('public surface', () => {
     expect(Object.keys(otel).sort()).toEqual(['bridgeMetricsToOpenTelemetry']);
   });
 
+  it('exports exactly these names from rx-recovery/files', () => {
+    expect(Object.keys(files).sort()).toEqual(['parsePatternFile', 'patternFileJsonSchema']);
+  });
+
   it('re-exports by name only', () => {
     expect(source('../src/index.ts')).not.toMatch(/export \*/);
     expect(source('../src/otel.ts')).not.toMatch(/export \*/);
+    expect(source('../src/files.ts')).not.toMatch(/export \*/);
   });
 
-  it('keeps the OpenTelemetry bridge, and so @opentelemetry/api, out of the main entry', () => {
+  it('keeps the OpenTelemetry bridge and the YAML reader out of the main entry', () => {
     expect(source('../src/index.ts')).not.toContain('openTelemetry');
+    expect(source('../src/index.ts')).not.toContain('patternFile');
   });
 });

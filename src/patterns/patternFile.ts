@@ -1,0 +1,110 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ErrorPatternSchema, type ResolvedErrorPattern } from './errorPattern.js';
+import { parsePatterns } from './parsePatterns.js';
+import { RecoveryConfigError } from './RecoveryConfigError.js';
+
+/** The formats a pattern file may be written in. */
+export type PatternFileFormat = 'json' | 'yaml';
+
+/**
+ * Parses the text of a pattern file — JSON or YAML — into validated patterns, as
+ * {@link parsePatterns} does for an already-parsed value. A syntax error is a
+ * {@link RecoveryConfigError} too, naming the line: `file: invalid YAML at line 3: …`.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { createClassifier } from 'rx-recovery';
+ * import { parsePatternFile } from 'rx-recovery/files';
+ *
+ * const patterns = parsePatternFile(readFileSync('patterns.yaml', 'utf8'), 'yaml');
+ * const classifier = createClassifier(patterns);
+ * ```
+ * @param text The file's contents.
+ * @param format `'json'`, or `'yaml'` (which also reads JSON, a subset of YAML 1.2).
+ * @returns The validated patterns.
+ * @throws RecoveryConfigError for a syntax error or any invalid path.
+ */
+export function parsePatternFile(
+  text: string,
+  format: PatternFileFormat = 'yaml',
+): readonly ResolvedErrorPattern[] {
+  let value: unknown;
+  try {
+    value = format === 'json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const { message, linePos } = error as { message?: string; linePos?: { line: number }[] };
+    const line = linePos?.[0]?.line;
+    const where = line === undefined ? '' : ` at line ${line}`;
+    const first = String(message ?? error)
+      .split('\n')[0]
+      ?.replace(/ at line \d+, column \d+:?$/, '');
+    throw new RecoveryConfigError([
+      `file: invalid ${format === 'json' ? 'JSON' : 'YAML'}${where}: ${first}`,
+    ]);
+  }
+  return parsePatterns(value);
+}
+
+/** What editors show for each field of a pattern in a pattern file. */
+const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  id: 'Unique within the table; alternatives and budgets are keyed by it.',
+  errorType: 'The kind of failure the pattern recognises.',
+  match:
+    'A regex source (compiled with no flags), or { "source", "flags" }. Matched against "<name>: <message>" of the error, then its code on a line of its own.',
+  strategy: 'One strategy, or a plan: the first step that still has budget runs.',
+  maxRetries: 'The budget of each retry and correct step.',
+  priority: 'Higher runs first; equal priorities keep table order.',
+  metadata: 'Free-form data carried to signals and escalation records.',
+  allowUnsafeRegex:
+    'Accept a match the backtracking check refuses (nested quantifiers such as (a+)+$).',
+};
+
+/**
+ * The JSON Schema (draft 2020-12) of a pattern file, generated from
+ * {@link ErrorPatternSchema}, so editors validate and complete pattern files. The package
+ * ships it as `rx-recovery/patterns.schema.json`; point a file's `"$schema"` at it (YAML:
+ * `# yaml-language-server: $schema=…`).
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { patternFileJsonSchema } from 'rx-recovery/files';
+ *
+ * writeFileSync('patterns.schema.json', `${JSON.stringify(patternFileJsonSchema(), null, 2)}\n`);
+ * ```
+ * @returns A fresh JSON Schema object.
+ */
+export function patternFileJsonSchema(): Record<string, unknown> {
+  const pattern = z.toJSONSchema(ErrorPatternSchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, { anyOf?: unknown[]; description?: string }>;
+    [key: string]: unknown;
+  };
+  const { $schema: _drop, ...item } = pattern;
+  for (const [field, schema] of Object.entries(pattern.properties)) {
+    // `readonly` arrays become "readOnly", which in JSON Schema means "set by the server".
+    if (Array.isArray(schema.anyOf)) {
+      for (const branch of schema.anyOf) delete (branch as { readOnly?: boolean }).readOnly;
+    }
+    // A RegExp cannot be written in a file: drop the "anything" branch it became.
+    if (field === 'match' && Array.isArray(schema.anyOf)) {
+      schema.anyOf = schema.anyOf.filter((branch) => Object.keys(branch as object).length > 0);
+    }
+    const description = FIELD_DESCRIPTIONS[field];
+    if (description !== undefined) schema.description = description;
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://unpkg.com/rx-recovery/schema/patterns.schema.json',
+    title: 'rx-recovery pattern file',
+    description: 'Error patterns: how errors are classified and which recovery plan each gets.',
+    type: 'object',
+    properties: {
+      $schema: { type: 'string' },
+      patterns: { type: 'array', items: item, description: 'The pattern table, in any order.' },
+    },
+    required: ['patterns'],
+    additionalProperties: false,
+  };
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parsePatternFile, patternFileJsonSchema } from '../../src/files.js';
+import { isRecoveryConfigError } from '../../src/index.js';
+
+const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+
+function problems(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (isRecoveryConfigError(error)) return [...error.issues];
+    throw error;
+  }
+  return [];
+}
+
+describe('parsePatternFile', () => {
+  it('reads the YAML and JSON example files to the same patterns', () => {
+    const fromYaml = parsePatternFile(read('examples/patterns.yaml'), 'yaml');
+    const fromJson = parsePatternFile(read('examples/patterns.json'), 'json');
+    expect(fromYaml.map((p) => p.id)).toEqual([
+      'rate_limited',
+      'context_length_exceeded',
+      'invalid_tool_call_json',
+      'compile_error',
+    ]);
+    expect(fromYaml).toEqual(fromJson);
+    expect(fromYaml[0]?.match).toEqual(/\b429\b|rate limit|too many requests/i);
+  });
+
+  it('reads JSON as YAML too (JSON is YAML 1.2)', () => {
+    expect(parsePatternFile(read('examples/patterns.json'))).toHaveLength(4);
+  });
+
+  it('names the line of a syntax error, and every bad path of a valid file', () => {
+    expect(problems(() => parsePatternFile('patterns:\n  - id: [x\nfoo: 1', 'yaml'))).toEqual([
+      expect.stringMatching(/^file: invalid YAML at line 3: /),
+    ]);
+    expect(problems(() => parsePatternFile('{"patterns": [', 'json'))).toEqual([
+      expect.stringMatching(/^file: invalid JSON: /),
+    ]);
+    expect(
+      problems(() =>
+        parsePatternFile(
+          'patterns:\n  - id: x\n    errorType: flaky\n    match: "(a+)+$"\n    strategy: pray\n',
+        ),
+      ),
+    ).toEqual([
+      'patterns[0].errorType: must be one of syntax, import, validation, template, quorum, timeout, transient, unknown, got "flaky"',
+      'patterns[0].strategy: must be one of retry, alternative, degrade, correct, escalate, got "pray"',
+      'patterns[0].match: regex can backtrack catastrophically (nested quantifier); set allowUnsafeRegex: true on this pattern to accept it',
+    ]);
+  });
+});
+
+describe('patternFileJsonSchema', () => {
+  it('is what schema/patterns.schema.json holds (npm run docs)', () => {
+    expect(JSON.parse(read('schema/patterns.schema.json'))).toEqual(patternFileJsonSchema());
+  });
+
+  it('describes every pattern field, with the file forms of match only', () => {
+    const schema = patternFileJsonSchema() as {
+      required: string[];
+      properties: {
+        patterns: {
+          items: {
+            properties: Record<string, { description?: string; anyOf?: unknown[] }>;
+            required: string[];
+          };
+        };
+      };
+    };
+    const { items } = schema.properties.patterns;
+    expect(schema.required).toEqual(['patterns']);
+    expect(Object.keys(items.properties).sort()).toEqual(
+      [
+        'allowUnsafeRegex',
+        'errorType',
+        'id',
+        'match',
+        'maxRetries',
+        'metadata',
+        'priority',
+        'strategy',
+      ].sort(),
+    );
+    expect(items.required.sort()).toEqual(['errorType', 'id', 'match', 'strategy']);
+    for (const field of Object.values(items.properties))
+      expect(field.description).toEqual(expect.any(String));
+    expect(items.properties.match?.anyOf).toEqual([
+      { type: 'string' },
+      expect.objectContaining({ type: 'object', required: ['source'] }),
+    ]);
+    expect(JSON.stringify(schema)).not.toContain('readOnly');
+  });
+});
