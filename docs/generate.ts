@@ -13,12 +13,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const diagrams = `${root}docs/marbles/`;
 mkdirSync(diagrams, { recursive: true });
 const names = new Set(marbleCases.map(diagramName));
-for (const stale of readdirSync(diagrams).filter((file) => file.endsWith('.svg') && !names.has(file))) {
+for (const stale of readdirSync(diagrams).filter(
+  (file) => file.endsWith('.svg') && !names.has(file),
+)) {
   rmSync(`${diagrams}${stale}`);
 }
 for (const c of marbleCases) writeFileSync(`${diagrams}${diagramName(c)}`, renderMarbleCase(c));
 console.log(`docs/marbles: ${marbleCases.length} diagrams`);
 
 mkdirSync(`${root}schema`, { recursive: true });
-writeFileSync(`${root}schema/patterns.schema.json`, `${JSON.stringify(patternFileJsonSchema(), null, 2)}\n`);
+writeFileSync(
+  `${root}schema/patterns.schema.json`,
+  `${JSON.stringify(patternFileJsonSchema(), null, 2)}\n`,
+);
 console.log('schema/patterns.schema.json written');
