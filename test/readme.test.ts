@@ -41,7 +41,11 @@ describe('README code blocks', () => {
       typeRoots: [`${root}node_modules/@types`],
       skipLibCheck: true,
       baseUrl: root,
-      paths: { 'rx-recovery': ['src/index.ts'], 'rx-recovery/otel': ['src/otel.ts'] },
+      paths: {
+        'rx-recovery': ['src/index.ts'],
+        'rx-recovery/otel': ['src/otel.ts'],
+        'rx-recovery/files': ['src/files.ts'],
+      },
     });
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {
       const where = d.file
