@@ -7,17 +7,48 @@ import { LiteralIndex } from './literalIndex.js';
 import { type LiteralPrefilter, literalPrefilter } from './literalPrefilter.js';
 import { parseConfig } from './RecoveryConfigError.js';
 
-/** What the classifier decided about one error. Frozen and shared: do not mutate. */
+/**
+ * What the classifier decided about one error: the pattern that matched, the error's type
+ * and the plan to recover it. Frozen and shared: do not mutate.
+ *
+ * @example
+ * ```ts
+ * import { type Classification, classify } from 'rx-recovery';
+ *
+ * const summary = ({ pattern, errorType, plan }: Classification) =>
+ *   `${pattern?.id ?? 'no pattern'} (${errorType}): ${plan.join(' → ') || 'rethrow'}`;
+ *
+ * summary(classify(new Error('Quorum not reached: 1 of 3 reviewers approved')));
+ * // → 'quorum_consensus_failed (quorum): retry → escalate'
+ * summary(classify(new Error('disk full'))); // → 'no pattern (unknown): rethrow'
+ * ```
+ */
 export interface Classification {
   /** The pattern that matched; absent when none did. */
   readonly pattern?: ResolvedErrorPattern;
+  /** The matched pattern's `errorType`; `'unknown'` when no pattern matched. */
   readonly errorType: ErrorType;
   /** The strategies to try, in order; empty means "rethrow". */
   readonly plan: readonly RecoveryStrategy[];
 }
 
-/** One pattern that matches an error, as {@link Classifier.explain} lists it. */
+/**
+ * One pattern that matches an error, as {@link Classifier.explain} lists it: the pattern,
+ * the text its regex matched and where. Frozen.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier, type PatternMatch } from 'rx-recovery';
+ *
+ * const line = ({ pattern, matched, index }: PatternMatch) =>
+ *   `${pattern.id}: '${matched}' at ${index}`;
+ *
+ * createClassifier().explain(new Error('Request timed out: quorum not reached')).map(line);
+ * // → ["quorum_consensus_failed: 'quorum not reached' at 26", "operation_timeout: 'timed out' at 15"]
+ * ```
+ */
 export interface PatternMatch {
+  /** The matching pattern, validated, as {@link Classifier.patterns} holds it. */
   readonly pattern: ResolvedErrorPattern;
   /** The text the pattern's regex matched. */
   readonly matched: string;
@@ -25,23 +56,69 @@ export interface PatternMatch {
   readonly index: number;
 }
 
-/** A compiled pattern table. Build one with {@link createClassifier}. */
+/**
+ * A compiled pattern table. Build one with {@link createClassifier}; pass one's patterns
+ * to an operator, or use it on its own to see how errors will be routed.
+ *
+ * @example
+ * ```ts
+ * import { type Classifier, createClassifier, defaultPatterns } from 'rx-recovery';
+ *
+ * const classifier: Classifier = createClassifier([
+ *   ...defaultPatterns,
+ *   { id: 'rate_limit', errorType: 'transient', match: /\b429\b|rate limit/i, strategy: 'retry', priority: 9 },
+ * ]);
+ * classifier.patterns.map((pattern) => pattern.id);
+ * // → ['missing_async_keyword', 'rate_limit', 'import_not_found', 'template_rendering_error',
+ * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout']
+ * classifier.classify(new Error('HTTP 429: rate limit exceeded')).plan; // → ['retry']
+ * classifier.explain(new Error('HTTP 429: rate limit exceeded')).map((m) => m.matched);
+ * // → ['429']
+ * ```
+ */
 export interface Classifier {
-  /** The validated patterns, highest priority first. */
+  /** The validated patterns, highest priority first; equal priorities keep table order. */
   readonly patterns: readonly ResolvedErrorPattern[];
-  /** The first pattern (by priority, then table order) that matches `error`. Never throws. */
+  /**
+   * The first pattern (by priority, then table order) that matches `error`. Never throws.
+   *
+   * @param error Anything thrown; matched by its {@link errorText}.
+   * @returns The frozen classification of the matching pattern, or the unmatched one
+   * (`errorType: 'unknown'`, the `unmatched` plan).
+   */
   classify(error: unknown): Classification;
-  /** Every pattern that matches `error`, in priority order, with the matched text. */
+  /**
+   * Every pattern that matches `error`, in priority order, with the matched text: what you
+   * need when tuning a pattern table. Never throws.
+   *
+   * @param error Anything thrown; matched by its {@link errorText}.
+   * @returns The matches, frozen; empty when no pattern matches.
+   */
   explain(error: unknown): readonly PatternMatch[];
 }
 
-export const ClassifierOptionsSchema = z.strictObject({
+/**
+ * Options of {@link createClassifier}. Strict: an unknown key is a
+ * {@link RecoveryConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { type ClassifierOptions, createClassifier, defaultPatterns } from 'rx-recovery';
+ *
+ * const options: ClassifierOptions = { unmatched: ['retry', 'escalate'] };
+ * createClassifier(defaultPatterns, options).classify(new Error('disk full'));
+ * // → { errorType: 'unknown', plan: ['retry', 'escalate'] }
+ * ```
+ */
+export interface ClassifierOptions {
   /** The plan for errors no pattern matches. @default [] (rethrow) */
-  unmatched: z.array(z.enum(RecoveryStrategy)).default([]),
-});
+  unmatched?: RecoveryStrategy[];
+}
 
-/** Options of {@link createClassifier}. */
-export type ClassifierOptions = z.input<typeof ClassifierOptionsSchema>;
+/** Validates {@link ClassifierOptions}; `satisfies` keeps the interface in step with it. */
+export const ClassifierOptionsSchema = z.strictObject({
+  unmatched: z.array(z.enum(RecoveryStrategy)).default([]),
+}) satisfies z.ZodType<unknown, ClassifierOptions>;
 
 /** Tables larger than this classify through a {@link LiteralIndex}. */
 const INDEX_THRESHOLD = 16;
@@ -65,10 +142,42 @@ function mayMatch(prefilter: LiteralPrefilter, haystack: string): boolean {
  *
  * What is matched is `"<name>: <message>"` of the error (`String(x)` for a non-Error),
  * at most its first 8,192 characters, then `error.code` on a line of its own when it is a
- * short identifier. Higher `priority` first; equal priorities keep table order; the
- * first match wins.
+ * short identifier (see {@link errorText}). Higher `priority` first; equal priorities keep
+ * table order; the first match wins. The classifier remembers its last answer, so
+ * classifying the same failure again costs only building its text.
  *
- * @param patterns The pattern table. @default defaultPatterns
+ * @example
+ * ```ts
+ * import { createClassifier, defaultPatterns } from 'rx-recovery';
+ *
+ * const classifier = createClassifier(
+ *   [
+ *     ...defaultPatterns,
+ *     {
+ *       id: 'rate_limit',
+ *       errorType: 'transient',
+ *       match: /\b429\b|rate limit/i,
+ *       strategy: ['retry', 'escalate'],
+ *       priority: 9,
+ *     },
+ *   ],
+ *   { unmatched: [] }, // plan for errors no pattern matches; [] = rethrow (the default)
+ * );
+ *
+ * classifier.classify(new Error('HTTP 429: rate limit exceeded'));
+ * // → { pattern: { id: 'rate_limit', … }, errorType: 'transient', plan: ['retry', 'escalate'] }
+ * classifier.classify(new Error('disk full')); // → { errorType: 'unknown', plan: [] }
+ * classifier.explain('Request timed out: rate limit');
+ * // → [{ pattern: { id: 'rate_limit', … }, matched: 'rate limit', index: 19 },
+ * //    { pattern: { id: 'operation_timeout', … }, matched: 'timed out', index: 8 }]
+ *
+ * createClassifier([{ id: 'slow', errorType: 'timeout', match: '(a+)+$', strategy: 'retry' }]);
+ * // throws RecoveryConfigError: patterns[0].match: regex can backtrack catastrophically
+ * //   (nested quantifier); set allowUnsafeRegex: true on this pattern to accept it
+ * ```
+ * @param patterns The pattern table, in any order. Defaults to {@link defaultPatterns}.
+ * @param options See {@link ClassifierOptions}. Defaults to `{}`.
+ * @returns A frozen {@link Classifier}.
  * @throws RecoveryConfigError naming every invalid path, a regex that can backtrack
  * catastrophically included (unless its pattern says `allowUnsafeRegex: true`).
  */
@@ -148,7 +257,22 @@ let defaultClassifier: Classifier | undefined;
 
 /**
  * Classifies an error against {@link defaultPatterns}; unmatched errors get an empty
- * plan. The default classifier is compiled on first use.
+ * plan (rethrow). The default classifier is compiled on first use. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { classify } from 'rx-recovery';
+ *
+ * classify(new Error("Cannot find module './renderer'"));
+ * // → { pattern: { id: 'import_not_found', … }, errorType: 'import', plan: ['alternative', 'escalate'] }
+ * classify(Object.assign(new Error('connect failed'), { code: 'ETIMEDOUT' })).plan;
+ * // → ['retry', 'escalate'] (the code is matched too)
+ * classify('disk full'); // → { errorType: 'unknown', plan: [] }
+ * ```
+ * @param error Anything thrown; matched by its {@link errorText}.
+ * @returns The frozen, shared classification of the first matching default pattern, or
+ * the unmatched one.
+ * @see createClassifier for your own patterns or an `unmatched` plan.
  */
 export function classify(error: unknown): Classification {
   defaultClassifier ??= createClassifier(defaultPatterns);

@@ -11,6 +11,27 @@ import type { ErrorPattern } from './errorPattern.js';
  * | `validation_failed` | 6 | validation | degrade |
  * | `quorum_consensus_failed` | 6 | quorum | retry (2) → escalate |
  * | `operation_timeout` | 5 | timeout | retry (3) → escalate |
+ *
+ * In plain words: what {@link withRecovery} and {@link classify} use when you give no
+ * patterns. Spread them into your own table to keep them, or filter them.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier, defaultPatterns } from 'rx-recovery';
+ *
+ * defaultPatterns.map((pattern) => pattern.id);
+ * // → ['missing_async_keyword', 'import_not_found', 'template_rendering_error',
+ * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout']
+ *
+ * // The built-ins plus yours; a higher priority runs first.
+ * const classifier = createClassifier([
+ *   ...defaultPatterns,
+ *   { id: 'rate_limit', errorType: 'transient', match: /\b429\b/, strategy: 'retry', priority: 9 },
+ * ]);
+ * // The built-ins without the timeout retry.
+ * const noTimeouts = createClassifier(defaultPatterns.filter((p) => p.id !== 'operation_timeout'));
+ * noTimeouts.classify(new Error('Request timed out')).plan; // → []
+ * ```
  */
 export const defaultPatterns: readonly ErrorPattern[] = Object.freeze([
   Object.freeze({

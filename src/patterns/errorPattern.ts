@@ -3,9 +3,25 @@ import { z } from 'zod';
 import { ErrorType, RecoveryStrategy } from './errorTypes.js';
 import { checkConfig, RecoveryConfigError } from './RecoveryConfigError.js';
 
-/** A regex source with optional flags: the form a pattern file uses for flags. */
+/**
+ * A regex source with optional flags: the form a pattern file uses for flags, since JSON
+ * and YAML cannot hold a `RegExp`. Accepted wherever a pattern's `match` is.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier, type RegexSource } from 'rx-recovery';
+ *
+ * const match: RegexSource = { source: 'rate limit|\\b429\\b', flags: 'i' };
+ * const classifier = createClassifier([
+ *   { id: 'rate_limit', errorType: 'transient', match, strategy: 'retry' },
+ * ]);
+ * classifier.classify(new Error('Rate Limit exceeded')).errorType; // → 'transient'
+ * ```
+ */
 export interface RegexSource {
+  /** The regex's source, as `RegExp#source` gives it: no slashes, backslashes as written. */
   source: string;
+  /** The regex's flags (`'i'`, `'s'`, `'u'`…); `g` and `y` are dropped. @default '' (none) */
   flags?: string;
 }
 
@@ -24,7 +40,12 @@ export const MatchSchema = z
     [
       z.instanceof(RegExp),
       z.string(),
-      z.strictObject({ source: z.string(), flags: z.string().optional() }),
+      z.strictObject({
+        /** The regex's source, as `RegExp#source` gives it. */
+        source: z.string(),
+        /** The regex's flags; `g` and `y` are dropped. @default '' (none) */
+        flags: z.string().optional(),
+      }),
     ],
     {
       error: (issue) =>
@@ -117,6 +138,7 @@ export function unsafeRegexReason(regex: RegExp): string | undefined {
 const ErrorPatternFields = z.strictObject({
   /** Unique within a table; alternatives and budgets are keyed by it. */
   id: z.string().min(1, { error: 'must not be empty' }),
+  /** The kind of failure the pattern recognises: the `errorType` of its classification. */
   errorType: z.enum(ErrorType),
   /** A RegExp, a regex source string (compiled without flags), or `{ source, flags }`. */
   match: MatchSchema,
@@ -141,13 +163,8 @@ const ErrorPatternFields = z.strictObject({
   allowUnsafeRegex: z.boolean().optional(),
 });
 
-/**
- * One entry of a pattern table: which errors it matches, what type they are, and the plan
- * that recovers them. Strict: an unknown key (a typo such as `maxRetry`) is an error.
- * A `match` that can backtrack catastrophically (checked with safe-regex2) is refused
- * unless the pattern says `allowUnsafeRegex: true`.
- */
-export const ErrorPatternSchema = ErrorPatternFields.superRefine(
+/** The checked schema itself; exported under an explicit type as {@link ErrorPatternSchema}. */
+const ErrorPatternChecked = ErrorPatternFields.superRefine(
   (pattern, ctx) => {
     if (pattern.allowUnsafeRegex === true) return;
     const reason = unsafeRegexReason(pattern.match);
@@ -165,10 +182,89 @@ export const ErrorPatternSchema = ErrorPatternFields.superRefine(
   },
 );
 
-/** An error pattern as users write it. */
-export type ErrorPattern = z.input<typeof ErrorPatternSchema>;
-/** An error pattern after validation: compiled `match`, plan as an array, defaults applied. */
-export type ResolvedErrorPattern = Readonly<z.output<typeof ErrorPatternSchema>>;
+/**
+ * An error pattern as users write it: which errors it matches (`match`), what type they
+ * are (`errorType`), and the plan that recovers them (`strategy`). Validated by
+ * {@link ErrorPatternSchema} when a classifier or operator is built.
+ *
+ * @example
+ * ```ts
+ * import { createClassifier, defaultPatterns, type ErrorPattern } from 'rx-recovery';
+ *
+ * const rateLimit: ErrorPattern = {
+ *   id: 'rate_limit',
+ *   errorType: 'transient',
+ *   match: /\b429\b|rate limit/i,
+ *   strategy: ['retry', 'escalate'],
+ *   maxRetries: 5,
+ *   priority: 9,
+ *   metadata: { owner: 'platform-team' },
+ * };
+ * const classifier = createClassifier([...defaultPatterns, rateLimit]);
+ * classifier.classify(new Error('HTTP 429: rate limit exceeded')).pattern?.id; // → 'rate_limit'
+ * ```
+ *
+ * @interface
+ */
+export type ErrorPattern = z.input<typeof ErrorPatternChecked>;
+/**
+ * An error pattern after validation: compiled `match` (without `g` and `y`), plan as an
+ * array, defaults applied. Frozen. What {@link parsePatterns} returns and
+ * {@link Classifier.patterns} holds.
+ *
+ * @example
+ * ```ts
+ * import { parsePatterns, type ResolvedErrorPattern } from 'rx-recovery';
+ *
+ * const describe = (p: ResolvedErrorPattern) =>
+ *   `${p.id}: ${p.match} → ${p.strategy.join(' → ')} (maxRetries ${p.maxRetries}, priority ${p.priority})`;
+ *
+ * parsePatterns([
+ *   { id: 'rate_limit', errorType: 'transient', match: { source: '429', flags: 'gi' }, strategy: 'retry' },
+ * ]).map(describe);
+ * // → ['rate_limit: /429/i → retry (maxRetries 3, priority 5)']
+ * ```
+ *
+ * @interface
+ */
+export type ResolvedErrorPattern = Readonly<ResolvedErrorPatternShape>;
+
+/**
+ * What {@link ErrorPatternSchema} parses to: {@link ResolvedErrorPattern}, not yet frozen.
+ *
+ * @inline
+ */
+type ResolvedErrorPatternShape = z.output<typeof ErrorPatternChecked>;
+
+/**
+ * The zod schema of one entry of a pattern table: which errors it matches, what type they
+ * are, and the plan that recovers them. Strict: an unknown key (a typo such as
+ * `maxRetry`) is an error. A `match` that can backtrack catastrophically (checked with
+ * safe-regex2) is refused unless the pattern says `allowUnsafeRegex: true`.
+ *
+ * In plain words: to validate one pattern yourself, or inside a schema of your own
+ * (`z.array(ErrorPatternSchema)`). {@link parsePatterns} validates a whole table, duplicate
+ * ids included, with readable error lines; the JSON Schema of pattern files is generated
+ * from this schema.
+ *
+ * @example
+ * ```ts
+ * import { ErrorPatternSchema } from 'rx-recovery';
+ *
+ * ErrorPatternSchema.parse({
+ *   id: 'rate_limit',
+ *   errorType: 'transient',
+ *   match: { source: 'rate limit', flags: 'i' },
+ *   strategy: 'retry',
+ * });
+ * // → { id: 'rate_limit', errorType: 'transient', match: /rate limit/i, strategy: ['retry'],
+ * //     maxRetries: 3, priority: 5 }
+ * ErrorPatternSchema.safeParse({ id: 'x', errorType: 'transient', match: 'x', strategy: 'retry', maxRetry: 2 })
+ *   .success; // → false (maxRetry: unknown key)
+ * ```
+ */
+export const ErrorPatternSchema: z.ZodType<ResolvedErrorPatternShape, ErrorPattern> =
+  ErrorPatternChecked;
 
 function duplicateIdLines(root: string, input: readonly unknown[]): string[] {
   const firstIndex = new Map<string, number>();

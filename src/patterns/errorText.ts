@@ -1,4 +1,15 @@
-/** How much of an error's `"<name>: <message>"` is read. */
+/**
+ * How much of an error's `"<name>: <message>"` is read: 8,192 characters. Longer text is
+ * cut, so a 1 MB message costs no more to classify than an 8 KB one.
+ *
+ * @example
+ * ```ts
+ * import { errorText, MAX_ERROR_TEXT } from 'rx-recovery';
+ *
+ * MAX_ERROR_TEXT; // → 8192
+ * errorText(new Error('x'.repeat(20_000))).length; // → 8192
+ * ```
+ */
 export const MAX_ERROR_TEXT = 8192;
 
 /** `error.code` is appended only when it looks like an identifier (`ETIMEDOUT`). */
@@ -51,6 +62,24 @@ function head(value: unknown, error: object): string {
  * with a string `message`), `String(x)` for anything else, at most {@link MAX_ERROR_TEXT}
  * characters; then, on a line of its own, `error.code` when it is a short identifier.
  * Never throws, whatever was thrown.
+ *
+ * In plain words: what every pattern's `match` is tested against, so you can see why a
+ * pattern matches or not. Nothing else on the error is read.
+ *
+ * @example
+ * ```ts
+ * import { errorText } from 'rx-recovery';
+ *
+ * errorText(new TypeError("Cannot read properties of undefined (reading 'id')"));
+ * // → "TypeError: Cannot read properties of undefined (reading 'id')"
+ * errorText(Object.assign(new Error('connect failed'), { code: 'ETIMEDOUT' }));
+ * // → 'Error: connect failed\nETIMEDOUT'
+ * errorText('quorum not reached'); // → 'quorum not reached'
+ * errorText({ status: 503 }); // → '[object Object]'
+ * errorText(undefined); // → 'undefined'
+ * ```
+ * @param error Anything thrown.
+ * @returns The text, at most {@link MAX_ERROR_TEXT} characters plus the code line.
  */
 export function errorText(error: unknown): string {
   if (typeof error !== 'object' || error === null) {

@@ -14,10 +14,27 @@ import { RecoveryConfigError } from './RecoveryConfigError.js';
  * import { readFileSync } from 'node:fs';
  * import { createClassifier, parsePatterns } from 'rx-recovery';
  *
- * const patterns = parsePatterns(JSON.parse(readFileSync('patterns.json', 'utf8')));
- * const classifier = createClassifier(patterns);
+ * const classifier = createClassifier(parsePatterns(JSON.parse(readFileSync('patterns.json', 'utf8'))));
+ *
+ * parsePatterns({
+ *   patterns: [
+ *     {
+ *       id: 'deadlock',
+ *       errorType: 'transient',
+ *       match: { source: 'deadlock detected', flags: 'i' },
+ *       strategy: ['retry', 'escalate'],
+ *       maxRetries: 2,
+ *     },
+ *   ],
+ * });
+ * // → [{ id: 'deadlock', errorType: 'transient', match: /deadlock detected/i,
+ * //      strategy: ['retry', 'escalate'], maxRetries: 2, priority: 5 }]
  * ```
- * @throws RecoveryConfigError with one line per bad path (`patterns[2].maxRetries: must be ≥ 0`).
+ * @param json The parsed file: `{ "patterns": [ … ] }` (a `"$schema"` key is allowed) or
+ * a bare array of patterns.
+ * @returns The validated patterns, frozen, in file order.
+ * @throws RecoveryConfigError with one line per bad path (`patterns[2].maxRetries: must be ≥ 0`),
+ * duplicate ids included.
  */
 export function parsePatterns(json: unknown): readonly ResolvedErrorPattern[] {
   if (Array.isArray(json)) return resolvePatterns(json);

@@ -4,7 +4,22 @@ import { ErrorPatternSchema, type ResolvedErrorPattern } from './errorPattern.js
 import { parsePatterns } from './parsePatterns.js';
 import { RecoveryConfigError } from './RecoveryConfigError.js';
 
-/** The formats a pattern file may be written in. */
+/**
+ * The formats a pattern file may be written in: `'json'`, or `'yaml'` (which also reads
+ * JSON, a subset of YAML 1.2).
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { extname } from 'node:path';
+ * import { type PatternFileFormat, parsePatternFile } from 'rx-recovery/files';
+ *
+ * const formatOf = (path: string): PatternFileFormat => (extname(path) === '.json' ? 'json' : 'yaml');
+ * const path = process.argv[2] ?? 'patterns.yaml';
+ * const patterns = parsePatternFile(readFileSync(path, 'utf8'), formatOf(path));
+ * formatOf('patterns.yml'); // → 'yaml'
+ * ```
+ */
 export type PatternFileFormat = 'json' | 'yaml';
 
 /**
@@ -20,9 +35,13 @@ export type PatternFileFormat = 'json' | 'yaml';
  *
  * const patterns = parsePatternFile(readFileSync('patterns.yaml', 'utf8'), 'yaml');
  * const classifier = createClassifier(patterns);
+ *
+ * parsePatternFile('{ "patterns": [ }', 'json');
+ * // throws RecoveryConfigError: file: invalid JSON: Unexpected token '}', …
  * ```
  * @param text The file's contents.
  * @param format `'json'`, or `'yaml'` (which also reads JSON, a subset of YAML 1.2).
+ * Defaults to `'yaml'`.
  * @returns The validated patterns.
  * @throws RecoveryConfigError for a syntax error or any invalid path.
  */
