@@ -1,6 +1,6 @@
 /**
  * `npm run docs` (before TypeDoc): draws every marble case to docs/marbles/<case>.svg and
- * writes the pattern files' JSON Schema to schema/patterns.schema.json. Tests fail when
+ * writes the pattern files' JSON Schema to patterns.schema.json. Tests fail when
  * either is out of date, so run this after changing a marble case or the pattern schema.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,8 @@ for (const stale of readdirSync(diagrams).filter(
 for (const c of marbleCases) writeFileSync(`${diagrams}${diagramName(c)}`, renderMarbleCase(c));
 console.log(`docs/marbles: ${marbleCases.length} diagrams`);
 
-mkdirSync(`${root}schema`, { recursive: true });
 writeFileSync(
-  `${root}schema/patterns.schema.json`,
+  `${root}patterns.schema.json`,
   `${JSON.stringify(patternFileJsonSchema(), null, 2)}\n`,
 );
-console.log('schema/patterns.schema.json written');
+console.log('patterns.schema.json written');

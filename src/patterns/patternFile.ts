@@ -115,7 +115,7 @@ export function patternFileJsonSchema(): Record<string, unknown> {
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://unpkg.com/rx-recovery/schema/patterns.schema.json',
+    $id: 'https://unpkg.com/rx-recovery/patterns.schema.json',
     title: 'rx-recovery pattern file',
     description: 'Error patterns: how errors are classified and which recovery plan each gets.',
     type: 'object',
