@@ -22,6 +22,7 @@ import { defer, type Observable, of, throwError } from 'rxjs';
 import {
   createRecoveryHub,
   defaultPatterns,
+  injectFaults,
   type RecoveryStatistics,
   withRecovery,
 } from '../src/index.js';
@@ -80,6 +81,9 @@ export function runSoak({ errors, checkpoint }: SoakOptions): SoakReport {
   });
 
   const failingAlternative = () => throwError(() => missing);
+  const healthy = of('generated');
+  const timingOut = injectFaults<string>({ rate: 1, errors: [timeout] });
+  const missingModule = injectFaults<string>({ rate: 1, errors: [missing] });
   const options = { hub, retry: { baseDelayMs: 0 } };
   const recovering = withRecovery<string>(defaultPatterns, {
     ...options,
@@ -108,8 +112,9 @@ export function runSoak({ errors, checkpoint }: SoakOptions): SoakReport {
   };
   for (let i = 0; i < pipelines; i++) {
     let subscriptions = 0;
+    // The failures are injected into a healthy source, as a chaos test would.
     const source: Observable<string> = defer(() =>
-      ++subscriptions <= 3 ? throwError(() => timeout) : throwError(() => missing),
+      healthy.pipe(++subscriptions <= 3 ? timingOut : missingModule),
     );
     source
       .pipe(i % ESCALATE_EVERY === ESCALATE_EVERY - 1 ? escalating : recovering)

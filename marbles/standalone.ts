@@ -2,6 +2,7 @@ import {
   correctErrors,
   degradeGracefully,
   escalateOn,
+  injectFaults,
   retryBackoff,
   switchToAlternative,
 } from '../src/index.js';
@@ -68,6 +69,15 @@ export const standaloneCases: readonly MarbleCase[] = [
       name: 'EscalationError',
       message: 'Escalated to a human: Error: connection reset',
     },
+    subscriptions: ['^----!'],
+  },
+  {
+    title: 'injectFaults: the second value draws a failure (seed 1, rate 0.5)',
+    operator: 'injectFaults({ rate: 0.5, seed: 1 })',
+    source: '--a--b--c--|',
+    build: () => injectFaults({ rate: 0.5, seed: 1 }),
+    expected: '--a--#',
+    expectedError: { name: 'FaultInjectedError', message: 'Fault injected by injectFaults' },
     subscriptions: ['^----!'],
   },
 ];

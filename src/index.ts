@@ -21,6 +21,8 @@ export type { DegradeGracefullyOptions } from './operators/degradeGracefully.js'
 export { degradeGracefully } from './operators/degradeGracefully.js';
 export type { EscalateOnOptions } from './operators/escalateOn.js';
 export { escalateOn } from './operators/escalateOn.js';
+export type { InjectFaultsOptions } from './operators/injectFaults.js';
+export { FaultInjectedError, injectFaults } from './operators/injectFaults.js';
 export type { RetryBackoffOptions } from './operators/retryBackoff.js';
 export { retryBackoff } from './operators/retryBackoff.js';
 export type { SwitchToAlternativeOptions } from './operators/switchToAlternative.js';

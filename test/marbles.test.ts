@@ -21,6 +21,7 @@ describe('marble cases', () => {
       'correctErrors',
       'degradeGracefully',
       'escalateOn',
+      'injectFaults',
       'retryBackoff',
       'switchToAlternative',
       'withRecovery',

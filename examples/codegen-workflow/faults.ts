@@ -52,7 +52,6 @@ const failures: Record<Stage, Array<() => Error>> = {
     timeout,
     timeout,
     () => new Error("Cannot find module '@acme/http-client' imported from generated/client.ts"),
-    () => new Error('ECONNRESET: socket hang up'),
   ],
   validate: [
     () => new Error('ValidationError: 2 validation errors for UserService: email field missing'),
@@ -98,4 +97,9 @@ export function decide(
 /** Whether the model forgets an `async` in this contract's generated code. */
 export function forgetsAsync(seed: number, faultRate: number, contract: string): boolean {
   return mulberry32(hash(seed, contract, 'async'))() < faultRate * 0.5;
+}
+
+/** A seed for one contract's own fault stream (for `injectFaults`). */
+export function contractSeed(seed: number, contract: string): number {
+  return hash(seed, contract, 'network');
 }

@@ -17,12 +17,13 @@ import {
 } from 'rxjs';
 import {
   type EscalationRecord,
+  injectFaults,
   isEscalationError,
   type RecoveryHub,
   type RecoverySignal,
   withRecovery,
 } from '../../src/index.js';
-import { decide, forgetsAsync, type Stage } from './faults.js';
+import { contractSeed, decide, forgetsAsync, type Stage } from './faults.js';
 
 export interface WorkflowOptions {
   readonly contracts: number;
@@ -160,6 +161,14 @@ export function runWorkflow(options: WorkflowOptions): Observable<ContractOutcom
           ...artifact,
           code: serviceCode(contract, forgetsAsync(options.seed, options.faultRate, contract)),
         })).pipe(
+          // The model endpoint's network is flaky too: transient resets, injected reproducibly.
+          injectFaults({
+            rate: options.faultRate * 0.3,
+            seed: contractSeed(options.seed, contract),
+            errors: [() => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+            delayMs: 50,
+            scheduler,
+          }),
           concatMap(compile),
           recovery<Artifact | string>(contract, 'generate_code', {
             alternatives: {

@@ -1,0 +1,147 @@
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  type MonoTypeOperatorFunction,
+  map,
+  type Observable,
+  of,
+  type SchedulerLike,
+  takeWhile,
+  throwError,
+  timer,
+} from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../patterns/RecoveryConfigError.js';
+
+/** Options of {@link injectFaults}. */
+export interface InjectFaultsOptions {
+  /** Probability, in [0, 1], that a value is replaced by a failure. */
+  rate: number;
+  /**
+   * Draw for the completion too, so that an empty source can fail. Off by default: a
+   * source that emitted and then fails is resubscribed by a retry and emits again.
+   * @default false
+   */
+  failCompletion?: boolean;
+  /**
+   * What is thrown: errors, or factories making a fresh one each time (so every failure
+   * has its own stack). One is picked at random per failure. @default a `FaultInjectedError`
+   */
+  errors?: readonly (unknown | (() => unknown))[];
+  /** Seed of the generator: the same seed and the same subscriptions give the same faults. @default 1 */
+  seed?: number;
+  /** A failure waits this long before it is delivered, as a slow failure would. @default 0 */
+  delayMs?: number;
+  /** Where the delay waits. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+}
+
+const InjectFaultsOptionsSchema = z.strictObject({
+  rate: z.number().min(0).max(1),
+  failCompletion: z.boolean().optional(),
+  errors: z.array(z.unknown()).min(1, { error: 'must not be empty' }).optional(),
+  seed: z.number().int().optional(),
+  delayMs: z.number().min(0).optional(),
+  scheduler: z
+    .custom<SchedulerLike>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as SchedulerLike).now === 'function' &&
+        typeof (value as SchedulerLike).schedule === 'function',
+      { error: 'must be a SchedulerLike' },
+    )
+    .optional(),
+});
+
+/** mulberry32: a small, fast 32-bit generator; enough for choosing faults. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Injects failures into a stream, for chaos testing: each value (and, with
+ * `failCompletion`, the completion) is replaced by an error with probability `rate`, drawn
+ * from a seeded generator, so a test or a demo fails the same way every time.
+ *
+ * In plain words: a flaky dependency on demand, reproducible.
+ *
+ * The generator belongs to the operator, not to one subscription: a resubscription
+ * (a retry) draws the next numbers, so it may succeed where the first try failed — as a
+ * real flaky service does. The same seed and the same order of subscriptions give the
+ * same faults.
+ *
+ * ```text
+ * source:                          --a--b--c--|
+ * injectFaults({ rate: 0.5 }):     --a--#          (b drew a failure)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { injectFaults, withRecovery } from 'rx-recovery';
+ *
+ * defer(() => fetchContract(id))
+ *   .pipe(
+ *     injectFaults({ rate: 0.3, seed: 42, errors: [() => new Error('Request timed out')] }),
+ *     withRecovery(),
+ *   )
+ *   .subscribe((contract) => console.log(contract.id));
+ * // Output: the contract, after as many timeouts (and retries) as seed 42 draws
+ * ```
+ * @param options See {@link InjectFaultsOptions}.
+ * @returns An operator that makes its source fail at random, reproducibly.
+ * @throws RecoveryConfigError, when the pipe is built, naming every bad option.
+ */
+export function injectFaults<T>(options: InjectFaultsOptions): MonoTypeOperatorFunction<T> {
+  const {
+    rate,
+    errors,
+    seed = 1,
+    failCompletion = false,
+    delayMs = 0,
+    scheduler = asyncScheduler,
+  } = parseConfig(InjectFaultsOptionsSchema, options, 'options');
+  const random = generator(seed);
+  const draw = (): unknown => {
+    if (errors === undefined) return new FaultInjectedError();
+    const picked = errors[Math.floor(random() * errors.length)];
+    return typeof picked === 'function' ? (picked as () => unknown)() : picked;
+  };
+  const failure = (): Observable<never> => {
+    const error = draw();
+    return delayMs > 0
+      ? timer(delayMs, scheduler).pipe(concatMap(() => throwError(() => error)))
+      : throwError(() => error);
+  };
+  return (source) =>
+    concat(
+      source.pipe(
+        map((value): T | typeof FAULT => (random() < rate ? FAULT : value)),
+        // Stop the source at the fault, then deliver the failure (after its delay).
+        takeWhile((value) => value !== FAULT, true),
+        concatMap((value) => (value === FAULT ? failure() : of(value))),
+      ),
+      defer(() => (failCompletion && random() < rate ? failure() : EMPTY)),
+    );
+}
+
+const FAULT: unique symbol = Symbol('fault');
+
+/** The error {@link injectFaults} throws when no `errors` are given. */
+export class FaultInjectedError extends Error {
+  override readonly name = 'FaultInjectedError';
+  constructor() {
+    super('Fault injected by injectFaults');
+  }
+}
