@@ -138,8 +138,22 @@ export function injectFaults<T>(options: InjectFaultsOptions): MonoTypeOperatorF
 
 const FAULT: unique symbol = Symbol('fault');
 
-/** The error {@link injectFaults} throws when no `errors` are given. */
+/**
+ * The error {@link injectFaults} throws when no `errors` are given.
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { FaultInjectedError, injectFaults } from 'rx-recovery';
+ *
+ * of(1)
+ *   .pipe(injectFaults({ rate: 1 }))
+ *   .subscribe({ error: (error) => console.log(error instanceof FaultInjectedError, error.message) });
+ * // → true Fault injected by injectFaults
+ * ```
+ */
 export class FaultInjectedError extends Error {
+  /** Always `'FaultInjectedError'`, so the error reads well in logs and classifies by name. */
   override readonly name = 'FaultInjectedError';
   constructor() {
     super('Fault injected by injectFaults');
