@@ -16,7 +16,21 @@ import {
 import { z } from 'zod';
 import { parseConfig } from '../patterns/RecoveryConfigError.js';
 
-/** Options of {@link injectFaults}. */
+/**
+ * Options of {@link injectFaults}.
+ *
+ * @example
+ * ```ts
+ * import type { InjectFaultsOptions } from 'rx-recovery';
+ *
+ * const flakyNetwork: InjectFaultsOptions = {
+ *   rate: 0.2, // one value in five fails
+ *   seed: 7, // the same faults on every run
+ *   errors: [() => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+ *   delayMs: 50, // a failure takes 50 ms to arrive
+ * };
+ * ```
+ */
 export interface InjectFaultsOptions {
   /** Probability, in [0, 1], that a value is replaced by a failure. */
   rate: number;
