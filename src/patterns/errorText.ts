@@ -47,7 +47,7 @@ function safeString(value: unknown): string {
 
 function head(value: unknown, error: object): string {
   const message = readProperty(error, 'message');
-  if (isErrorLike(error) || typeof message === 'string') {
+  if (typeof message === 'string' || isErrorLike(error)) {
     const name = readProperty(error, 'name');
     const label = typeof name === 'string' && name !== '' ? name : 'Error';
     const text = typeof message === 'string' ? message : '';
