@@ -669,6 +669,8 @@ function startsMember(tokens: Token[], k: number): boolean {
 }
 
 /** The head of the arrow function whose `=>` is at `arrow`. */
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
+
 function arrowHead(source: Source, arrow: number): FunctionHead | undefined {
   const { tokens, match } = source;
   const prev = tokens[arrow - 1];
@@ -681,7 +683,11 @@ function arrowHead(source: Source, arrow: number): FunctionHead | undefined {
     if (head) return head;
   }
   if (prev?.type !== 'word' || isPunct(tokens[arrow - 2], '.')) return undefined;
-  return { insertAt: prev.start, isAsync: isAsyncBefore(tokens, arrow - 1), params: -1 };
+  // A bare parameter is an identifier (not `#private`), where an expression may start.
+  if (!IDENTIFIER.test(prev.text)) return undefined;
+  const isAsync = isAsyncBefore(tokens, arrow - 1);
+  if (!isAsync && !startsExpression(tokens[arrow - 2])) return undefined;
+  return { insertAt: prev.start, isAsync, params: -1 };
 }
 
 function parenArrowHead(source: Source, open: number): FunctionHead | undefined {

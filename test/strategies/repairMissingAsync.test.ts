@@ -396,6 +396,11 @@ describe('repairMissingAsync — properties', () => {
   );
   const codeLike = fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join(''));
 
+  it('declines a bare arrow parameter that is not an identifier (found by the property below)', () => {
+    expect(repairMissingAsync('x# => await x;')).toBeUndefined();
+    expect(repairMissingAsync('#p => await x;')).toBeUndefined();
+  });
+
   it('never throws, and only ever inserts `async `, idempotently', () => {
     fc.assert(
       fc.property(
