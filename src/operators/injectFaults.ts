@@ -14,7 +14,7 @@ import {
   timer,
 } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig } from '../patterns/RecoveryConfigError.js';
+import { parseConfig, SchedulerSchema } from '../patterns/RecoveryConfigError.js';
 
 /**
  * Options of {@link injectFaults}.
@@ -59,16 +59,7 @@ const InjectFaultsOptionsSchema = z.strictObject({
   errors: z.array(z.unknown()).min(1, { error: 'must not be empty' }).optional(),
   seed: z.number().int().optional(),
   delayMs: z.number().min(0).optional(),
-  scheduler: z
-    .custom<SchedulerLike>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as SchedulerLike).now === 'function' &&
-        typeof (value as SchedulerLike).schedule === 'function',
-      { error: 'must be a SchedulerLike' },
-    )
-    .optional(),
+  scheduler: SchedulerSchema.optional(),
 });
 
 /** mulberry32: a small, fast 32-bit generator; enough for choosing faults. */

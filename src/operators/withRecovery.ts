@@ -28,8 +28,10 @@ import { errorText } from '../patterns/errorText.js';
 import { RecoveryStrategy } from '../patterns/errorTypes.js';
 import {
   checkConfig,
+  functionOption,
   isRecoveryConfigError,
   RecoveryConfigError,
+  SchedulerSchema,
 } from '../patterns/RecoveryConfigError.js';
 import { type Alternatives, alternativeStrategy } from '../strategies/alternative.js';
 import type {
@@ -145,10 +147,7 @@ export interface WithRecoveryOptions<T> {
 }
 
 /** A function-valued option, named by its signature in errors. */
-export const fn = (signature: string) =>
-  z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', {
-    error: `must be a function ${signature}`,
-  });
+export const fn = (signature: string) => functionOption<(...args: never[]) => unknown>(signature);
 
 /** One degradation level: a name and exactly one of `source` or `value`. */
 export const LevelSchema = z
@@ -243,16 +242,7 @@ export const commonOptionShape = {
   hub: z
     .custom<RecoveryHub>(isRecoveryHub, { error: 'must be a hub from createRecoveryHub()' })
     .optional(),
-  scheduler: z
-    .custom<SchedulerLike>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as SchedulerLike).now === 'function' &&
-        typeof (value as SchedulerLike).schedule === 'function',
-      { error: 'must be a SchedulerLike' },
-    )
-    .optional(),
+  scheduler: SchedulerSchema.optional(),
   clock: fn('() => number').optional(),
 };
 

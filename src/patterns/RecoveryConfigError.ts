@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import type { SchedulerLike } from 'rxjs';
+import { z } from 'zod';
 
 /**
  * Thrown when a pattern table or operator options are invalid. Its message has one line
@@ -205,3 +206,20 @@ export function checkConfig<S extends z.ZodType>(
     ? { data: result.data, lines: [] }
     : { lines: formatIssues(root, result.error.issues) };
 }
+
+/** A function-valued option; `signature` names what is expected in the error. */
+export function functionOption<F extends (...args: never[]) => unknown>(signature: string) {
+  return z.custom<F>((value) => typeof value === 'function', {
+    error: `must be a function ${signature}`,
+  });
+}
+
+/** A `scheduler` option: anything with `now()` and `schedule()`. */
+export const SchedulerSchema = z.custom<SchedulerLike>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as SchedulerLike).now === 'function' &&
+    typeof (value as SchedulerLike).schedule === 'function',
+  { error: 'must be a SchedulerLike' },
+);

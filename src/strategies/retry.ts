@@ -1,8 +1,6 @@
 import { z } from 'zod';
+import { functionOption as fn } from '../patterns/RecoveryConfigError.js';
 import type { RecoveryStep, StepInput, Strategy } from './context.js';
-
-const fn = <F>(what: string) =>
-  z.custom<F>((value) => typeof value === 'function', { error: `must be a function (${what})` });
 
 /**
  * Jitter spreads retries of many clients apart; see {@link backoffDelay} for the formulas.

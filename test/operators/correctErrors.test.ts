@@ -6,8 +6,8 @@ import {
   type CorrectionRule,
   correctErrors,
   RecoveryConfigError,
-  type RecoverySignal,
 } from '../../src/index.js';
+import { keptSignals, thrownBy } from '../helpers/capture.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const error = new Error('boom');
@@ -19,22 +19,6 @@ const missingAsync = (source?: string, lineno?: number) =>
     source === undefined ? {} : { source },
     lineno === undefined ? {} : { lineno },
   );
-
-/** A signal observer that keeps what it is told. */
-function signalLog() {
-  const log: RecoverySignal[] = [];
-  return { log, signals: { next: (signal: RecoverySignal) => void log.push(signal) } };
-}
-
-/** What `build` throws, so its class and exact message can be asserted. */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build();
-  } catch (thrown) {
-    return thrown;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('correctErrors', () => {
   describe('user rules', () => {
@@ -129,7 +113,7 @@ describe('correctErrors', () => {
     });
 
     it('lets the error through untouched when no rule can correct it', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const scheduler = testScheduler();
       let received: unknown;
       scheduler.run(({ cold, flush }) => {
@@ -380,7 +364,7 @@ describe('correctErrors', () => {
       });
       // Outside run() a frame character is 10 virtual ms.
       const source = scheduler.createColdObservable<string>('--#', undefined, error);
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const values: Array<[number, string]> = [];
       source
         .pipe(

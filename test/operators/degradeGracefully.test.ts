@@ -9,17 +9,12 @@ import {
   type RecoveryResult,
   type RecoverySignal,
 } from '../../src/index.js';
+import { keptSignals, thrownBy } from '../helpers/capture.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const error = new Error('boom');
 const reducedError = new Error('reduced failed');
 const cachedError = new Error('cached failed');
-
-/** A signal observer that keeps what it is told. */
-function signalLog() {
-  const log: RecoverySignal[] = [];
-  return { log, signals: { next: (signal: RecoverySignal) => void log.push(signal) } };
-}
 
 /** The signals as short tuples: enough to read the story, exact where it matters. */
 function story(log: readonly RecoverySignal[]) {
@@ -37,16 +32,6 @@ function story(log: readonly RecoverySignal[]) {
   });
 }
 
-/** What `build` throws, so its class and exact message can be asserted. */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build();
-  } catch (thrown) {
-    return thrown;
-  }
-  throw new Error('expected the call to throw');
-}
-
 const result = (fields: Partial<RecoveryResult>): RecoveryResult => ({
   success: true,
   strategyUsed: 'degrade',
@@ -61,7 +46,7 @@ const result = (fields: Partial<RecoveryResult>): RecoveryResult => ({
 describe('degradeGracefully', () => {
   describe('levels', () => {
     it('degrades level by level down to the value level', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source =  cold('--a--#', undefined, error);
@@ -99,7 +84,7 @@ describe('degradeGracefully', () => {
     });
 
     it('names the level that served, and moves further down when it fails later', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const contexts: AttemptContext[] = [];
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -166,7 +151,7 @@ describe('degradeGracefully', () => {
     });
 
     it('lets the last error through when every level fails, and says so', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source =  cold('-#', undefined, error);
@@ -250,7 +235,7 @@ describe('degradeGracefully', () => {
       });
       // Outside run() a frame character is 10 virtual ms.
       const source = scheduler.createColdObservable<string>('---#', undefined, error);
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const values: Array<[number, string]> = [];
       source
         .pipe(

@@ -7,29 +7,13 @@ import {
   escalateOn,
   isEscalationError,
   RecoveryConfigError,
-  type RecoverySignal,
 } from '../../src/index.js';
+import { keptSignals, thrownBy } from '../helpers/capture.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const error = new Error('boom');
 const quorum = new Error('quorum not reached: 1 of 3 reviewers approved');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A signal observer that keeps what it is told. */
-function signalLog() {
-  const log: RecoverySignal[] = [];
-  return { log, signals: { next: (signal: RecoverySignal) => void log.push(signal) } };
-}
-
-/** What `build` throws, so its class and exact message can be asserted. */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build();
-  } catch (thrown) {
-    return thrown;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** The record escalateOn builds for `message` at frame `createdAt`. */
 const expectedRecord = (createdAt: number, message = 'Error: boom', context = {}) => ({
@@ -73,7 +57,7 @@ describe('escalateOn', () => {
     });
 
     it('tells onEscalate the record without waiting, and signals the escalation', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const told: EscalationRecord[] = [];
       let received: unknown;
       testScheduler().run(({ cold, expectObservable }) => {
@@ -188,7 +172,7 @@ describe('escalateOn', () => {
     });
 
     it('reports an onEscalate that throws as observer_error with the record', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const failure = new Error('pager is down');
       let received: unknown;
       testScheduler().run(({ cold, expectObservable }) => {
@@ -225,7 +209,7 @@ describe('escalateOn', () => {
     // A rejection settles in a microtask, after the stream has already ended: it is reported
     // even so, because the record must reach somebody.
     it('reports an onEscalate that rejects as observer_error with the record', async () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const failure = new Error('pager is down');
       let received: unknown;
       // The scheduler is passed so that `at` stays virtual after run() has returned.
@@ -267,7 +251,7 @@ describe('escalateOn', () => {
     });
 
     it('never wraps an EscalationError twice, nor escalates it again', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       let outerTold = 0;
       let received: unknown;
       testScheduler().run(({ cold, expectObservable }) => {
@@ -306,7 +290,7 @@ describe('escalateOn', () => {
       });
       // Outside run() a frame character is 10 virtual ms.
       const source = scheduler.createColdObservable<string>('--#', undefined, error);
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       let received: unknown;
       source
         .pipe(escalateOn({ scheduler, signals, context: { correlationId: 'test' } }))
@@ -407,7 +391,7 @@ describe('escalateOn', () => {
     });
 
     it('escalates nothing after an early unsubscribe', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       let told = 0;
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -527,7 +511,7 @@ describe('escalateOn', () => {
     });
 
     it('gives each subscription its own correlation id and record', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-#', undefined, error);

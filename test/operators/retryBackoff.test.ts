@@ -20,25 +20,10 @@ import {
   type RecoverySignal,
   retryBackoff,
 } from '../../src/index.js';
+import { keptSignals, thrownBy } from '../helpers/capture.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const error = new Error('boom');
-
-/** A signal observer that keeps what it is told. */
-function signalLog() {
-  const log: RecoverySignal[] = [];
-  return { log, signals: { next: (signal: RecoverySignal) => void log.push(signal) } };
-}
-
-/** What `build` throws, so its class and exact message can be asserted. */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build();
-  } catch (thrown) {
-    return thrown;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** The one pattern `retryBackoff` classifies every error with, once resolved. */
 const retryPattern = (maxRetries: number) => ({
@@ -293,7 +278,7 @@ describe('retryBackoff', () => {
 
   describe('signals', () => {
     it('signals detection, each attempt before its wait, and how each recovery ended', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       let ticks = 0;
       const clock = () => (ticks += 2);
       // biome-ignore format: aligned marbles
@@ -364,7 +349,7 @@ describe('retryBackoff', () => {
     });
 
     it('counts every attempt of one recovery, with its delay, and the total duration', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable }) => {
         const source = cold('#', undefined, error);
@@ -440,7 +425,7 @@ describe('retryBackoff', () => {
     });
 
     it('with maxRetries 0 and signals, signals the error and lets it through at once', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('--#', undefined, error);
@@ -488,7 +473,7 @@ describe('retryBackoff', () => {
       });
       // Outside run() a frame character is 10 virtual ms: a at 10, # at 30.
       const source = scheduler.createColdObservable<string>('-a-#', undefined, error);
-      const { log: signalsLog, signals } = signalLog();
+      const { log: signalsLog, signals } = keptSignals();
       const log: Array<[number, string]> = [];
       source
         .pipe(

@@ -12,33 +12,13 @@ import {
 } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  type AttemptContext,
-  RecoveryConfigError,
-  type RecoverySignal,
-  switchToAlternative,
-} from '../../src/index.js';
+import { type AttemptContext, RecoveryConfigError, switchToAlternative } from '../../src/index.js';
+import { keptSignals, thrownBy } from '../helpers/capture.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const error = new Error('boom');
 const error1 = new Error('alternative 1 failed');
 const error2 = new Error('alternative 2 failed');
-
-/** A signal observer that keeps what it is told. */
-function signalLog() {
-  const log: RecoverySignal[] = [];
-  return { log, signals: { next: (signal: RecoverySignal) => void log.push(signal) } };
-}
-
-/** What `build` throws, so its class and exact message can be asserted. */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build();
-  } catch (thrown) {
-    return thrown;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** A factory that records the contexts it is called with. */
 function recorded<T>(source: ObservableInput<T>, calls: AttemptContext[]) {
@@ -118,7 +98,7 @@ describe('switchToAlternative', () => {
     });
 
     it('fails the step of a factory that throws, and runs the next alternative', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('--#', undefined, error);
@@ -213,7 +193,7 @@ describe('switchToAlternative', () => {
       // Outside run() a frame character is 10 virtual ms.
       const source = scheduler.createColdObservable<string>('--#', undefined, error);
       const alternative = scheduler.createColdObservable<string>('-x|');
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       const values: Array<[number, string]> = [];
       source
         .pipe(
@@ -250,7 +230,7 @@ describe('switchToAlternative', () => {
     });
 
     it('generates a correlation id per subscription when none is given', () => {
-      const { log, signals } = signalLog();
+      const { log, signals } = keptSignals();
       testScheduler().run(({ cold, expectObservable }) => {
         const source = cold('-#', undefined, error);
         const result = source.pipe(switchToAlternative([() => of('x')], { signals }));

@@ -1,0 +1,17 @@
+import type { RecoverySignal } from '../../src/index.js';
+
+/** A signal observer that keeps what it is told: `signals` to pass in, `log` to read. */
+export function keptSignals() {
+  const log: RecoverySignal[] = [];
+  return { log, signals: { next: (signal: RecoverySignal) => void log.push(signal) } };
+}
+
+/** What `build` throws, so its class and exact message can be asserted. */
+export function thrownBy(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (thrown) {
+    return thrown;
+  }
+  throw new Error('expected the call to throw');
+}
