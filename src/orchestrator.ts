@@ -23,6 +23,7 @@ import { errorText } from './patterns/errorText.js';
 import { ErrorType } from './patterns/errorTypes.js';
 import { parseConfig, RecoveryConfigError } from './patterns/RecoveryConfigError.js';
 import { newCorrelationId } from './strategies/context.js';
+import { builtInCorrections } from './strategies/correct.js';
 
 /**
  * Options of the {@link ErrorRecoveryOrchestrator}: the `withRecovery` options (but
@@ -186,7 +187,7 @@ export class ErrorRecoveryOrchestrator {
   constructor(options: OrchestratorOptions = {}) {
     const { patterns = defaultPatterns, ...rest } = options;
     this.hub = rest.hub ?? createRecoveryHub();
-    this.base = resolveEngineConfig(patterns, { ...rest, hub: this.hub });
+    this.base = resolveEngineConfig(patterns, { ...rest, hub: this.hub }, builtInCorrections);
     this.table = [...patterns];
     this.unmatched = rest.unmatched ?? [];
     this.classifier = this.base.classifier;

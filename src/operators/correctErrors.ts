@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import { parseAll } from '../patterns/RecoveryConfigError.js';
-import type { CorrectionRule } from '../strategies/correct.js';
+import { builtInCorrections, type CorrectionRule } from '../strategies/correct.js';
 import {
   type CommonOptions,
   CorrectionRuleSchema,
@@ -80,10 +80,14 @@ export function correctErrors<T, C = T>(
   );
   const { maxRetries: _, ...rest } = options;
   return recoveryOperator(
-    resolveEngineConfig<T | C>(singlePattern('correctErrors', ['correct'], maxRetries), {
-      ...rest,
-      corrections: rules,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-    }),
+    resolveEngineConfig<T | C>(
+      singlePattern('correctErrors', ['correct'], maxRetries),
+      {
+        ...rest,
+        corrections: rules,
+        maxAttempts: UNBOUNDED_ATTEMPTS,
+      },
+      builtInCorrections,
+    ),
   ) as OperatorFunction<T, T | C>;
 }

@@ -72,15 +72,11 @@ export function switchToAlternative<T, A = T>(
     [SwitchToAlternativeOptionsSchema, options, 'options'],
   );
   return recoveryOperator(
-    resolveEngineConfig<T | A>(
-      singlePattern('switchToAlternative', ['alternative']),
-      {
-        ...options,
-        alternatives: { switchToAlternative: alternatives },
-        builtInCorrections: false,
-        maxAttempts: UNBOUNDED_ATTEMPTS,
-      },
-      'options',
-    ),
+    resolveEngineConfig<T | A>(singlePattern('switchToAlternative', ['alternative']), {
+      ...options,
+      alternatives: { switchToAlternative: alternatives },
+      builtInCorrections: false,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
+    }),
   ) as OperatorFunction<T, T | A>;
 }

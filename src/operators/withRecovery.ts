@@ -293,8 +293,13 @@ const defaultClock = () => performance.now();
 export function resolveEngineConfig<T>(
   patterns: readonly ErrorPattern[],
   options: WithRecoveryOptions<T>,
-  root = 'options',
+  /**
+   * The rules `builtInCorrections: true` adds. Passed in by the operators that offer
+   * them, so that the others (and their bundles) never reference the code repair.
+   */
+  builtInRules: readonly CorrectionRule<unknown>[] = [],
 ): EngineConfig<T> {
+  const root = 'options';
   const lines: string[] = [];
   const { data } = (() => {
     const checked = checkConfig(WithRecoveryOptionsSchema, options, root);
@@ -311,9 +316,7 @@ export function resolveEngineConfig<T>(
   if (lines.length > 0 || data === undefined || classifier === undefined) {
     throw new RecoveryConfigError(lines);
   }
-  const builtIns = data.builtInCorrections
-    ? (builtInCorrections as readonly CorrectionRule<T>[])
-    : [];
+  const builtIns = data.builtInCorrections ? (builtInRules as readonly CorrectionRule<T>[]) : [];
   return {
     classifier,
     context: Object.freeze({ ...data.context }),
@@ -790,7 +793,7 @@ export function withRecovery<T>(
   patterns: readonly ErrorPattern[] = defaultPatterns,
   options: WithRecoveryOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
-  return recoveryOperator(resolveEngineConfig(patterns, options));
+  return recoveryOperator(resolveEngineConfig(patterns, options, builtInCorrections));
 }
 
 /** Standalone operators are bounded by their own budget, not by `maxAttempts`. */

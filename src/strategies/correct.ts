@@ -43,7 +43,8 @@ export interface CorrectionRule<T> {
   readonly correct: (error: unknown, context: AttemptContext) => ObservableInput<T> | undefined;
 }
 
-const MISSING_ASYNC = defaultPatterns[0]?.match as RegExp;
+/** The `missing_async_keyword` default pattern's regex (read on use, so bundlers can drop this module's rule). */
+const missingAsync = (): RegExp => defaultPatterns[0]?.match as RegExp;
 
 function readCode(error: unknown, context: AttemptContext): string | undefined {
   try {
@@ -73,10 +74,10 @@ function readLine(error: unknown): number | undefined {
  * holds the offending `await` async, and emits the repaired code. It only repairs what it
  * is certain of; otherwise it declines and the plan moves on.
  */
-export const missingAsyncKeywordRule: CorrectionRule<string> = Object.freeze({
+export const missingAsyncKeywordRule: CorrectionRule<string> = /* @__PURE__ */ Object.freeze({
   id: 'missing_async_keyword',
   match: (error: unknown, context: AttemptContext) =>
-    context.patternId === 'missing_async_keyword' || MISSING_ASYNC.test(errorText(error)),
+    context.patternId === 'missing_async_keyword' || missingAsync().test(errorText(error)),
   correct: (error: unknown, context: AttemptContext) => {
     const code = readCode(error, context);
     if (code === undefined) return undefined;
@@ -87,9 +88,9 @@ export const missingAsyncKeywordRule: CorrectionRule<string> = Object.freeze({
 });
 
 /** The corrections that run after the user's rules unless `builtInCorrections: false`. */
-export const builtInCorrections: readonly CorrectionRule<unknown>[] = Object.freeze([
-  missingAsyncKeywordRule,
-]);
+export const builtInCorrections: readonly CorrectionRule<unknown>[] = /* @__PURE__ */ Object.freeze(
+  [missingAsyncKeywordRule],
+);
 
 function applies<T>(rule: CorrectionRule<T>, error: unknown, context: AttemptContext): boolean {
   const { match } = rule;
