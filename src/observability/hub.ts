@@ -7,7 +7,7 @@ import {
   type Subscription as SubscriptionType,
 } from 'rxjs';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
-import type { ObserverErrorSignal, RecoverySignal } from './signals.js';
+import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
 import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
 
 type Consumer = ObserverErrorSignal['source'];
@@ -178,18 +178,7 @@ export function createRecoveryHub(): RecoveryHub {
 
   const report: Report = (error, consumer) => {
     if (current === null || current.type === 'observer_error') return;
-    const { at, correlationId, workflowId, nodeName } = current;
-    queue.push(
-      Object.freeze({
-        type: 'observer_error',
-        at,
-        correlationId,
-        workflowId,
-        nodeName,
-        error,
-        source: consumer,
-      }),
-    );
+    queue.push(observerErrorSignal(current, error, consumer));
   };
   const signals = new ConsumerSubject<RecoverySignal>(report, 'signals');
   const metrics = new ConsumerSubject<RecoveryMetric>(report, 'metrics');

@@ -285,3 +285,27 @@ export function isListening(observer: Partial<Observer<never>> | undefined): boo
     return true; // a throwing getter: let the guarded push find out and report it
   }
 }
+
+/**
+ * The `observer_error` signal reporting that `consumer` failed while taking something
+ * about the subscription of `about` (a signal, or the fields every signal carries): the
+ * one place that builds it.
+ */
+export function observerErrorSignal(
+  about: SignalBase,
+  error: unknown,
+  consumer: ObserverErrorSignal['source'],
+  record?: EscalationRecord,
+): ObserverErrorSignal {
+  const { at, correlationId, workflowId, nodeName } = about;
+  return Object.freeze({
+    type: 'observer_error',
+    at,
+    correlationId,
+    workflowId,
+    nodeName,
+    error,
+    source: consumer,
+    ...(record === undefined ? {} : { record }),
+  });
+}

@@ -42,7 +42,7 @@ export interface RecoveryStatistics {
 }
 
 /** The statistics before any recovery. */
-export const emptyStatistics: RecoveryStatistics = Object.freeze({
+const emptyStatistics: RecoveryStatistics = Object.freeze({
   totalRecoveries: 0,
   successful: 0,
   failed: 0,

@@ -16,6 +16,7 @@ import { isRecoveryHub, type RecoveryHub } from '../observability/hub.js';
 import { metricsOf, type RecoveryMetric } from '../observability/metrics.js';
 import {
   isListening,
+  observerErrorSignal,
   type RecoveryAttemptSignal,
   type RecoveryResult,
   type RecoverySignal,
@@ -446,19 +447,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         error: unknown,
         source: 'signals' | 'metrics',
       ) => {
-        if (failed.type === 'observer_error') return;
-        const { at, correlationId, workflowId, nodeName } = failed;
-        emit(
-          Object.freeze({
-            type: 'observer_error',
-            at,
-            correlationId,
-            workflowId,
-            nodeName,
-            error,
-            source,
-          }),
-        );
+        if (failed.type !== 'observer_error') emit(observerErrorSignal(failed, error, source));
       };
 
       function emit(signal: RecoverySignal): void {
@@ -621,16 +610,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         // record must reach somebody.
         const report = (error: unknown) =>
           emit(
-            Object.freeze({
-              type: 'observer_error',
-              at: scheduler.now(),
-              correlationId,
-              workflowId,
-              nodeName,
-              error,
-              source: 'onEscalate' as const,
-              record,
-            }),
+            observerErrorSignal({ ...context, at: scheduler.now() }, error, 'onEscalate', record),
           );
         if (publishing) {
           emit(

@@ -76,7 +76,7 @@ export function isRecoveryConfigError(error: unknown): error is RecoveryConfigEr
 }
 
 /** `patterns[2].match` from `['patterns', 2, 'match']`. */
-export function formatPath(root: string, path: readonly PropertyKey[]): string {
+function formatPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
@@ -160,7 +160,7 @@ function issueLines(root: string, issue: z.core.$ZodIssue): string[] {
 }
 
 /** Turns zod issues into readable `path: problem` lines (never a raw dump). */
-export function formatIssues(root: string, issues: readonly z.core.$ZodIssue[]): string[] {
+function formatIssues(root: string, issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.flatMap((issue) => issueLines(root, issue));
 }
 

@@ -51,9 +51,6 @@ export const ErrorType = Object.freeze({
  */
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
-/** Every error type, in declaration order. */
-export const ERROR_TYPES: readonly ErrorType[] = Object.freeze(Object.values(ErrorType));
-
 /**
  * The steps a recovery plan is made of: retry the source, switch to an alternative,
  * degrade to a fallback level, correct a known error, or escalate to a human.
@@ -105,8 +102,3 @@ export const RecoveryStrategy = Object.freeze({
  * ```
  */
 export type RecoveryStrategy = (typeof RecoveryStrategy)[keyof typeof RecoveryStrategy];
-
-/** Every strategy, in declaration order. */
-export const RECOVERY_STRATEGIES: readonly RecoveryStrategy[] = Object.freeze(
-  Object.values(RecoveryStrategy),
-);

@@ -44,7 +44,8 @@ export interface CorrectionRule<T> {
 }
 
 /** The `missing_async_keyword` default pattern's regex (read on use, so bundlers can drop this module's rule). */
-const missingAsync = (): RegExp => defaultPatterns[0]?.match as RegExp;
+const missingAsync = (): RegExp =>
+  defaultPatterns.find((pattern) => pattern.id === 'missing_async_keyword')?.match as RegExp;
 
 function readCode(error: unknown, context: AttemptContext): string | undefined {
   try {
@@ -74,7 +75,7 @@ function readLine(error: unknown): number | undefined {
  * holds the offending `await` async, and emits the repaired code. It only repairs what it
  * is certain of; otherwise it declines and the plan moves on.
  */
-export const missingAsyncKeywordRule: CorrectionRule<string> = /* @__PURE__ */ Object.freeze({
+const missingAsyncKeywordRule: CorrectionRule<string> = /* @__PURE__ */ Object.freeze({
   id: 'missing_async_keyword',
   match: (error: unknown, context: AttemptContext) =>
     context.patternId === 'missing_async_keyword' || missingAsync().test(errorText(error)),
