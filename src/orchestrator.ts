@@ -359,9 +359,12 @@ export class ErrorRecoveryOrchestrator {
       });
 
       let result: RecoveryResult | undefined;
+      const own = this.base.signals;
+      // Keeps this call's result, and still tells the `signals` observer of the options.
       const capture: Partial<Observer<RecoverySignal>> = {
         next: (signal) => {
           if (signal.type === 'recovery_completed') result = signal.result;
+          own?.next?.(signal);
         },
       };
       const operator = recoveryOperator<T>({
@@ -376,12 +379,12 @@ export class ErrorRecoveryOrchestrator {
         complete: () =>
           resolve(
             Object.freeze({
-              ...(result ?? untroubled(correlationId)),
+              ...(result ?? noRecovery(correlationId, true)),
               ...(value === undefined ? {} : value),
             }),
           ),
         error: (error: unknown) =>
-          resolve(Object.freeze(result ?? unrecovered(correlationId, error))),
+          resolve(Object.freeze(result ?? noRecovery(correlationId, false, error))),
       });
     });
   }
@@ -395,27 +398,18 @@ export class ErrorRecoveryOrchestrator {
   }
 }
 
-/** The result when the operation succeeded with no error to recover from. */
-function untroubled(correlationId: string): RecoveryResult {
+/**
+ * The result when no recovery took place: the operation succeeded with nothing to
+ * recover from, or an error no pattern matched was rethrown.
+ */
+function noRecovery(correlationId: string, success: boolean, error?: unknown): RecoveryResult {
   return {
-    success: true,
+    success,
     strategyUsed: 'none',
     attempts: 0,
     durationMs: 0,
     errorType: ErrorType.UNKNOWN,
-    correlationId,
-  };
-}
-
-/** The result for an error that was rethrown without a recovery (no plan for it). */
-function unrecovered(correlationId: string, error: unknown): RecoveryResult {
-  return {
-    success: false,
-    strategyUsed: 'none',
-    attempts: 0,
-    durationMs: 0,
-    errorType: ErrorType.UNKNOWN,
-    errorMessage: errorText(error),
+    ...(success ? {} : { errorMessage: errorText(error) }),
     correlationId,
   };
 }

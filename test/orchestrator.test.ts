@@ -176,6 +176,17 @@ describe('ErrorRecoveryOrchestrator', () => {
     });
   });
 
+  it("still tells the options' signals observer of what handleError does", async () => {
+    const types: string[] = [];
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      retry: { baseDelayMs: 0 },
+      signals: { next: (signal) => types.push(signal.type) },
+    });
+    const result = await orchestrator.handleError({ error: timeoutError }, () => of('done'));
+    expect(result.success).toBe(true);
+    expect(types).toEqual(['error_detected', 'recovery_attempt', 'recovery_completed']);
+  });
+
   it('hands the state to the operation on every attempt', async () => {
     const orchestrator = new ErrorRecoveryOrchestrator({ retry: { baseDelayMs: 0 } });
     const seen: unknown[] = [];
