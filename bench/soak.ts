@@ -155,13 +155,15 @@ export function checkSoak(report: SoakReport): string[] {
     ['successful', stats.successful, recovered],
     ['failed', stats.failed, escalated],
     ['escalations', stats.escalations, escalated],
-    ['strategiesUsed.retry', stats.strategiesUsed.retry ?? 0, 3 * pipelines],
+    ['stepsByStrategy.retry', stats.stepsByStrategy.retry ?? 0, 3 * pipelines],
     [
-      'strategiesUsed.alternative',
-      stats.strategiesUsed.alternative ?? 0,
+      'stepsByStrategy.alternative',
+      stats.stepsByStrategy.alternative ?? 0,
       2 * recovered + escalated,
     ],
-    ['byErrorType.import', stats.byErrorType.import ?? 0, pipelines],
+    ['strategiesUsed.alternative', stats.strategiesUsed.alternative ?? 0, recovered],
+    ['strategiesUsed.escalate', stats.strategiesUsed.escalate ?? 0, escalated],
+    ['byErrorType.timeout', stats.byErrorType.timeout ?? 0, pipelines],
   ];
   return expected
     .filter(([, actual, wanted]) => actual !== wanted)
@@ -206,8 +208,8 @@ function main(): number {
   );
   console.log(
     `recoveries ${thousands(stats.totalRecoveries)}: ${thousands(stats.successful)} succeeded, ` +
-      `${thousands(stats.failed)} escalated; steps: retry ${thousands(stats.strategiesUsed.retry ?? 0)}, ` +
-      `alternative ${thousands(stats.strategiesUsed.alternative ?? 0)}; ` +
+      `${thousands(stats.failed)} escalated; steps: retry ${thousands(stats.stepsByStrategy.retry ?? 0)}, ` +
+      `alternative ${thousands(stats.stepsByStrategy.alternative ?? 0)}; ` +
       `${thousands(report.metrics)} metrics`,
   );
   console.log(

@@ -86,7 +86,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream): Pr
   const progress = (final: boolean) => {
     if (options.json) return;
     const stats = hub.snapshot();
-    const line = `${outcomes.length}/${options.contracts} contracts · ${stats.totalRecoveries} recoveries · ${stats.escalations} escalations · ${((performance.now() - started) / 1000).toFixed(1)}s`;
+    const line = `${outcomes.length}/${options.contracts} contracts · ${plural(stats.totalRecoveries, 'recovery', 'recoveries')} · ${plural(stats.escalations, 'escalation')} · ${((performance.now() - started) / 1000).toFixed(1)}s`;
     if (tty) {
       out.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
     } else if (
@@ -150,6 +150,9 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream): Pr
   };
 }
 
+/** `1 escalation`, `2 escalations`. */
+const plural = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 ? noun : nouns}`;
+
 /** A plain-text table; `numeric` columns are right-aligned. */
 function table(header: string[], rows: string[][], numeric: readonly number[]): string {
   const widths = header.map((cell, i) =>
@@ -202,8 +205,11 @@ export function formatReport(report: DemoReport, wallMs: number): string {
     '',
     'Hub statistics:',
     `  recoveries ${statistics.totalRecoveries}: ${statistics.successful} succeeded, ${statistics.failed} failed (success rate ${(statistics.successRate * 100).toFixed(1)}%)`,
-    `  average recovery ${statistics.averageDurationMs.toFixed(0)} ms; escalations ${statistics.escalations}`,
-    `  steps by strategy: ${Object.entries(statistics.strategiesUsed)
+    `  average recovery ${statistics.averageDurationMs.toFixed(0)} ms; ${plural(statistics.escalations, 'escalation')}`,
+    `  recoveries by strategy: ${Object.entries(statistics.strategiesUsed)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `  steps by strategy: ${Object.entries(statistics.stepsByStrategy)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `  recoveries by error type: ${Object.entries(statistics.byErrorType)

@@ -1,3 +1,4 @@
+import { asyncKeywordCorrection } from '../src/codegen.js';
 import {
   correctErrors,
   degradeGracefully,
@@ -49,11 +50,11 @@ export const standaloneCases: readonly MarbleCase[] = [
     subscriptions: ['^----!'],
   },
   {
-    title: 'correctErrors: the built-in rule adds the missing async and emits the code',
-    operator: 'correctErrors([])',
+    title: 'correctErrors: asyncKeywordCorrection adds the missing async and emits the code',
+    operator: 'correctErrors([asyncKeywordCorrection])',
     source: '--#',
     sourceError: missingAsync,
-    build: () => correctErrors([]),
+    build: () => correctErrors([asyncKeywordCorrection]),
     expected: '--(c|)',
     expectedValues: { c: `async ${brokenCode}` },
     subscriptions: ['^-!'],

@@ -1,8 +1,15 @@
 /**
- * `rx-recovery/files`: reading pattern files (JSON or YAML) and their JSON Schema. A
- * separate entry point, so that only programs that read files load the YAML parser.
+ * `rx-recovery/files`: pattern tables that arrive as data — pattern files in JSON or YAML,
+ * in the native form or the original Python system's, their zod schema and JSON Schema, and
+ * the check that refuses a regex that can backtrack catastrophically. A separate entry point,
+ * so that only programs that read pattern files load zod, the YAML parser and the regex
+ * checker.
  *
  * @module
  */
-export type { PatternFileFormat } from './patterns/patternFile.js';
-export { parsePatternFile, patternFileJsonSchema } from './patterns/patternFile.js';
+export type { ParsePatternsOptions } from './files/parsePatterns.js';
+export { parsePatterns } from './files/parsePatterns.js';
+export type { PatternFileFormat } from './files/patternFile.js';
+export { parsePatternFile, patternFileJsonSchema } from './files/patternFile.js';
+export { regexSafetyIssue } from './files/regexSafety.js';
+export { ErrorPatternSchema } from './files/schema.js';

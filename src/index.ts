@@ -1,24 +1,33 @@
+export { isRecoveryConfigError, RecoveryConfigError } from './config/RecoveryConfigError.js';
 export type { AsyncSignalMode } from './observability/asyncSignals.js';
 export { asyncSignals } from './observability/asyncSignals.js';
-export type { RecoveryHub } from './observability/hub.js';
+export type { RecoveryHub, RecoveryHubOptions } from './observability/hub.js';
 export { createRecoveryHub, isRecoveryHub } from './observability/hub.js';
-export type { RecoveryMetric } from './observability/metrics.js';
+export type { RecoveryMetric, RecoveryMetricName } from './observability/metrics.js';
 export type {
+  CircuitState,
+  CircuitStateChangedSignal,
   ErrorDetectedSignal,
   EscalatedSignal,
+  EscalationResolvedSignal,
   ObserverErrorSignal,
   RecoveryAttemptSignal,
   RecoveryCompletedSignal,
   RecoveryResult,
   RecoverySignal,
+  RecoverySignalType,
+  RetryBudgetExhaustedSignal,
   SignalBase,
   SignalObserver,
+  StoreDegradedSignal,
+  StoreRecoveredSignal,
 } from './observability/signals.js';
 export type { RecoveryStatistics } from './observability/statistics.js';
 export type { CorrectErrorsOptions } from './operators/correctErrors.js';
 export { correctErrors } from './operators/correctErrors.js';
 export type { DegradeGracefullyOptions } from './operators/degradeGracefully.js';
 export { degradeGracefully } from './operators/degradeGracefully.js';
+export type { CommonOptions } from './operators/engine/config.js';
 export type { EscalateOnOptions } from './operators/escalateOn.js';
 export { escalateOn } from './operators/escalateOn.js';
 export type { InjectFaultsOptions } from './operators/injectFaults.js';
@@ -27,9 +36,15 @@ export type { RetryBackoffOptions } from './operators/retryBackoff.js';
 export { retryBackoff } from './operators/retryBackoff.js';
 export type { SwitchToAlternativeOptions } from './operators/switchToAlternative.js';
 export { switchToAlternative } from './operators/switchToAlternative.js';
-export type { CommonOptions, WithRecoveryOptions } from './operators/withRecovery.js';
+export type { WithRecoveryOptions } from './operators/withRecovery.js';
 export { withRecovery } from './operators/withRecovery.js';
-export type { HandledError, HandleErrorContext, OrchestratorOptions } from './orchestrator.js';
+export type {
+  HandledError,
+  HandleErrorContext,
+  HandleErrorOptions,
+  OperationAttempt,
+  OrchestratorOptions,
+} from './orchestrator.js';
 export { ErrorRecoveryOrchestrator } from './orchestrator.js';
 export type {
   Classification,
@@ -40,16 +55,19 @@ export type {
 export { classify, createClassifier } from './patterns/classifier.js';
 export { defaultPatterns } from './patterns/defaultPatterns.js';
 export type { ErrorPattern, RegexSource, ResolvedErrorPattern } from './patterns/errorPattern.js';
-export { ErrorPatternSchema } from './patterns/errorPattern.js';
 export { errorText, MAX_ERROR_TEXT } from './patterns/errorText.js';
 export { ErrorType, RecoveryStrategy } from './patterns/errorTypes.js';
-export { parsePatterns } from './patterns/parsePatterns.js';
-export { isRecoveryConfigError, RecoveryConfigError } from './patterns/RecoveryConfigError.js';
-export type { AttemptContext, RecoveryContext, SourceFactory } from './strategies/context.js';
+export type {
+  AttemptContext,
+  ContextOptions,
+  RecoveryContext,
+  SourceFactory,
+} from './strategies/context.js';
 export type { CorrectionRule } from './strategies/correct.js';
 export type { DegradationLevel } from './strategies/degrade.js';
-export type { EscalationRecord } from './strategies/escalate.js';
-export { EscalationError, isEscalationError } from './strategies/escalate.js';
-export { repairMissingAsync } from './strategies/repairMissingAsync.js';
+export type { EscalationRecord } from './strategies/EscalationError.js';
+export { EscalationError, isEscalationError } from './strategies/EscalationError.js';
+export type { Resolution } from './strategies/resolution.js';
 export type { Jitter, RetryOptions } from './strategies/retry.js';
 export { backoffDelay } from './strategies/retry.js';
+export { retryAfterDelay } from './strategies/retryAfter.js';

@@ -1,29 +1,39 @@
 import {
   defer,
   from,
+  type InteropObservable,
+  isObservable,
   type MonoTypeOperatorFunction,
-  type ObservableInput,
+  Observable,
   type Observer,
+  of,
+  type Subscription,
   throwError,
 } from 'rxjs';
-import { z } from 'zod';
+import { asyncKeywordCorrection } from './codegen/asyncKeywordCorrection.js';
+import {
+  anObject,
+  boolean,
+  check,
+  number,
+  type Rule,
+  shape,
+  string,
+  throwIfAny,
+} from './config/check.js';
+import { isRecoveryConfigError, RecoveryConfigError } from './config/RecoveryConfigError.js';
 import { createRecoveryHub, type RecoveryHub } from './observability/hub.js';
 import type { RecoveryResult, RecoverySignal } from './observability/signals.js';
 import type { RecoveryStatistics } from './observability/statistics.js';
-import {
-  type EngineConfig,
-  recoveryOperator,
-  resolveEngineConfig,
-  type WithRecoveryOptions,
-} from './operators/withRecovery.js';
+import type { EngineConfig } from './operators/engine/config.js';
+import { recoveryOperator } from './operators/engine/engine.js';
+import { resolveRecoveryConfig, type WithRecoveryOptions } from './operators/withRecovery.js';
 import { type Classifier, createClassifier } from './patterns/classifier.js';
 import { defaultPatterns } from './patterns/defaultPatterns.js';
 import type { ErrorPattern, ResolvedErrorPattern } from './patterns/errorPattern.js';
 import { errorText } from './patterns/errorText.js';
 import { ErrorType } from './patterns/errorTypes.js';
-import { parseConfig, RecoveryConfigError } from './patterns/RecoveryConfigError.js';
-import { newCorrelationId } from './strategies/context.js';
-import { builtInCorrections } from './strategies/correct.js';
+import { type ContextOptions, newCorrelationId } from './strategies/context.js';
 
 /**
  * Options of the {@link ErrorRecoveryOrchestrator}: the `withRecovery` options (but
@@ -64,6 +74,13 @@ export interface OrchestratorOptions extends Omit<WithRecoveryOptions<unknown>, 
    * @default defaultPatterns
    */
   patterns?: readonly ErrorPattern[];
+  /**
+   * Add `asyncKeywordCorrection` (the `missing_async_keyword` repair of generated code)
+   * after the `corrections` given: the original design's orchestrator repairs code. The
+   * repaired code is a string: turn this off when the operations return anything else.
+   * @default true
+   */
+  builtInCorrections?: boolean;
 }
 
 /**
@@ -89,22 +106,56 @@ export interface OrchestratorOptions extends Omit<WithRecoveryOptions<unknown>, 
  * }
  * ```
  */
-export interface HandleErrorContext {
-  /** The workflow the operation works for; on every signal and escalation record. */
-  workflowId?: string;
-  /** The step (node) of the workflow; on every signal, and the `nodeName` metric tag. */
-  nodeName?: string;
-  /** Which step of the workflow this is (a whole number ≥ 0); on escalation records. */
-  stepCount?: number;
-  /** Handed to the operation on every attempt; `state.code` feeds the async-keyword correction. */
-  state?: Record<string, unknown>;
+export interface HandleErrorContext<S extends object = Record<string, unknown>>
+  extends Omit<ContextOptions, 'state'> {
   /**
-   * Ties the recovery's signals and result together; when absent, a new UUID is made per
-   * `handleError` call (per subscription, for {@link ErrorRecoveryOrchestrator.operator}).
+   * Handed to every call of the operation by identity: the same object, never copied or
+   * frozen, so the operation's mutations are the caller's. A class instance is fine.
+   * `state.code` feeds the async-keyword correction.
+   * @default {} (a new object per call of `handleError`)
    */
-  correlationId?: string;
+  state?: S | undefined;
   /** The error that already happened: recovery starts from its classification. */
   error?: unknown;
+}
+
+/**
+ * What the operation of {@link ErrorRecoveryOrchestrator.handleError} is told about its
+ * attempt.
+ *
+ * @example
+ * ```ts
+ * import { ErrorRecoveryOrchestrator, type OperationAttempt } from 'rx-recovery';
+ *
+ * const generate = (state: { prompt: string }, { signal, attempt }: OperationAttempt) =>
+ *   fetch(`/generate?try=${attempt}`, { method: 'POST', body: state.prompt, signal }).then((r) => r.text());
+ * await new ErrorRecoveryOrchestrator().handleError({ state: { prompt } }, generate);
+ * ```
+ */
+export interface OperationAttempt {
+  /** Aborted when this attempt ends, however it ends: pass it to `fetch` and friends. */
+  readonly signal: AbortSignal;
+  /** Which call of the operation this is, from 1. */
+  readonly attempt: number;
+}
+
+/**
+ * Options of one {@link ErrorRecoveryOrchestrator.handleError} call.
+ *
+ * @example
+ * ```ts
+ * import { ErrorRecoveryOrchestrator, type HandleErrorOptions } from 'rx-recovery';
+ *
+ * const options: HandleErrorOptions = { signal: AbortSignal.timeout(30_000) };
+ * await new ErrorRecoveryOrchestrator().handleError({ state }, generate, options);
+ * ```
+ */
+export interface HandleErrorOptions {
+  /**
+   * Cancels the recovery: the promise rejects with the signal's reason, the ongoing attempt
+   * is aborted and no timer survives.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -136,14 +187,40 @@ export type HandledError<T> = RecoveryResult & {
   readonly value?: T;
 };
 
-const HandleErrorContextSchema = z.strictObject({
-  workflowId: z.string().optional(),
-  nodeName: z.string().optional(),
-  stepCount: z.number().int().min(0).optional(),
-  state: z.record(z.string(), z.unknown()).optional(),
-  correlationId: z.string().min(1).optional(),
-  error: z.unknown().optional(),
+const contextRule: Rule = /* @__PURE__ */ shape({
+  workflowId: /* @__PURE__ */ string(),
+  nodeName: /* @__PURE__ */ string(),
+  stepCount: /* @__PURE__ */ number({ min: 0, int: true }),
+  state: /* @__PURE__ */ anObject('must be an object'),
+  correlationId: /* @__PURE__ */ string(true),
+  error: () => {},
 });
+const handleErrorOptionsRule: Rule = /* @__PURE__ */ shape({
+  signal: /* @__PURE__ */ anObject('must be an AbortSignal'),
+});
+
+/** `Symbol.observable` where the platform has it, else RxJS's fallback name. */
+const observableKey: string | symbol =
+  (typeof Symbol === 'function' && (Symbol as { observable?: symbol }).observable) ||
+  '@@observable';
+
+/**
+ * What an operation returned, as a stream: an Observable or InteropObservable is one; a
+ * PromiseLike is awaited; anything else — a string, an array, a number, `undefined` — is
+ * the value itself, never iterated.
+ */
+function resultStream<T>(returned: unknown): Observable<T> {
+  if (isObservable(returned)) return returned as Observable<T>;
+  if (typeof returned === 'object' && returned !== null) {
+    if (typeof (returned as Record<string | symbol, unknown>)[observableKey] === 'function') {
+      return from(returned as InteropObservable<T>);
+    }
+    if (typeof (returned as PromiseLike<T>).then === 'function') {
+      return from(Promise.resolve(returned as PromiseLike<T>));
+    }
+  }
+  return of(returned as T);
+}
 
 /**
  * The promise-style facade of the original design, over the same engine: one pattern
@@ -185,12 +262,29 @@ export class ErrorRecoveryOrchestrator {
    * @throws RecoveryConfigError naming every bad pattern and option.
    */
   constructor(options: OrchestratorOptions = {}) {
-    const { patterns = defaultPatterns, ...rest } = options;
+    const { patterns = defaultPatterns, builtInCorrections = true, ...rest } = options;
+    const issues: string[] = [];
+    boolean(builtInCorrections, 'options.builtInCorrections', issues);
+    let base: EngineConfig<unknown> | undefined;
     this.hub = rest.hub ?? createRecoveryHub();
-    this.base = resolveEngineConfig(patterns, { ...rest, hub: this.hub }, builtInCorrections);
+    const corrections = Array.isArray(rest.corrections) ? rest.corrections : [];
+    try {
+      base = resolveRecoveryConfig(patterns, {
+        ...rest,
+        hub: this.hub,
+        ...(builtInCorrections === true
+          ? { corrections: [...corrections, asyncKeywordCorrection] }
+          : {}),
+      });
+    } catch (error) {
+      if (!isRecoveryConfigError(error)) throw error;
+      issues.unshift(...error.issues);
+    }
+    throwIfAny(issues);
+    this.base = base as EngineConfig<unknown>;
     this.table = [...patterns];
     this.unmatched = rest.unmatched ?? [];
-    this.classifier = this.base.classifier;
+    this.classifier = this.base.classifier as Classifier; // resolveRecoveryConfig compiles a full one
     const self = this;
     this.live = {
       get patterns() {
@@ -235,7 +329,18 @@ export class ErrorRecoveryOrchestrator {
    */
   addErrorPattern(pattern: ErrorPattern): void {
     const table = [...this.table, pattern];
-    this.classifier = createClassifier(table, { unmatched: this.unmatched });
+    try {
+      this.classifier = createClassifier(table, { unmatched: this.unmatched });
+    } catch (error) {
+      if (!isRecoveryConfigError(error)) throw error;
+      // Name the argument, not its place in the table.
+      const at = `patterns[${table.length - 1}]`;
+      throw new RecoveryConfigError(
+        error.issues
+          .filter((line) => line.startsWith(at))
+          .map((line) => `pattern${line.slice(at.length)}`),
+      );
+    }
     this.table = table;
   }
 
@@ -292,8 +397,9 @@ export class ErrorRecoveryOrchestrator {
    * @returns An operator that recovers the source, like `withRecovery`.
    * @throws RecoveryConfigError, at once, for an invalid context.
    */
-  operator<T>(context: Omit<HandleErrorContext, 'error'> = {}): MonoTypeOperatorFunction<T> {
-    const { error: _, ...recovery } = parseConfig(HandleErrorContextSchema, context, 'context');
+  operator<T>(context: ContextOptions = {}): MonoTypeOperatorFunction<T> {
+    check(contextRule, context, 'context');
+    const { error: _, ...recovery } = context as HandleErrorContext<object>;
     return recoveryOperator(this.config<T>(recovery));
   }
 
@@ -329,33 +435,54 @@ export class ErrorRecoveryOrchestrator {
    * run and on every retry; returns a promise, an observable or any `ObservableInput`.
    * @returns A promise of the {@link HandledError}: never rejected because recovery failed.
    */
-  handleError<T>(
-    context: HandleErrorContext,
-    operation: (state: Record<string, unknown>) => ObservableInput<T>,
+  handleError<T, S extends object = Record<string, unknown>>(
+    context: HandleErrorContext<S>,
+    operation: (
+      state: S,
+      attempt: OperationAttempt,
+    ) => T | PromiseLike<T> | Observable<T> | InteropObservable<T>,
+    options: HandleErrorOptions = {},
   ): Promise<HandledError<T>> {
     return new Promise<HandledError<T>>((resolve, reject) => {
-      let parsed: z.output<typeof HandleErrorContextSchema>;
-      try {
-        parsed = parseConfig(HandleErrorContextSchema, context, 'context');
-        if (typeof operation !== 'function') {
-          throw new RecoveryConfigError([
-            'operation: must be a function (state) => ObservableInput',
-          ]);
-        }
-      } catch (error) {
-        reject(error);
+      const issues: string[] = [];
+      contextRule(context, 'context', issues);
+      handleErrorOptionsRule(options, 'options', issues);
+      if (typeof operation !== 'function') {
+        issues.push('operation: must be a function (state, { signal, attempt }) => value');
+      }
+      if (issues.length > 0) {
+        reject(new RecoveryConfigError(issues));
         return;
       }
-      const { error: caught, ...recovery } = parsed;
+      const { signal: cancel } = options;
+      if (cancel?.aborted === true) {
+        reject(cancel.reason);
+        return;
+      }
+      const { error: caught, state: given, ...recovery } = context;
       const correlationId = recovery.correlationId ?? newCorrelationId();
-      const state = recovery.state ?? {};
+      const state = given ?? ({} as S);
       let pendingError = 'error' in context;
+      let calls = 0;
       const source = defer(() => {
         if (pendingError) {
           pendingError = false;
           return throwError(() => caught);
         }
-        return from(operation(state));
+        calls += 1;
+        const attempt = calls;
+        return new Observable<T>((subscriber) => {
+          const controller = new AbortController();
+          subscriber.add(() => controller.abort());
+          let returned: unknown;
+          try {
+            returned = operation(state, Object.freeze({ signal: controller.signal, attempt }));
+          } catch (thrown) {
+            subscriber.error(thrown);
+            return;
+          }
+          return resultStream<T>(returned).subscribe(subscriber);
+        });
       });
 
       let result: RecoveryResult | undefined;
@@ -368,28 +495,39 @@ export class ErrorRecoveryOrchestrator {
         },
       };
       const operator = recoveryOperator<T>({
-        ...this.config<T>({ ...recovery, correlationId }),
+        ...this.config<T>({ ...recovery, state, correlationId }),
         signals: capture,
       });
       let value: { value: T } | undefined;
-      operator(source).subscribe({
-        next: (emitted) => {
+      const onAbort = () => {
+        subscription?.unsubscribe();
+        reject(cancel?.reason);
+      };
+      const settle = () => cancel?.removeEventListener('abort', onAbort);
+      let subscription: Subscription | undefined;
+      cancel?.addEventListener('abort', onAbort, { once: true });
+      subscription = operator(source).subscribe({
+        next: (emitted: T) => {
           value = { value: emitted };
         },
-        complete: () =>
+        complete: () => {
+          settle();
           resolve(
             Object.freeze({
               ...(result ?? noRecovery(correlationId, true)),
               ...(value === undefined ? {} : value),
             }),
-          ),
-        error: (error: unknown) =>
-          resolve(Object.freeze(result ?? noRecovery(correlationId, false, error))),
+          );
+        },
+        error: (error: unknown) => {
+          settle();
+          resolve(Object.freeze(result ?? noRecovery(correlationId, false, error)));
+        },
       });
     });
   }
 
-  private config<T>(context: Omit<HandleErrorContext, 'error'>): EngineConfig<T> {
+  private config<T>(context: ContextOptions): EngineConfig<T> {
     return {
       ...(this.base as EngineConfig<T>),
       classifier: this.live,

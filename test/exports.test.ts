@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import * as codegen from '../src/codegen.js';
 import * as files from '../src/files.js';
 import * as api from '../src/index.js';
 import * as otel from '../src/otel.js';
@@ -16,17 +17,33 @@ describe('public surface', () => {
   });
 
   it('exports exactly these names from rx-recovery/files', () => {
-    expect(Object.keys(files).sort()).toEqual(['parsePatternFile', 'patternFileJsonSchema']);
+    expect(Object.keys(files).sort()).toEqual([
+      'ErrorPatternSchema',
+      'parsePatternFile',
+      'parsePatterns',
+      'patternFileJsonSchema',
+      'regexSafetyIssue',
+    ]);
+  });
+
+  it('exports exactly these names from rx-recovery/codegen', () => {
+    expect(Object.keys(codegen).sort()).toEqual([
+      'asyncKeywordCorrection',
+      'llmPatterns',
+      'repairMissingAsync',
+    ]);
   });
 
   it('re-exports by name only', () => {
     expect(source('../src/index.ts')).not.toMatch(/export \*/);
     expect(source('../src/otel.ts')).not.toMatch(/export \*/);
     expect(source('../src/files.ts')).not.toMatch(/export \*/);
+    expect(source('../src/codegen.ts')).not.toMatch(/export \*/);
   });
 
-  it('keeps the OpenTelemetry bridge and the YAML reader out of the main entry', () => {
+  it('keeps the OpenTelemetry bridge, the pattern files and the code repair out of the main entry', () => {
     expect(source('../src/index.ts')).not.toContain('openTelemetry');
-    expect(source('../src/index.ts')).not.toContain('patternFile');
+    expect(source('../src/index.ts')).not.toContain('./files/');
+    expect(source('../src/index.ts')).not.toContain('./codegen/');
   });
 });

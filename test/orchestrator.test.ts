@@ -1,6 +1,7 @@
-import { defer, type Observable, of, throwError } from 'rxjs';
+import { defer, NEVER, type Observable, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
+  defaultPatterns,
   ErrorRecoveryOrchestrator,
   type HandledError,
   isRecoveryConfigError,
@@ -62,6 +63,7 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       errorType: 'validation',
       patternId: 'custom_validation_error',
       degradationLevel: 'reduced schema',
+      metadata: { description: 'Generated model misses a required field', owner: 'codegen' },
       correlationId: expect.any(String),
       value: { fields: ['name'] },
     });
@@ -77,6 +79,7 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       successRate: 1,
       averageDurationMs: 0,
       strategiesUsed: { degrade: 1 },
+      stepsByStrategy: { degrade: 1 },
       byErrorType: { validation: 1 },
       escalations: 0,
     });
@@ -147,7 +150,9 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       failed: 3,
       successRate: 0.75,
       averageDurationMs: (100 + 700 + 700 + 100 + 300) / 12,
-      strategiesUsed: { retry: 1 + 3 + 3 + 1 + 2, alternative: 2, degrade: 3, correct: 1 },
+      // By how each recovery ended (runs 3, 10 and 12 escalated): they add up to 12.
+      strategiesUsed: { retry: 3, escalate: 3, alternative: 2, degrade: 3, correct: 1 },
+      stepsByStrategy: { retry: 1 + 3 + 3 + 1 + 2, alternative: 2, degrade: 3, correct: 1 },
       byErrorType: { timeout: 3, import: 2, template: 1, validation: 2, syntax: 2, quorum: 2 },
       escalations: 3,
     });
@@ -273,7 +278,7 @@ describe('ErrorRecoveryOrchestrator', () => {
         match: /x/,
         strategy: 'retry',
       }),
-    ).toThrow('patterns[6].id: duplicate id "operation_timeout" (first at patterns[5])');
+    ).toThrow('pattern.id: duplicate id "operation_timeout" (first at patterns[5])');
     let caught: unknown;
     try {
       orchestrator.addErrorPattern({
@@ -287,6 +292,128 @@ describe('ErrorRecoveryOrchestrator', () => {
       caught = error;
     }
     expect(isRecoveryConfigError(caught)).toBe(true);
-    expect(orchestrator.patterns).toHaveLength(6);
+    expect(orchestrator.patterns).toHaveLength(defaultPatterns.length);
+  });
+});
+
+describe('handleError takes what people write', () => {
+  const orchestrator = () => new ErrorRecoveryOrchestrator({ retry: { baseDelayMs: 0 } });
+
+  it('resolves a returned string, array or number as the value itself, never iterated', async () => {
+    expect((await orchestrator().handleError({}, () => 'hello world')).value).toBe('hello world');
+    expect((await orchestrator().handleError({}, () => ['a.ts', 'b.ts'])).value).toEqual([
+      'a.ts',
+      'b.ts',
+    ]);
+    const number = await orchestrator().handleError({}, () => 42);
+    expect(number).toMatchObject({ success: true, strategyUsed: 'none', value: 42 });
+    expect((await orchestrator().handleError({}, () => undefined)).value).toBeUndefined();
+  });
+
+  it('awaits a PromiseLike, and takes the last value of an Observable or InteropObservable', async () => {
+    const thenable: PromiseLike<string> = {
+      // biome-ignore lint/suspicious/noThenProperty: a PromiseLike on purpose
+      then: (resolve) => Promise.resolve('from a thenable').then(resolve),
+    };
+    expect((await orchestrator().handleError({}, () => thenable)).value).toBe('from a thenable');
+    expect((await orchestrator().handleError({}, () => of(1, 2, 3))).value).toBe(3);
+    const interop = { [Symbol.observable ?? '@@observable']: () => of('interop') };
+    const result = await orchestrator().handleError({}, () => interop as never);
+    expect(result.value).toBe('interop');
+  });
+
+  it('retries a string-returning operation after a timeout and resolves the whole string', async () => {
+    let calls = 0;
+    const result = await orchestrator().handleError({}, () => {
+      calls += 1;
+      if (calls === 1) throw timeoutError;
+      return 'generated code';
+    });
+    expect(result).toMatchObject({ success: true, strategyUsed: 'retry', value: 'generated code' });
+  });
+
+  it("hands context.state to every call by identity, so mutations are the caller's", async () => {
+    class WorkflowState {
+      tries = 0;
+      readonly log: string[] = [];
+    }
+    const state = new WorkflowState();
+    const seen: WorkflowState[] = [];
+    const result = await orchestrator().handleError({ state }, (st) => {
+      seen.push(st);
+      st.tries += 1;
+      st.log.push(`try ${st.tries}`);
+      if (st.tries < 3) throw timeoutError;
+      return st.tries;
+    });
+    expect(result.value).toBe(3);
+    expect(state.tries).toBe(3);
+    expect(state.log).toEqual(['try 1', 'try 2', 'try 3']);
+    expect(seen.every((st) => st === state)).toBe(true);
+  });
+
+  it("tells the operation its attempt and aborts each attempt's signal when it ends", async () => {
+    const attempts: Array<{ attempt: number; signal: AbortSignal }> = [];
+    const result = await orchestrator().handleError({}, (_state, attempt) => {
+      attempts.push(attempt);
+      if (attempt.attempt < 3) throw timeoutError;
+      return 'ok';
+    });
+    expect(result.value).toBe('ok');
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.map((a) => a.signal.aborted)).toEqual([true, true, true]);
+  });
+
+  it('is cancelled by options.signal: rejects with its reason, aborts the attempt, leaves no timer', async () => {
+    const controller = new AbortController();
+    let attemptSignal: AbortSignal | undefined;
+    const pending = orchestrator().handleError(
+      {},
+      (_state, { signal }) => {
+        attemptSignal = signal;
+        return NEVER;
+      },
+      { signal: controller.signal },
+    );
+    expect(attemptSignal?.aborted).toBe(false);
+    controller.abort(new Error('user cancelled'));
+    await expect(pending).rejects.toThrow('user cancelled');
+    expect(attemptSignal?.aborted).toBe(true);
+  });
+
+  it('is cancelled during a backoff wait, and the operation is not called again', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const slow = new ErrorRecoveryOrchestrator({ retry: { baseDelayMs: 3_600_000 } });
+    const pending = slow.handleError(
+      {},
+      () => {
+        calls += 1;
+        throw timeoutError;
+      },
+      { signal: controller.signal },
+    );
+    controller.abort('stop');
+    await expect(pending).rejects.toBe('stop');
+    expect(calls).toBe(1);
+  });
+
+  it('rejects at once for a signal that is already aborted, without calling the operation', async () => {
+    let calls = 0;
+    const pending = orchestrator().handleError(
+      {},
+      () => {
+        calls += 1;
+      },
+      { signal: AbortSignal.abort('too late') },
+    );
+    await expect(pending).rejects.toBe('too late');
+    expect(calls).toBe(0);
+  });
+
+  it('refuses a state that is not an object, naming the path', async () => {
+    await expect(orchestrator().handleError({ state: 'nope' as never }, () => 1)).rejects.toThrow(
+      'context.state: must be an object',
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   throwError,
   timer,
 } from 'rxjs';
+import { asyncKeywordCorrection } from '../../src/codegen.js';
 import {
   type EscalationRecord,
   injectFaults,
@@ -171,6 +172,8 @@ export function runWorkflow(options: WorkflowOptions): Observable<ContractOutcom
           }),
           concatMap(compile),
           recovery<Artifact | string>(contract, 'generate_code', {
+            // Generated code that forgot an `async` is repaired, and the string goes on.
+            corrections: [asyncKeywordCorrection],
             alternatives: {
               import: [
                 () => of(fallback({ ...artifact, code: serviceCode(contract, false) }, 'generate')),

@@ -1,11 +1,15 @@
 import {
   BehaviorSubject,
-  type Observable,
+  Observable,
   type Observer,
   Subject,
   Subscription,
   type Subscription as SubscriptionType,
 } from 'rxjs';
+import { check, shape, string } from '../config/check.js';
+import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
+import type { EscalationRecord } from '../strategies/EscalationError.js';
+import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
 import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
@@ -42,11 +46,18 @@ function guard<T>(
   };
 }
 
-/** A Subject whose direct subscribers cannot break its other subscribers or the process. */
-class ConsumerSubject<T> extends Subject<T> {
+/**
+ * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
+ * `error` or `complete` it for the others) whose direct subscribers cannot break the
+ * other subscribers or the process.
+ */
+class ConsumerStream<T> extends Observable<T> {
   constructor(
+    private readonly subject: Subject<T>,
     private readonly report: Report,
     private readonly consumer: Consumer,
+    /** Runs before each subscription: lets `statistics$` refresh a stale current value. */
+    private readonly beforeSubscribe?: () => void,
   ) {
     super();
   }
@@ -54,35 +65,52 @@ class ConsumerSubject<T> extends Subject<T> {
   override subscribe(
     observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
   ): SubscriptionType {
-    return super.subscribe(
+    this.beforeSubscribe?.();
+    return this.subject.subscribe(
       guard(observerOrNext, this.report, this.consumer) as Partial<Observer<T>>,
     );
   }
 }
 
-/** The same, holding a current value for late subscribers. */
-class ConsumerBehaviorSubject<T> extends BehaviorSubject<T> {
+/**
+ * The library's side of a hub: how operators and fleet objects publish to it. Kept under a
+ * registered symbol, so a hub made by another copy of the package (ESM beside CJS) still
+ * works, and out of the hub's public type, so no consumer can forge a signal.
+ */
+interface HubChannel {
+  /** Folds a signal into the statistics and delivers it; re-entrant calls wait their turn. */
+  publish(signal: RecoverySignal): void;
+  /** Whether anybody reads signals or metrics: only then is classification timed. */
+  readonly listening: boolean;
   /**
-   * @param refresh The current value when it changed while nobody subscribed (the hub
-   *   skips building it then), else `undefined`.
+   * Lists `record` as waiting until `settle` accepts a resolution (it returns whether it
+   * did); the returned function withdraws it (the subscription ended).
    */
-  constructor(
-    value: T,
-    private readonly report: Report,
-    private readonly refresh: () => T | undefined,
-  ) {
-    super(value);
-  }
+  awaitResolution(
+    record: EscalationRecord,
+    settle: (resolution: Resolution<unknown>) => boolean,
+  ): () => void;
+}
 
-  override subscribe(
-    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
-  ): SubscriptionType {
-    const current = this.refresh();
-    if (current !== undefined) super.next(current);
-    return super.subscribe(
-      guard(observerOrNext, this.report, 'statistics') as Partial<Observer<T>>,
-    );
-  }
+const CHANNEL: unique symbol = Symbol.for('rx-recovery.hub-channel') as never;
+
+/** Publishes `signal` on `hub`: for operators and fleet objects, never for consumers. */
+export function publishTo(hub: RecoveryHub, signal: RecoverySignal): void {
+  (hub as unknown as { [CHANNEL]: HubChannel })[CHANNEL].publish(signal);
+}
+
+/** Lists a waiting escalation on `hub`; see {@link HubChannel.awaitResolution}. */
+export function awaitResolution(
+  hub: RecoveryHub,
+  record: EscalationRecord,
+  settle: (resolution: Resolution<unknown>) => boolean,
+): () => void {
+  return (hub as unknown as { [CHANNEL]: HubChannel })[CHANNEL].awaitResolution(record, settle);
+}
+
+/** Whether anybody reads `hub`'s signals or metrics. */
+export function hubListening(hub: RecoveryHub): boolean {
+  return (hub as unknown as { [CHANNEL]: HubChannel })[CHANNEL].listening;
 }
 
 /**
@@ -108,19 +136,37 @@ class ConsumerBehaviorSubject<T> extends BehaviorSubject<T> {
  * ```
  */
 export interface RecoveryHub {
-  /** Every signal of every pipeline that publishes here, `observer_error` included. */
-  readonly signals: Subject<RecoverySignal>;
+  /** The hub's name: the `hub` attribute of its OpenTelemetry instruments. */
+  readonly name: string;
+  /**
+   * Every signal of every pipeline that publishes here, `observer_error` included. An
+   * Observable: publishing is the library's, so no consumer can forge or end it.
+   */
+  readonly signals: Observable<RecoverySignal>;
   /** Metrics derived from the signals; `recovery.success_rate` is the hub's. */
-  readonly metrics: Subject<RecoveryMetric>;
+  readonly metrics: Observable<RecoveryMetric>;
   /** The statistics, current value first, then after every change. */
   readonly statistics$: Observable<RecoveryStatistics>;
   /** The statistics now. */
   snapshot(): RecoveryStatistics;
   /**
-   * Folds a signal into the statistics and publishes it with its metrics. Operators call
-   * this; a signal published while another is being delivered waits its turn.
+   * The escalations waiting for a person (`escalation.await`), oldest first, each with
+   * `pending: true`.
    */
-  publish(signal: RecoverySignal): void;
+  pendingEscalations(): readonly EscalationRecord[];
+  /** The waiting escalations: the current list first, then after every change. */
+  readonly escalations$: Observable<readonly EscalationRecord[]>;
+  /**
+   * Resolves a waiting escalation: its stream resumes as `resolution` says. The first valid
+   * resolution wins.
+   *
+   * @param id The record's `id`.
+   * @param resolution What to do; see {@link Resolution}.
+   * @returns `true` when it resumed a waiting stream; `false` when nothing waits under `id`
+   * (never did, already resolved, timed out, or unsubscribed).
+   * @throws RecoveryConfigError for a resolution that is not one (it never reaches the stream).
+   */
+  resolveEscalation(id: string, resolution: Resolution<unknown>): boolean;
   /** Brand: always `true`. What {@link isRecoveryHub} checks, across copies of the package. */
   readonly isRecoveryHub: true;
 }
@@ -165,10 +211,14 @@ export interface RecoveryHub {
  * // 1 1
  * // generated
  * ```
+ * @param options See {@link RecoveryHubOptions}.
  * @returns A new, frozen hub with no subscribers and empty statistics.
+ * @throws RecoveryConfigError for an unknown or invalid option.
  * @see isRecoveryHub, asyncSignals
  */
-export function createRecoveryHub(): RecoveryHub {
+export function createRecoveryHub(options: RecoveryHubOptions = {}): RecoveryHub {
+  check(hubOptions, options, 'options');
+  const name = options.name ?? `hub-${++hubs}`;
   const statistics = new StatisticsAccumulator();
   /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
   let stale = false;
@@ -180,19 +230,9 @@ export function createRecoveryHub(): RecoveryHub {
     if (current === null || current.type === 'observer_error') return;
     queue.push(observerErrorSignal(current, error, consumer));
   };
-  const signals = new ConsumerSubject<RecoverySignal>(report, 'signals');
-  const metrics = new ConsumerSubject<RecoveryMetric>(report, 'metrics');
-  const statistics$ = new ConsumerBehaviorSubject<RecoveryStatistics>(
-    statistics.snapshot(),
-    report,
-    () => {
-      if (stale) {
-        stale = false;
-        return statistics.snapshot();
-      }
-      return undefined;
-    },
-  );
+  const signals = new Subject<RecoverySignal>();
+  const metrics = new Subject<RecoveryMetric>();
+  const statistics$ = new BehaviorSubject<RecoveryStatistics>(statistics.snapshot());
 
   const deliver = (signal: RecoverySignal) => {
     current = signal;
@@ -208,11 +248,15 @@ export function createRecoveryHub(): RecoveryHub {
     current = null;
   };
 
-  return Object.freeze({
-    signals,
-    metrics,
-    statistics$: statistics$ as Observable<RecoveryStatistics>,
-    snapshot: () => statistics.snapshot(),
+  const waiting = new Map<
+    string,
+    { record: EscalationRecord; settle: (resolution: Resolution<unknown>) => boolean }
+  >();
+  const escalations$ = new BehaviorSubject<readonly EscalationRecord[]>(Object.freeze([]));
+  const waitingChanged = () =>
+    escalations$.next(Object.freeze([...waiting.values()].map((entry) => entry.record)));
+
+  const channel: HubChannel = {
     publish(signal: RecoverySignal) {
       queue.push(signal);
       if (draining) return;
@@ -223,9 +267,70 @@ export function createRecoveryHub(): RecoveryHub {
         draining = false;
       }
     },
+    get listening() {
+      return signals.observed || metrics.observed;
+    },
+    awaitResolution(record, settle) {
+      waiting.set(record.id, { record, settle });
+      waitingChanged();
+      return () => {
+        if (waiting.get(record.id)?.settle === settle && waiting.delete(record.id)) {
+          waitingChanged();
+        }
+      };
+    },
+  };
+
+  const hub = {
+    name,
+    signals: new ConsumerStream(signals, report, 'signals'),
+    metrics: new ConsumerStream(metrics, report, 'metrics'),
+    statistics$: new ConsumerStream(statistics$, report, 'statistics', () => {
+      if (!stale) return;
+      stale = false;
+      statistics$.next(statistics.snapshot());
+    }),
+    snapshot: () => statistics.snapshot(),
+    pendingEscalations: () => escalations$.getValue(),
+    escalations$: new ConsumerStream(escalations$, report, 'escalations'),
+    resolveEscalation(id: string, resolution: Resolution<unknown>): boolean {
+      const problem = resolutionProblem(resolution);
+      if (problem !== undefined) throw new RecoveryConfigError([problem]);
+      const entry = waiting.get(id);
+      if (entry === undefined) return false;
+      // The stream withdraws the record itself when it accepts (and the subscription ends).
+      return entry.settle(resolution);
+    },
     isRecoveryHub: true as const,
-  });
+  };
+  Object.defineProperty(hub, CHANNEL, { value: channel });
+  return Object.freeze(hub);
 }
+
+let hubs = 0;
+
+/**
+ * Options of {@link createRecoveryHub}.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub, type RecoveryHubOptions } from 'rx-recovery';
+ *
+ * const options: RecoveryHubOptions = { name: 'codegen-service' };
+ * const hub = createRecoveryHub(options);
+ * hub.name; // → 'codegen-service'
+ * ```
+ */
+export interface RecoveryHubOptions {
+  /**
+   * The hub's name: the `hub` attribute of its OpenTelemetry instruments, so two hubs
+   * bridged to one meter stay apart.
+   * @default `hub-<n>`, numbered in creation order
+   */
+  name?: string;
+}
+
+const hubOptions = shape({ name: string(true) });
 
 /**
  * True for a {@link RecoveryHub}, also one from another copy of the package (ESM and CJS

@@ -1,6 +1,28 @@
 import type { RecoverySignal } from './signals.js';
 
 /**
+ * The names of {@link RecoveryMetric}s: a closed set, so a consumer can `switch` over it
+ * exhaustively.
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryMetricName } from 'rx-recovery';
+ *
+ * const counters: RecoveryMetricName[] = ['error.classified', 'recovery.attempts', 'recovery.completed'];
+ * ```
+ */
+export type RecoveryMetricName =
+  | 'error.classified'
+  | 'error.analysis_ms'
+  | 'recovery.attempts'
+  | 'recovery.duration_ms'
+  | 'recovery.success_rate'
+  | 'recovery.completed'
+  | 'recovery.escalations'
+  | 'retry_budget.exhausted'
+  | 'circuit.transitions';
+
+/**
  * One measurement for a monitoring system, derived from a signal. Frozen.
  *
  * In plain words: the signals, as numbers a StatsD, Prometheus or OpenTelemetry backend
@@ -13,6 +35,10 @@ import type { RecoverySignal } from './signals.js';
  * | `recovery.attempts` | counter | 1 | `recovery_attempt` |
  * | `recovery.duration_ms` | timing | the result's `durationMs`, tagged `success: 'true' \| 'false'` | `recovery_completed` |
  * | `recovery.success_rate` | gauge | the hub's rate (or the subscription's, with `metrics` and no hub) | `recovery_completed` |
+ * | `recovery.completed` | counter | 1, tagged `success: 'true' \| 'false'` | `recovery_completed` |
+ * | `recovery.escalations` | counter | 1 | `escalated` |
+ * | `retry_budget.exhausted` | counter | 1, tagged `budget`, `strategy` | `retry_budget_exhausted` |
+ * | `circuit.transitions` | counter | 1, tagged `breaker`, `from`, `to` | `circuit_state_changed` |
  *
  * @example
  * ```ts
@@ -35,8 +61,8 @@ import type { RecoverySignal } from './signals.js';
 export interface RecoveryMetric {
   /** How to aggregate `value`: a duration, a count to add, or a level to overwrite. */
   readonly kind: 'timing' | 'counter' | 'gauge';
-  /** `recovery.duration_ms`, `recovery.attempts`, `recovery.success_rate`, `error.analysis_ms`, `error.classified`. */
-  readonly name: string;
+  /** One of {@link RecoveryMetricName}; see the table above. */
+  readonly name: RecoveryMetricName;
   /** Milliseconds for a timing, 1 for a counter, a rate in [0, 1] for the gauge. */
   readonly value: number;
   /**
@@ -54,7 +80,7 @@ type Tags = Record<string, string | undefined>;
 
 function metric(
   kind: RecoveryMetric['kind'],
-  name: string,
+  name: RecoveryMetricName,
   value: number,
   signal: RecoverySignal,
   tags: Tags,
@@ -112,9 +138,40 @@ export function metricsOf(signal: RecoverySignal, successRate: number): Recovery
           success: String(result.success),
         }),
         metric('gauge', 'recovery.success_rate', successRate, signal, tags),
+        metric('counter', 'recovery.completed', 1, signal, {
+          ...tags,
+          success: String(result.success),
+        }),
       ];
     }
-    default:
+    case 'escalated':
+      return [
+        metric('counter', 'recovery.escalations', 1, signal, {
+          errorType: signal.record.errorType,
+          patternId: signal.record.patternId,
+        }),
+      ];
+    case 'retry_budget_exhausted':
+      return [
+        metric('counter', 'retry_budget.exhausted', 1, signal, {
+          budget: signal.budgetName,
+          strategy: signal.strategy,
+          errorType: signal.errorType,
+          patternId: signal.patternId,
+        }),
+      ];
+    case 'circuit_state_changed':
+      return [
+        metric('counter', 'circuit.transitions', 1, signal, {
+          breaker: signal.breakerName,
+          from: signal.from,
+          to: signal.to,
+        }),
+      ];
+    case 'observer_error':
+    case 'escalation_resolved':
+    case 'store_degraded':
+    case 'store_recovered':
       return [];
   }
 }

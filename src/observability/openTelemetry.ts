@@ -33,13 +33,17 @@ export interface OpenTelemetryBridgeOptions {
  * correlation id is left out on purpose: one value per subscription would make every
  * series unique (unbounded cardinality).
  */
-function attributes(tags: RecoveryMetric['tags']): Attributes {
-  const out: Attributes = {};
+function attributes(tags: RecoveryMetric['tags'], hub: string): Attributes {
+  const out: Attributes = { 'rx_recovery.hub': hub };
   if (tags.errorType !== undefined) out['error.type'] = tags.errorType;
   if (tags.strategy !== undefined) out['rx_recovery.strategy'] = tags.strategy;
   if (tags.patternId !== undefined) out['rx_recovery.pattern.id'] = tags.patternId;
   if (tags.nodeName !== undefined) out['rx_recovery.node.name'] = tags.nodeName;
   if (tags.success !== undefined) out['rx_recovery.success'] = tags.success === 'true';
+  if (tags.budget !== undefined) out['rx_recovery.budget.name'] = tags.budget;
+  if (tags.breaker !== undefined) out['rx_recovery.breaker.name'] = tags.breaker;
+  if (tags.from !== undefined) out['rx_recovery.circuit.from'] = tags.from;
+  if (tags.to !== undefined) out['rx_recovery.circuit.to'] = tags.to;
   return out;
 }
 
@@ -52,11 +56,17 @@ function attributes(tags: RecoveryMetric['tags']): Attributes {
  * | `rx_recovery.error.analysis.duration` | histogram | `s` | `error.analysis_ms` |
  * | `rx_recovery.recovery.attempts` | counter | `{attempt}` | `recovery.attempts` |
  * | `rx_recovery.error.classified` | counter | `{error}` | `error.classified` |
+ * | `rx_recovery.recovery.completed` | counter | `{recovery}` | `recovery.completed` (attribute `rx_recovery.success`: sum it for successes and failures) |
+ * | `rx_recovery.recovery.escalations` | counter | `{escalation}` | `recovery.escalations` |
+ * | `rx_recovery.retry_budget.exhausted` | counter | `{step}` | `retry_budget.exhausted` |
+ * | `rx_recovery.circuit.transitions` | counter | `{transition}` | `circuit.transitions` |
  * | `rx_recovery.recovery.success_rate` | observable gauge | `1` | the hub's statistics |
  *
- * Durations are converted to seconds, as OpenTelemetry's conventions ask. Attributes come
- * from the tags: `error.type`, `rx_recovery.strategy`, `rx_recovery.pattern.id`,
- * `rx_recovery.node.name`, `rx_recovery.success`.
+ * Durations are converted to seconds, as OpenTelemetry's conventions ask. Every instrument
+ * carries `rx_recovery.hub` (the hub's `name`), so two hubs bridged to one meter stay
+ * apart; the other attributes come from the tags: `error.type`, `rx_recovery.strategy`,
+ * `rx_recovery.pattern.id`, `rx_recovery.node.name`, `rx_recovery.success`,
+ * `rx_recovery.budget.name`, `rx_recovery.breaker.name`, `rx_recovery.circuit.from|to`.
  *
  * The correlation id is not an attribute: one value per subscription would make every
  * series unique. The success-rate gauge reports nothing before the first recovery ends.
@@ -109,18 +119,35 @@ export function bridgeMetricsToOpenTelemetry(
     unit: '{error}',
     description: 'Errors classified against the pattern table.',
   });
+  const completed = meter.createCounter(`${prefix}.recovery.completed`, {
+    unit: '{recovery}',
+    description: 'Finished recoveries; rx_recovery.success tells successes from failures.',
+  });
+  const escalations = meter.createCounter(`${prefix}.recovery.escalations`, {
+    unit: '{escalation}',
+    description: 'Recoveries escalated to a person.',
+  });
+  const budgetExhausted = meter.createCounter(`${prefix}.retry_budget.exhausted`, {
+    unit: '{step}',
+    description: 'Retry and correct steps skipped because the retry budget could not pay.',
+  });
+  const transitions = meter.createCounter(`${prefix}.circuit.transitions`, {
+    unit: '{transition}',
+    description: 'Circuit breaker state changes.',
+  });
   const successRate = meter.createObservableGauge(`${prefix}.recovery.success_rate`, {
     unit: '1',
     description: 'Fraction of finished recoveries that succeeded.',
   });
+  const hubAttributes: Attributes = { 'rx_recovery.hub': hub.name };
   const observeSuccessRate = (result: ObservableResult) => {
     const { totalRecoveries, successRate: rate } = hub.snapshot();
-    if (totalRecoveries > 0) result.observe(rate);
+    if (totalRecoveries > 0) result.observe(rate, hubAttributes);
   };
   successRate.addCallback(observeSuccessRate);
 
   const subscription = hub.metrics.subscribe((metric) => {
-    const attrs = attributes(metric.tags);
+    const attrs = attributes(metric.tags, hub.name);
     switch (metric.name) {
       case 'recovery.duration_ms':
         recoveryDuration.record(metric.value / 1000, attrs);
@@ -134,6 +161,24 @@ export function bridgeMetricsToOpenTelemetry(
       case 'error.classified':
         classified.add(metric.value, attrs);
         break;
+      case 'recovery.completed':
+        completed.add(metric.value, attrs);
+        break;
+      case 'recovery.escalations':
+        escalations.add(metric.value, attrs);
+        break;
+      case 'retry_budget.exhausted':
+        budgetExhausted.add(metric.value, attrs);
+        break;
+      case 'circuit.transitions':
+        transitions.add(metric.value, attrs);
+        break;
+      case 'recovery.success_rate':
+        break; // observed from the hub's statistics, once per collection
+      default: {
+        const unhandled: never = metric.name;
+        return unhandled;
+      }
     }
   });
   subscription.add(() => successRate.removeCallback(observeSuccessRate));

@@ -1,7 +1,8 @@
 import type { Observer } from 'rxjs';
 import type { Classification } from '../patterns/classifier.js';
 import type { ErrorType, RecoveryStrategy } from '../patterns/errorTypes.js';
-import type { EscalationRecord } from '../strategies/escalate.js';
+import type { RecoveryContext } from '../strategies/context.js';
+import type { EscalationRecord } from '../strategies/EscalationError.js';
 
 /**
  * How one recovery ended: carried by the `recovery_completed` signal and, with the last
@@ -39,15 +40,18 @@ export interface RecoveryResult {
   readonly attempts: number;
   /** Scheduler time, in ms, from the recovery's first error to its end (waits included). */
   readonly durationMs: number;
-  /** The error type of the last error classified during the recovery. */
+  /** The type of the error that started the recovery (later errors may differ). */
   readonly errorType: ErrorType;
   /**
-   * The pattern that matched the last error; absent when none did (the `unmatched` plan).
+   * The pattern that matched the last error (whose plan ran last); absent when none did
+   * (the `unmatched` plan).
    * The standalone operators use their own name (`'retryBackoff'`, `'escalateOn'`…).
    */
   readonly patternId?: string;
   /** The degradation level serving when the recovery ended, if any. */
   readonly degradationLevel?: string;
+  /** The `metadata` of the pattern that matched the last error, when it has any. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
   /** The text of the last error, when the recovery failed. */
   readonly errorMessage?: string;
   /** The subscription the recovery belongs to; the same as on its signals. */
@@ -208,7 +212,7 @@ export interface ObserverErrorSignal extends SignalBase {
   /** What the consumer threw, or the reason its promise rejected with. */
   readonly error: unknown;
   /** Which consumer failed. */
-  readonly source: 'signals' | 'metrics' | 'statistics' | 'onEscalate';
+  readonly source: 'signals' | 'metrics' | 'statistics' | 'escalations' | 'onEscalate';
   /** The escalation record, when `onEscalate` failed: it is never lost. */
   readonly record?: EscalationRecord;
 }
@@ -254,7 +258,15 @@ export type RecoverySignal =
   | RecoveryAttemptSignal
   | RecoveryCompletedSignal
   | EscalatedSignal
-  | ObserverErrorSignal;
+  | ObserverErrorSignal
+  | CircuitStateChangedSignal
+  | RetryBudgetExhaustedSignal
+  | EscalationResolvedSignal
+  | StoreDegradedSignal
+  | StoreRecoveredSignal;
+
+/** Every `type` a {@link RecoverySignal} can have. */
+export type RecoverySignalType = RecoverySignal['type'];
 
 /**
  * Where signals go: a `Subject`, or any `{ next }`. A `next` that throws is caught and
@@ -287,9 +299,195 @@ export function isListening(observer: Partial<Observer<never>> | undefined): boo
 }
 
 /**
+ * The states of a circuit breaker: `closed` (calls pass), `open` (calls are refused with a
+ * `BrokenCircuitError`), `half_open` (a few trial calls pass), `isolated` (opened by hand
+ * with `isolate()`, until released).
+ *
+ * @example
+ * ```ts
+ * import type { CircuitState } from 'rx-recovery';
+ *
+ * const lamp: Record<CircuitState, string> = { closed: '🟢', half_open: '🟡', open: '🔴', isolated: '⛔' };
+ * ```
+ */
+export type CircuitState = 'closed' | 'open' | 'half_open' | 'isolated';
+
+/**
+ * A circuit breaker changed state. Its `correlationId` is `circuit:<breakerName>`: a
+ * transition belongs to the breaker, not to one subscription.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'circuit_state_changed') console.log(`${signal.breakerName}: ${signal.from} → ${signal.to}`);
+ * });
+ * // Output: model-api: closed → open
+ * ```
+ */
+export interface CircuitStateChangedSignal extends SignalBase {
+  /** Discriminant. */
+  readonly type: 'circuit_state_changed';
+  /** The breaker's `name`. */
+  readonly breakerName: string;
+  /** The state it left. */
+  readonly from: CircuitState;
+  /** The state it entered. */
+  readonly to: CircuitState;
+}
+
+/**
+ * A retry budget could not pay for a step: the step was skipped and the plan moved on.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'retry_budget_exhausted') console.log(`no ${signal.strategy}: budget ${signal.budgetName} is spent`);
+ * });
+ * ```
+ */
+export interface RetryBudgetExhaustedSignal extends SignalBase {
+  /** Discriminant. */
+  readonly type: 'retry_budget_exhausted';
+  /** The budget's `name`. */
+  readonly budgetName: string;
+  /** The step the budget could not pay for. */
+  readonly strategy: 'retry' | 'correct' | 'hedge';
+  /** The type of the error being recovered, when a step of a plan was skipped. */
+  readonly errorType?: ErrorType;
+  /** The pattern whose step was skipped. */
+  readonly patternId?: string;
+}
+
+/**
+ * A waiting escalation was resolved (by a person, a `resolve` function, or its timeout).
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'escalation_resolved') console.log(signal.record.id, signal.action);
+ * });
+ * ```
+ */
+export interface EscalationResolvedSignal extends SignalBase {
+  /** Discriminant. */
+  readonly type: 'escalation_resolved';
+  /** The record that was waiting. */
+  readonly record: EscalationRecord;
+  /** What the resolution did; `timeout` when nobody answered in time. */
+  readonly action: 'value' | 'retry' | 'source' | 'complete' | 'abort' | 'timeout';
+}
+
+/**
+ * A shared-state store (Redis) stopped answering: fleet objects decide from local state.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'store_degraded') console.warn(`store ${signal.store}: local state only`);
+ * });
+ * ```
+ */
+export interface StoreDegradedSignal extends SignalBase {
+  /** Discriminant. */
+  readonly type: 'store_degraded';
+  /** The store's prefix. */
+  readonly store: string;
+  /** What the store's client reported. */
+  readonly error: unknown;
+}
+
+/**
+ * A shared-state store answers again, and local state was resynchronised with it.
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub } from 'rx-recovery';
+ *
+ * createRecoveryHub().signals.subscribe((signal) => {
+ *   if (signal.type === 'store_recovered') console.info(`store ${signal.store} is back`);
+ * });
+ * ```
+ */
+export interface StoreRecoveredSignal extends SignalBase {
+  /** Discriminant. */
+  readonly type: 'store_recovered';
+  /** The store's prefix. */
+  readonly store: string;
+}
+
+/** The fields every signal of one subscription carries: the one place they are read. */
+function base(context: SignalBase | RecoveryContext, at: number): SignalBase {
+  const { correlationId, workflowId, nodeName } = context;
+  return { at, correlationId, workflowId, nodeName };
+}
+
+/** Builds an `error_detected` signal. */
+export function errorDetectedSignal(
+  context: RecoveryContext,
+  at: number,
+  error: unknown,
+  classification: Classification,
+  analysisMs: number,
+): ErrorDetectedSignal {
+  return Object.freeze({
+    type: 'error_detected',
+    ...base(context, at),
+    error,
+    classification,
+    analysisMs,
+  });
+}
+
+/** Builds a `recovery_attempt` signal. */
+export function recoveryAttemptSignal(
+  context: RecoveryContext,
+  at: number,
+  strategy: RecoveryAttemptSignal['strategy'],
+  attempt: number,
+  delayMs: number,
+  classification: Classification,
+): RecoveryAttemptSignal {
+  const { pattern, errorType } = classification;
+  return Object.freeze({
+    type: 'recovery_attempt',
+    ...base(context, at),
+    strategy,
+    attempt,
+    delayMs,
+    errorType,
+    ...(pattern === undefined ? {} : { patternId: pattern.id }),
+  });
+}
+
+/** Builds a `recovery_completed` signal. */
+export function recoveryCompletedSignal(
+  context: RecoveryContext,
+  at: number,
+  result: RecoveryResult,
+): RecoveryCompletedSignal {
+  return Object.freeze({ type: 'recovery_completed', ...base(context, at), result });
+}
+
+/** Builds an `escalated` signal. */
+export function escalatedSignal(
+  context: RecoveryContext,
+  at: number,
+  record: EscalationRecord,
+): EscalatedSignal {
+  return Object.freeze({ type: 'escalated', ...base(context, at), record });
+}
+
+/**
  * The `observer_error` signal reporting that `consumer` failed while taking something
- * about the subscription of `about` (a signal, or the fields every signal carries): the
- * one place that builds it.
+ * about the subscription of `about` (a signal, or the fields every signal carries).
  */
 export function observerErrorSignal(
   about: SignalBase,
@@ -297,15 +495,92 @@ export function observerErrorSignal(
   consumer: ObserverErrorSignal['source'],
   record?: EscalationRecord,
 ): ObserverErrorSignal {
-  const { at, correlationId, workflowId, nodeName } = about;
   return Object.freeze({
     type: 'observer_error',
-    at,
-    correlationId,
-    workflowId,
-    nodeName,
+    ...base(about, about.at),
     error,
     source: consumer,
     ...(record === undefined ? {} : { record }),
+  });
+}
+
+/** Builds a `circuit_state_changed` signal; its correlation id is `circuit:<name>`. */
+export function circuitStateChangedSignal(
+  at: number,
+  breakerName: string,
+  from: CircuitState,
+  to: CircuitState,
+): CircuitStateChangedSignal {
+  return Object.freeze({
+    type: 'circuit_state_changed',
+    at,
+    correlationId: `circuit:${breakerName}`,
+    workflowId: undefined,
+    nodeName: undefined,
+    breakerName,
+    from,
+    to,
+  });
+}
+
+/** Builds a `retry_budget_exhausted` signal. */
+export function retryBudgetExhaustedSignal(
+  context: RecoveryContext,
+  at: number,
+  budgetName: string,
+  strategy: RetryBudgetExhaustedSignal['strategy'],
+  classification?: Classification,
+): RetryBudgetExhaustedSignal {
+  const pattern = classification?.pattern;
+  return Object.freeze({
+    type: 'retry_budget_exhausted',
+    ...base(context, at),
+    budgetName,
+    strategy,
+    ...(classification === undefined ? {} : { errorType: classification.errorType }),
+    ...(pattern === undefined ? {} : { patternId: pattern.id }),
+  });
+}
+
+/** Builds an `escalation_resolved` signal. */
+export function escalationResolvedSignal(
+  at: number,
+  record: EscalationRecord,
+  action: EscalationResolvedSignal['action'],
+): EscalationResolvedSignal {
+  return Object.freeze({
+    type: 'escalation_resolved',
+    ...base(record.context, at),
+    record,
+    action,
+  });
+}
+
+/** Builds a `store_degraded` signal; its correlation id is `store:<prefix>`. */
+export function storeDegradedSignal(
+  at: number,
+  store: string,
+  error: unknown,
+): StoreDegradedSignal {
+  return Object.freeze({
+    type: 'store_degraded',
+    at,
+    correlationId: `store:${store}`,
+    workflowId: undefined,
+    nodeName: undefined,
+    store,
+    error,
+  });
+}
+
+/** Builds a `store_recovered` signal; its correlation id is `store:<prefix>`. */
+export function storeRecoveredSignal(at: number, store: string): StoreRecoveredSignal {
+  return Object.freeze({
+    type: 'store_recovered',
+    at,
+    correlationId: `store:${store}`,
+    workflowId: undefined,
+    nodeName: undefined,
+    store,
   });
 }

@@ -18,7 +18,8 @@ import type { RecoverySignal } from './signals.js';
  * hub.snapshot();
  * // → { totalRecoveries: 12, successful: 9, failed: 3, successRate: 0.75,
  * //     averageDurationMs: 158.3,
- * //     strategiesUsed: { retry: 10, alternative: 2, degrade: 3, correct: 1 },
+ * //     strategiesUsed: { retry: 5, alternative: 2, degrade: 3, escalate: 2 },
+ * //     stepsByStrategy: { retry: 10, alternative: 2, degrade: 3, correct: 1 },
  * //     byErrorType: { timeout: 3, import: 2, … }, escalations: 3 }
  * ```
  */
@@ -33,9 +34,14 @@ export interface RecoveryStatistics {
   readonly successRate: number;
   /** Mean `durationMs` (scheduler time) over all finished recoveries; 0 before the first. */
   readonly averageDurationMs: number;
-  /** Recovery steps taken, by strategy (`retry: 7`); escalations are counted apart. */
+  /**
+   * Finished recoveries by the strategy that ended them (their `strategyUsed`), `escalate`
+   * and `none` included: the counts add up to `totalRecoveries`.
+   */
   readonly strategiesUsed: Readonly<Record<string, number>>;
-  /** Finished recoveries by error type. */
+  /** Recovery steps taken, by strategy (`retry: 7`); escalation costs no step. */
+  readonly stepsByStrategy: Readonly<Record<string, number>>;
+  /** Finished recoveries by the type of the error that started them. */
   readonly byErrorType: Readonly<Record<string, number>>;
   /** Recoveries that ended in escalation. */
   readonly escalations: number;
@@ -49,6 +55,7 @@ const emptyStatistics: RecoveryStatistics = Object.freeze({
   successRate: 0,
   averageDurationMs: 0,
   strategiesUsed: Object.freeze({}),
+  stepsByStrategy: Object.freeze({}),
   byErrorType: Object.freeze({}),
   escalations: 0,
 });
@@ -64,6 +71,7 @@ export class StatisticsAccumulator {
   private durationSum = 0;
   private escalations = 0;
   private readonly strategies: Record<string, number> = {};
+  private readonly steps: Record<string, number> = {};
   private readonly errorTypes: Record<string, number> = {};
   private cached: RecoveryStatistics | null = emptyStatistics;
 
@@ -71,13 +79,14 @@ export class StatisticsAccumulator {
   add(signal: RecoverySignal): boolean {
     switch (signal.type) {
       case 'recovery_attempt':
-        this.strategies[signal.strategy] = (this.strategies[signal.strategy] ?? 0) + 1;
+        this.steps[signal.strategy] = (this.steps[signal.strategy] ?? 0) + 1;
         break;
       case 'escalated':
         this.escalations += 1;
         break;
       case 'recovery_completed': {
-        const { success, durationMs, errorType } = signal.result;
+        const { success, durationMs, errorType, strategyUsed } = signal.result;
+        this.strategies[strategyUsed] = (this.strategies[strategyUsed] ?? 0) + 1;
         this.total += 1;
         if (success) this.successful += 1;
         this.durationSum += durationMs;
@@ -105,6 +114,7 @@ export class StatisticsAccumulator {
       successRate: this.successRate,
       averageDurationMs: this.total === 0 ? 0 : this.durationSum / this.total,
       strategiesUsed: Object.freeze({ ...this.strategies }),
+      stepsByStrategy: Object.freeze({ ...this.steps }),
       byErrorType: Object.freeze({ ...this.errorTypes }),
       escalations: this.escalations,
     });

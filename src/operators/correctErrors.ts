@@ -1,21 +1,19 @@
 import type { OperatorFunction } from 'rxjs';
-import { z } from 'zod';
-import { parseAll } from '../patterns/RecoveryConfigError.js';
-import { builtInCorrections, type CorrectionRule } from '../strategies/correct.js';
+import { arrayOf, number, shape, throwIfAny } from '../config/check.js';
+import { type CorrectionRule, correctionRuleRule, correctStrategy } from '../strategies/correct.js';
 import {
   type CommonOptions,
-  CorrectionRuleSchema,
-  commonOptionShape,
-  recoveryOperator,
-  resolveEngineConfig,
-  singlePattern,
+  commonRules,
+  constantClassifier,
+  resolveCommon,
   UNBOUNDED_ATTEMPTS,
-} from './withRecovery.js';
+} from './engine/config.js';
+import { recoveryOperator } from './engine/engine.js';
 
-export const CorrectErrorsOptionsSchema = z.strictObject({
-  ...commonOptionShape,
-  builtInCorrections: z.boolean().default(true),
-  maxRetries: z.number().int().min(0).default(3),
+const rulesRule = /* @__PURE__ */ arrayOf(correctionRuleRule);
+const optionsRule = /* @__PURE__ */ shape({
+  ...commonRules,
+  maxRetries: /* @__PURE__ */ number({ min: 0, int: true, infinite: true }),
 });
 
 /**
@@ -74,20 +72,18 @@ export function correctErrors<T, C = T>(
   rules: readonly CorrectionRule<C>[],
   options: CorrectErrorsOptions = {},
 ): OperatorFunction<T, T | C> {
-  const [, { maxRetries }] = parseAll(
-    [z.array(CorrectionRuleSchema), rules, 'rules'],
-    [CorrectErrorsOptionsSchema, options, 'options'],
-  );
-  const { maxRetries: _, ...rest } = options;
-  return recoveryOperator(
-    resolveEngineConfig<T | C>(
-      singlePattern('correctErrors', ['correct'], maxRetries),
-      {
-        ...rest,
-        corrections: rules,
-        maxAttempts: UNBOUNDED_ATTEMPTS,
-      },
-      builtInCorrections,
-    ),
-  ) as OperatorFunction<T, T | C>;
+  const issues: string[] = [];
+  rulesRule(rules, 'rules', issues);
+  optionsRule(options, 'options', issues);
+  throwIfAny(issues);
+  const { maxRetries = 3, ...common } = options;
+  const frozen = Object.freeze([...rules]);
+  return recoveryOperator<T | C>({
+    ...resolveCommon(common),
+    classifier: constantClassifier('correctErrors', ['correct'], maxRetries),
+    strategies: () => ({ correct: correctStrategy<T | C>(frozen) }),
+    resetOnSuccess: false,
+    unmatchedMaxRetries: 0,
+    maxAttempts: UNBOUNDED_ATTEMPTS,
+  }) as OperatorFunction<T, T | C>;
 }

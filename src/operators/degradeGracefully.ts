@@ -1,18 +1,17 @@
 import type { OperatorFunction } from 'rxjs';
-import { z } from 'zod';
-import { parseAll } from '../patterns/RecoveryConfigError.js';
-import type { DegradationLevel } from '../strategies/degrade.js';
+import { arrayOf, shape, throwIfAny } from '../config/check.js';
+import { type DegradationLevel, degradeStrategy, levelRule } from '../strategies/degrade.js';
 import {
   type CommonOptions,
-  commonOptionShape,
-  LevelSchema,
-  recoveryOperator,
-  resolveEngineConfig,
-  singlePattern,
+  commonRules,
+  constantClassifier,
+  resolveCommon,
   UNBOUNDED_ATTEMPTS,
-} from './withRecovery.js';
+} from './engine/config.js';
+import { recoveryOperator } from './engine/engine.js';
 
-export const DegradeGracefullyOptionsSchema = z.strictObject(commonOptionShape);
+const levelsRule = /* @__PURE__ */ arrayOf(levelRule);
+const optionsRule = /* @__PURE__ */ shape(commonRules);
 
 /**
  * Options of {@link degradeGracefully}: the {@link CommonOptions}. The levels are the
@@ -69,16 +68,17 @@ export function degradeGracefully<T, D = T>(
   levels: readonly DegradationLevel<D>[],
   options: DegradeGracefullyOptions = {},
 ): OperatorFunction<T, T | D> {
-  parseAll(
-    [z.array(LevelSchema), levels, 'levels'],
-    [DegradeGracefullyOptionsSchema, options, 'options'],
-  );
-  return recoveryOperator(
-    resolveEngineConfig<T | D>(singlePattern('degradeGracefully', ['degrade']), {
-      ...options,
-      degradation: { levels },
-      builtInCorrections: false,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-    }),
-  ) as OperatorFunction<T, T | D>;
+  const issues: string[] = [];
+  levelsRule(levels, 'levels', issues);
+  optionsRule(options, 'options', issues);
+  throwIfAny(issues);
+  const frozen = Object.freeze([...levels]);
+  return recoveryOperator<T | D>({
+    ...resolveCommon(options),
+    classifier: constantClassifier('degradeGracefully', ['degrade']),
+    strategies: () => ({ degrade: degradeStrategy<T | D>(frozen) }),
+    resetOnSuccess: false,
+    unmatchedMaxRetries: 0,
+    maxAttempts: UNBOUNDED_ATTEMPTS,
+  }) as OperatorFunction<T, T | D>;
 }

@@ -1,34 +1,23 @@
-import type { MonoTypeOperatorFunction } from 'rxjs';
-import { z } from 'zod';
-import { MatchSchema, unsafeRegexReason } from '../patterns/errorPattern.js';
-import { parseConfig } from '../patterns/RecoveryConfigError.js';
-import type { EscalationRecord } from '../strategies/escalate.js';
+import type { MonoTypeOperatorFunction, ObservableInput } from 'rxjs';
+import { shape, throwIfAny } from '../config/check.js';
+import { errorText } from '../patterns/errorText.js';
+import type { EscalationRecord } from '../strategies/EscalationError.js';
+import { escalateStrategy } from '../strategies/escalate.js';
+import type { Resolution } from '../strategies/resolution.js';
 import {
   type CommonOptions,
-  commonOptionShape,
-  recoveryOperator,
-  resolveEngineConfig,
-  singlePattern,
-} from './withRecovery.js';
+  commonRules,
+  constantClassifier,
+  resolveCommon,
+  UNBOUNDED_ATTEMPTS,
+} from './engine/config.js';
+import { recoveryOperator } from './engine/engine.js';
+import { escalationRules, pauseOption } from './engine/escalationOptions.js';
 
-export const EscalateOnOptionsSchema = z.strictObject({
-  ...commonOptionShape,
-  match: MatchSchema.superRefine((match, ctx) => {
-    const reason = unsafeRegexReason(match);
-    if (reason !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        input: match,
-        message: `regex can backtrack catastrophically (${reason})`,
-      });
-    }
-  }).optional(),
-  onEscalate: z
-    .custom((value) => typeof value === 'function', {
-      error: 'must be a function (record) => void',
-    })
-    .optional(),
-  terminal: z.enum(['error', 'complete']).default('error'),
+const optionsRule = /* @__PURE__ */ shape({
+  ...commonRules,
+  match: () => {}, // compiled below, where its error can be named
+  ...escalationRules,
 });
 
 /**
@@ -62,6 +51,14 @@ export interface EscalateOnOptions extends CommonOptions {
   onEscalate?: (record: EscalationRecord) => void | Promise<void>;
   /** `'error'` ends with an `EscalationError`; `'complete'` completes. @default 'error' */
   terminal?: 'error' | 'complete';
+  /**
+   * Wait for a person instead of ending the stream; see `withRecovery`'s `escalation.await`.
+   * Needs a `hub` or `resolve`.
+   * @default false
+   */
+  await?: boolean | { timeoutMs?: number };
+  /** Asked for the resolution of a waiting escalation. */
+  resolve?: (record: EscalationRecord) => ObservableInput<Resolution<unknown>>;
 }
 
 /**
@@ -91,14 +88,48 @@ export interface EscalateOnOptions extends CommonOptions {
  * @throws RecoveryConfigError, when the pipe is built, naming every bad option.
  * @see withRecovery
  */
+/** The `match` option as a RegExp (a string is a regex source), or a problem line. */
+function compileMatch(match: unknown, issues: string[]): RegExp | undefined {
+  if (match === undefined || match instanceof RegExp) return match;
+  if (typeof match !== 'string') {
+    issues.push(`options.match: expected a RegExp or a regex source string, got ${typeof match}`);
+    return undefined;
+  }
+  try {
+    return new RegExp(match);
+  } catch (error) {
+    const reason = String((error as Error).message).replace(/^Invalid regular expression: /, '');
+    issues.push(`options.match: invalid regular expression: ${reason}`);
+    return undefined;
+  }
+}
+
 export function escalateOn<T>(options: EscalateOnOptions = {}): MonoTypeOperatorFunction<T> {
-  parseConfig(EscalateOnOptionsSchema, options, 'options');
-  const { match, onEscalate, terminal, ...common } = options;
-  return recoveryOperator(
-    resolveEngineConfig<T>(singlePattern('escalateOn', ['escalate'], 0, match), {
-      ...common,
-      escalation: { onEscalate, terminal },
-      builtInCorrections: false,
-    }),
+  const issues: string[] = [];
+  optionsRule(options, 'options', issues);
+  const { match, onEscalate, terminal = 'error', await: waits, resolve, ...common } = options;
+  const regex = compileMatch(match, issues);
+  const pause = pauseOption<T>(
+    waits,
+    resolve as ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined,
+    common.hub,
+    'options',
+    issues,
   );
+  throwIfAny(issues);
+  return recoveryOperator<T>({
+    ...resolveCommon(common),
+    classifier: constantClassifier(
+      'escalateOn',
+      ['escalate'],
+      0,
+      regex === undefined ? undefined : (error) => regex.test(errorText(error)),
+    ),
+    strategies: () => ({ escalate: escalateStrategy<T>({ terminal }) }),
+    resetOnSuccess: false,
+    ...(onEscalate === undefined ? {} : { onEscalate }),
+    ...(pause === undefined ? {} : { pause }),
+    unmatchedMaxRetries: 0,
+    maxAttempts: UNBOUNDED_ATTEMPTS,
+  });
 }

@@ -13,8 +13,14 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { z } from 'zod';
-import { parseConfig, SchedulerSchema } from '../patterns/RecoveryConfigError.js';
+import {
+  arrayOf,
+  boolean,
+  check,
+  number,
+  scheduler as schedulerRule,
+  shape,
+} from '../config/check.js';
 
 /**
  * Options of {@link injectFaults}.
@@ -53,14 +59,17 @@ export interface InjectFaultsOptions {
   scheduler?: SchedulerLike;
 }
 
-const InjectFaultsOptionsSchema = z.strictObject({
-  rate: z.number().min(0).max(1),
-  failCompletion: z.boolean().optional(),
-  errors: z.array(z.unknown()).min(1, { error: 'must not be empty' }).optional(),
-  seed: z.number().int().optional(),
-  delayMs: z.number().min(0).optional(),
-  scheduler: SchedulerSchema.optional(),
-});
+const injectFaultsRules = /* @__PURE__ */ shape(
+  {
+    rate: /* @__PURE__ */ number({ min: 0, max: 1 }),
+    failCompletion: boolean,
+    errors: /* @__PURE__ */ arrayOf(() => {}, { nonEmpty: true }),
+    seed: /* @__PURE__ */ number({ int: true }),
+    delayMs: /* @__PURE__ */ number({ min: 0 }),
+    scheduler: schedulerRule,
+  },
+  ['rate'],
+);
 
 /** mulberry32: a small, fast 32-bit generator; enough for choosing faults. */
 function generator(seed: number): () => number {
@@ -109,6 +118,7 @@ function generator(seed: number): () => number {
  * @throws RecoveryConfigError, when the pipe is built, naming every bad option.
  */
 export function injectFaults<T>(options: InjectFaultsOptions): MonoTypeOperatorFunction<T> {
+  check(injectFaultsRules, options, 'options');
   const {
     rate,
     errors,
@@ -116,7 +126,7 @@ export function injectFaults<T>(options: InjectFaultsOptions): MonoTypeOperatorF
     failCompletion = false,
     delayMs = 0,
     scheduler = asyncScheduler,
-  } = parseConfig(InjectFaultsOptionsSchema, options, 'options');
+  } = options;
   const random = generator(seed);
   const draw = (): unknown => {
     if (errors === undefined) return new FaultInjectedError();

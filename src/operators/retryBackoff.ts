@@ -1,15 +1,19 @@
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
-import { z } from 'zod';
-import { parseConfig } from '../patterns/RecoveryConfigError.js';
-import { type RetryOptions, RetryOptionsSchema } from '../strategies/retry.js';
+import { number, shape, throwIfAny } from '../config/check.js';
+import {
+  type RetryOptions,
+  resolveRetryOptions,
+  retryOptionRules,
+  retryStrategy,
+} from '../strategies/retry.js';
 import {
   type CommonOptions,
-  commonOptionShape,
-  recoveryOperator,
-  resolveEngineConfig,
-  singlePattern,
+  commonRules,
+  constantClassifier,
+  resolveCommon,
   UNBOUNDED_ATTEMPTS,
-} from './withRecovery.js';
+} from './engine/config.js';
+import { recoveryOperator } from './engine/engine.js';
 
 /**
  * Options of {@link retryBackoff}: the retry options, a budget, and the common ones.
@@ -33,15 +37,16 @@ export interface RetryBackoffOptions extends RetryOptions, CommonOptions {
   /**
    * Retries per subscription before the error goes through (with `resetOnSuccess`, after
    * each value the budget is whole again). `0` returns the source untouched when no
-   * `signals`, `metrics` or `hub` is given.
+   * `signals`, `metrics` or `hub` is given; `Infinity` retries for ever.
    * @default 3
    */
   maxRetries?: number;
 }
 
-export const RetryBackoffOptionsSchema = RetryOptionsSchema.extend({
-  ...commonOptionShape,
-  maxRetries: z.number().int().min(0).default(3),
+const retryBackoffRules = /* @__PURE__ */ shape({
+  ...retryOptionRules,
+  ...commonRules,
+  maxRetries: /* @__PURE__ */ number({ min: 0, int: true, infinite: true }),
 });
 
 /**
@@ -71,16 +76,19 @@ export const RetryBackoffOptionsSchema = RetryOptionsSchema.extend({
  * @see withRecovery
  */
 export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOperatorFunction<T> {
-  const { maxRetries } = parseConfig(RetryBackoffOptionsSchema, options, 'options');
-  const { maxRetries: _, context, signals, metrics, hub, scheduler, clock, ...retry } = options;
+  const issues: string[] = [];
+  retryBackoffRules(options, 'options', issues);
+  const { maxRetries = 3, context, signals, metrics, hub, scheduler, clock, ...rest } = options;
+  const retry = resolveRetryOptions(rest, 'options', issues);
+  throwIfAny(issues);
   const observed = signals !== undefined || metrics !== undefined || hub !== undefined;
   if (maxRetries === 0 && !observed) return identity;
-  return recoveryOperator(
-    resolveEngineConfig<T>(singlePattern('retryBackoff', ['retry'], maxRetries), {
-      retry,
-      builtInCorrections: false,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-      ...{ context, signals, metrics, hub, scheduler, clock },
-    }),
-  );
+  return recoveryOperator<T>({
+    ...resolveCommon({ context, signals, metrics, hub, scheduler, clock }),
+    classifier: constantClassifier('retryBackoff', ['retry'], maxRetries),
+    strategies: () => ({ retry: retryStrategy<T>(retry) }),
+    resetOnSuccess: retry.resetOnSuccess,
+    unmatchedMaxRetries: 0,
+    maxAttempts: UNBOUNDED_ATTEMPTS,
+  });
 }

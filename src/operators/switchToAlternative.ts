@@ -1,18 +1,20 @@
 import type { OperatorFunction } from 'rxjs';
-import { z } from 'zod';
-import { parseAll } from '../patterns/RecoveryConfigError.js';
+import { arrayOf, fn, shape, throwIfAny } from '../config/check.js';
+import { alternativeStrategy } from '../strategies/alternative.js';
 import type { SourceFactory } from '../strategies/context.js';
 import {
   type CommonOptions,
-  commonOptionShape,
-  fn,
-  recoveryOperator,
-  resolveEngineConfig,
-  singlePattern,
+  commonRules,
+  constantClassifier,
+  resolveCommon,
   UNBOUNDED_ATTEMPTS,
-} from './withRecovery.js';
+} from './engine/config.js';
+import { recoveryOperator } from './engine/engine.js';
 
-export const SwitchToAlternativeOptionsSchema = z.strictObject(commonOptionShape);
+const alternativesRule = /* @__PURE__ */ arrayOf(
+  /* @__PURE__ */ fn('(context) => ObservableInput'),
+);
+const optionsRule = /* @__PURE__ */ shape(commonRules);
 
 /**
  * Options of {@link switchToAlternative}: the {@link CommonOptions}. The alternatives are
@@ -67,16 +69,17 @@ export function switchToAlternative<T, A = T>(
   alternatives: readonly SourceFactory<A>[],
   options: SwitchToAlternativeOptions = {},
 ): OperatorFunction<T, T | A> {
-  parseAll(
-    [z.array(fn('(context) => ObservableInput')), alternatives, 'alternatives'],
-    [SwitchToAlternativeOptionsSchema, options, 'options'],
-  );
-  return recoveryOperator(
-    resolveEngineConfig<T | A>(singlePattern('switchToAlternative', ['alternative']), {
-      ...options,
-      alternatives: { switchToAlternative: alternatives },
-      builtInCorrections: false,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-    }),
-  ) as OperatorFunction<T, T | A>;
+  const issues: string[] = [];
+  alternativesRule(alternatives, 'alternatives', issues);
+  optionsRule(options, 'options', issues);
+  throwIfAny(issues);
+  const list = Object.freeze({ switchToAlternative: Object.freeze([...alternatives]) });
+  return recoveryOperator<T | A>({
+    ...resolveCommon(options),
+    classifier: constantClassifier('switchToAlternative', ['alternative']),
+    strategies: () => ({ alternative: alternativeStrategy<T | A>(list) }),
+    resetOnSuccess: false,
+    unmatchedMaxRetries: 0,
+    maxAttempts: UNBOUNDED_ATTEMPTS,
+  }) as OperatorFunction<T, T | A>;
 }

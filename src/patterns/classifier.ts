@@ -1,11 +1,10 @@
-import { z } from 'zod';
+import { arrayOf, check, oneOf, type Rule, shape } from '../config/check.js';
 import { defaultPatterns } from './defaultPatterns.js';
 import { type ErrorPattern, type ResolvedErrorPattern, resolvePatterns } from './errorPattern.js';
 import { errorText } from './errorText.js';
 import { ErrorType, RecoveryStrategy } from './errorTypes.js';
 import { LiteralIndex } from './literalIndex.js';
 import { type LiteralPrefilter, literalPrefilter } from './literalPrefilter.js';
-import { parseConfig } from './RecoveryConfigError.js';
 
 /**
  * What the classifier decided about one error: the pattern that matched, the error's type
@@ -112,13 +111,15 @@ export interface Classifier {
  */
 export interface ClassifierOptions {
   /** The plan for errors no pattern matches. @default [] (rethrow) */
-  unmatched?: RecoveryStrategy[];
+  unmatched?: readonly RecoveryStrategy[];
 }
 
-/** Validates {@link ClassifierOptions}; `satisfies` keeps the interface in step with it. */
-export const ClassifierOptionsSchema = z.strictObject({
-  unmatched: z.array(z.enum(RecoveryStrategy)).default([]),
-}) satisfies z.ZodType<unknown, ClassifierOptions>;
+/** A plan: strategies, in order. */
+export const planRule: Rule = /* @__PURE__ */ arrayOf(
+  /* @__PURE__ */ oneOf(/* @__PURE__ */ Object.values(RecoveryStrategy)),
+);
+
+const classifierOptions = /* @__PURE__ */ shape({ unmatched: planRule });
 
 /** Tables larger than this classify through a {@link LiteralIndex}. */
 const INDEX_THRESHOLD = 16;
@@ -142,7 +143,7 @@ function mayMatch(prefilter: LiteralPrefilter, haystack: string): boolean {
  *
  * What is matched is `"<name>: <message>"` of the error (`String(x)` for a non-Error),
  * at most its first 8,192 characters, then `error.code` on a line of its own when it is a
- * short identifier (see {@link errorText}). Higher `priority` first; equal priorities keep
+ * short identifier, then `HTTP <status>` (see {@link errorText}). Higher `priority` first; equal priorities keep
  * table order; the first match wins. The classifier remembers its last answer, so
  * classifying the same failure again costs only building its text.
  *
@@ -171,22 +172,24 @@ function mayMatch(prefilter: LiteralPrefilter, haystack: string): boolean {
  * // → [{ pattern: { id: 'rate_limit', … }, matched: 'rate limit', index: 19 },
  * //    { pattern: { id: 'operation_timeout', … }, matched: 'timed out', index: 8 }]
  *
- * createClassifier([{ id: 'slow', errorType: 'timeout', match: '(a+)+$', strategy: 'retry' }]);
- * // throws RecoveryConfigError: patterns[0].match: regex can backtrack catastrophically
- * //   (nested quantifier); set allowUnsafeRegex: true on this pattern to accept it
+ * createClassifier([{ id: 'slow', errorType: 'timeout', match: 'timed out', strategy: 'retry', maxRetry: 2 }]);
+ * // throws RecoveryConfigError: patterns[0].maxRetry: unknown option
  * ```
  * @param patterns The pattern table, in any order. Defaults to {@link defaultPatterns}.
  * @param options See {@link ClassifierOptions}. Defaults to `{}`.
  * @returns A frozen {@link Classifier}.
- * @throws RecoveryConfigError naming every invalid path, a regex that can backtrack
- * catastrophically included (unless its pattern says `allowUnsafeRegex: true`).
+ * @throws RecoveryConfigError naming every invalid path. Patterns written in code are
+ * code: their regexes are compiled as given. Patterns that arrive as data go through
+ * `parsePatterns` (`rx-recovery/files`), which also checks each regex for catastrophic
+ * backtracking.
  */
 export function createClassifier(
   patterns: readonly ErrorPattern[] = defaultPatterns,
   options: ClassifierOptions = {},
 ): Classifier {
   const resolved = resolvePatterns(patterns);
-  const { unmatched: unmatchedPlan } = parseConfig(ClassifierOptionsSchema, options, 'options');
+  check(classifierOptions, options, 'options');
+  const unmatchedPlan = options.unmatched ?? [];
   const sorted = Object.freeze([...resolved].sort((a, b) => b.priority - a.priority));
   const compiled: readonly CompiledPattern[] = sorted.map((pattern) => ({
     regex: pattern.match,
@@ -256,6 +259,16 @@ export function createClassifier(
 let defaultClassifier: Classifier | undefined;
 
 /**
+ * The classifier of {@link defaultPatterns} with an empty `unmatched` plan, compiled once
+ * on first use: what `classify` and `withRecovery()` share, so building a pipe with the
+ * default table costs no compilation.
+ */
+export function defaultTableClassifier(): Classifier {
+  defaultClassifier ??= createClassifier(defaultPatterns);
+  return defaultClassifier;
+}
+
+/**
  * Classifies an error against {@link defaultPatterns}; unmatched errors get an empty
  * plan (rethrow). The default classifier is compiled on first use. Never throws.
  *
@@ -275,6 +288,5 @@ let defaultClassifier: Classifier | undefined;
  * @see createClassifier for your own patterns or an `unmatched` plan.
  */
 export function classify(error: unknown): Classification {
-  defaultClassifier ??= createClassifier(defaultPatterns);
-  return defaultClassifier.classify(error);
+  return defaultTableClassifier().classify(error);
 }

@@ -29,7 +29,7 @@ export const ErrorType = Object.freeze({
   QUORUM: 'quorum',
   /** An operation that ran out of time (`operation_timeout`). */
   TIMEOUT: 'timeout',
-  /** A passing failure (a rate limit, a dropped connection); no built-in pattern uses it. */
+  /** A passing failure: a rate limit, an overloaded service, a dropped connection, an open circuit. */
   TRANSIENT: 'transient',
   /** No pattern matched: the type of every unmatched error. */
   UNKNOWN: 'unknown',
@@ -82,7 +82,7 @@ export const RecoveryStrategy = Object.freeze({
   ALTERNATIVE: 'alternative',
   /** Serve the next degradation level (a fallback source or value). */
   DEGRADE: 'degrade',
-  /** Ask the correction rules (yours first, then the built-in ones) for a repaired source; budget: `maxRetries`. */
+  /** Ask the correction rules, in order, for a repaired source; budget: `maxRetries`. */
   CORRECT: 'correct',
   /** Record, notify `onEscalate`, then end with an `EscalationError` (or complete). Terminal. */
   ESCALATE: 'escalate',

@@ -1,5 +1,6 @@
 import { defer } from 'rxjs';
-import type { RecoveryStep, SourceFactory, StepInput, Strategy } from './context.js';
+import type { SourceFactory } from './context.js';
+import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /** Alternative sources by pattern id or error type, each list tried in order. */
 export type Alternatives<T> = Readonly<Record<string, readonly SourceFactory<T>[]>>;

@@ -1,7 +1,37 @@
-import type { Observable, ObservableInput } from 'rxjs';
-import type { Classification } from '../patterns/classifier.js';
-import type { ErrorType, RecoveryStrategy } from '../patterns/errorTypes.js';
-import type { EscalationError, EscalationRecord } from './escalate.js';
+import type { ObservableInput } from 'rxjs';
+import type { ErrorType } from '../patterns/errorTypes.js';
+
+/**
+ * Who is recovering, as an operator's `context` option gives it: the one declaration of the
+ * context's fields. Every field may be absent (or `undefined`, for
+ * `exactOptionalPropertyTypes`).
+ *
+ * @example
+ * ```ts
+ * import { type ContextOptions, withRecovery } from 'rx-recovery';
+ *
+ * const context: ContextOptions = { workflowId: 'codegen-1', nodeName: 'generate_code', state: { code } };
+ * code$.pipe(withRecovery(undefined, { context }));
+ * ```
+ */
+export interface ContextOptions {
+  /** The workflow the operator works for; on every signal and escalation record. */
+  workflowId?: string | undefined;
+  /** The step (node) of the workflow; on every signal, and the `nodeName` metric tag. */
+  nodeName?: string | undefined;
+  /** Which step of the workflow this is (a whole number ≥ 0); on escalation records. */
+  stepCount?: number | undefined;
+  /**
+   * Free-form state handed, by identity (never copied), to alternatives, degradation levels
+   * and correction rules: `asyncKeywordCorrection` reads `state.code`.
+   */
+  state?: object | undefined;
+  /**
+   * Ties every signal together. When given, every subscription shares it.
+   * @default a new UUID per subscription
+   */
+  correlationId?: string | undefined;
+}
 
 /**
  * Who is recovering: the workflow, node and step an operator works for. Frozen; made once
@@ -25,15 +55,7 @@ import type { EscalationError, EscalationRecord } from './escalate.js';
  * // Output: codegen-1/quorum_review #4 (6f1d…)
  * ```
  */
-export interface RecoveryContext {
-  /** The workflow the operator works for, from `context.workflowId`. */
-  readonly workflowId?: string;
-  /** The step (node) of the workflow, from `context.nodeName`. */
-  readonly nodeName?: string;
-  /** Which step of the workflow this is, from `context.stepCount`. */
-  readonly stepCount?: number;
-  /** Free-form state, such as the `code` a correction repairs. */
-  readonly state?: Readonly<Record<string, unknown>>;
+export interface RecoveryContext extends Readonly<Omit<ContextOptions, 'correlationId'>> {
   /** Ties every signal of one subscription together; generated when not given. */
   readonly correlationId: string;
 }
@@ -85,53 +107,6 @@ export interface AttemptContext extends RecoveryContext {
  * @typeParam T The type of the values the source emits.
  */
 export type SourceFactory<T> = (context: AttemptContext) => ObservableInput<T>;
-
-/** What a strategy hands the engine. */
-export type RecoveryStep<T> =
-  /** Subscribe `source` after `delayMs` (0: at once). */
-  | {
-      readonly kind: 'subscribe';
-      readonly source: ObservableInput<T>;
-      readonly delayMs: number;
-      /** The degradation level serving, for the result. */
-      readonly degradationLevel?: string;
-    }
-  /** End the stream: escalation is terminal. */
-  | {
-      readonly kind: 'escalate';
-      readonly record: EscalationRecord;
-      readonly error: EscalationError;
-      /** Complete instead of erroring. */
-      readonly complete: boolean;
-    };
-
-/** What every strategy is given besides the error and the attempt. */
-export interface StepInput<T> {
-  /** The attempt's context, built on first call (a retry never needs it). */
-  readonly context: () => AttemptContext;
-  readonly classification: Classification;
-  /** The source the operator was applied to: what a retry resubscribes. */
-  readonly source: Observable<T>;
-  /** Scheduler time now. */
-  readonly now: number;
-  /** Steps the current recovery has taken so far. */
-  readonly recoveryAttempts: number;
-}
-
-/**
- * A strategy decides the next source for an error, or returns `null` when it has nothing
- * (more) to offer and the plan moves on. It never subscribes: the engine does.
- * A strategy function is made per subscription, so any memory it keeps (alternatives
- * already tried, the degradation level reached) is born and dies with that subscription.
- */
-export type Strategy<T> = (
-  error: unknown,
-  input: StepInput<T>,
-  attempt: number,
-) => RecoveryStep<T> | null;
-
-/** The strategies of one subscription, by name. */
-export type StrategySet<T> = Readonly<Record<RecoveryStrategy, Strategy<T>>>;
 
 let sequence = 0;
 

@@ -1,8 +1,8 @@
-import { type ObservableInput, of, throwError } from 'rxjs';
-import { defaultPatterns } from '../patterns/defaultPatterns.js';
+import { type ObservableInput, throwError } from 'rxjs';
+import { fn, type Rule, satisfies, shape, string } from '../config/check.js';
 import { errorText } from '../patterns/errorText.js';
-import type { AttemptContext, RecoveryStep, StepInput, Strategy } from './context.js';
-import { repairMissingAsync } from './repairMissingAsync.js';
+import type { AttemptContext } from './context.js';
+import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /**
  * A pattern-based correction. `match` narrows the errors the rule looks at (a RegExp is
@@ -31,7 +31,7 @@ import { repairMissingAsync } from './repairMissingAsync.js';
  * @typeParam T The type of the values the corrected source emits.
  */
 export interface CorrectionRule<T> {
-  /** A name for the rule (non-empty), for your logs; the built-in one is `missing_async_keyword`. */
+  /** A name for the rule (non-empty), for your logs (`asyncKeywordCorrection`'s is `missing_async_keyword`). */
   readonly id: string;
   /**
    * Which errors the rule looks at: a RegExp tested against the error's text, or a
@@ -43,54 +43,17 @@ export interface CorrectionRule<T> {
   readonly correct: (error: unknown, context: AttemptContext) => ObservableInput<T> | undefined;
 }
 
-/** The `missing_async_keyword` default pattern's regex (read on use, so bundlers can drop this module's rule). */
-const missingAsync = (): RegExp =>
-  defaultPatterns.find((pattern) => pattern.id === 'missing_async_keyword')?.match as RegExp;
-
-function readCode(error: unknown, context: AttemptContext): string | undefined {
-  try {
-    const source = (error as { source?: unknown } | null)?.source;
-    if (typeof source === 'string') return source;
-  } catch {
-    // a throwing getter: fall back to the context's code
-  }
-  const code = context.state?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function readLine(error: unknown): number | undefined {
-  try {
-    const line =
-      (error as { lineno?: unknown; line?: unknown } | null)?.lineno ??
-      (error as { line?: unknown } | null)?.line;
-    return typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The built-in correction for `missing_async_keyword`: repairs the code on
- * `error.source` (or, failing that, `context.state.code`) by making the function that
- * holds the offending `await` async, and emits the repaired code. It only repairs what it
- * is certain of; otherwise it declines and the plan moves on.
- */
-const missingAsyncKeywordRule: CorrectionRule<string> = /* @__PURE__ */ Object.freeze({
-  id: 'missing_async_keyword',
-  match: (error: unknown, context: AttemptContext) =>
-    context.patternId === 'missing_async_keyword' || missingAsync().test(errorText(error)),
-  correct: (error: unknown, context: AttemptContext) => {
-    const code = readCode(error, context);
-    if (code === undefined) return undefined;
-    const line = readLine(error);
-    const repaired = repairMissingAsync(code, line === undefined ? {} : { line });
-    return repaired === undefined ? undefined : of(repaired);
+/** Checks one {@link CorrectionRule}. */
+export const correctionRuleRule: Rule = /* @__PURE__ */ shape(
+  {
+    id: /* @__PURE__ */ string(true),
+    match: /* @__PURE__ */ satisfies(
+      (value) => value instanceof RegExp || typeof value === 'function',
+      'must be a RegExp or a function (error, context) => boolean',
+    ),
+    correct: /* @__PURE__ */ fn('(error, context) => ObservableInput | undefined'),
   },
-});
-
-/** The corrections that run after the user's rules unless `builtInCorrections: false`. */
-export const builtInCorrections: readonly CorrectionRule<unknown>[] = /* @__PURE__ */ Object.freeze(
-  [missingAsyncKeywordRule],
+  ['id', 'correct'],
 );
 
 function applies<T>(rule: CorrectionRule<T>, error: unknown, context: AttemptContext): boolean {
@@ -100,8 +63,7 @@ function applies<T>(rule: CorrectionRule<T>, error: unknown, context: AttemptCon
 }
 
 /**
- * Correct: ask each rule in order — the user's first, then the built-in ones — for a
- * corrected source. `null` when no rule can correct the error. A rule that throws fails
+ * Correct: ask each rule in order for a corrected source. `null` when no rule can correct the error. A rule that throws fails
  * its step with what it threw, which the engine classifies afresh.
  */
 export function correctStrategy<T>(rules: readonly CorrectionRule<T>[]): Strategy<T> {

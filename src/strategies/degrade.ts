@@ -1,5 +1,8 @@
 import { defer, of } from 'rxjs';
-import type { RecoveryStep, SourceFactory, StepInput, Strategy } from './context.js';
+import { fn, isObject, type Rule, shape, string } from '../config/check.js';
+import type { ResolvedErrorPattern } from '../patterns/errorPattern.js';
+import type { SourceFactory } from './context.js';
+import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /**
  * One rung of graceful degradation: a `source` that may itself fail, or a `value` that
@@ -47,13 +50,43 @@ export type DegradationLevel<T> =
       readonly source?: never;
     };
 
+const levelShape = /* @__PURE__ */ shape(
+  {
+    name: /* @__PURE__ */ string(true),
+    source: /* @__PURE__ */ fn('(context) => ObservableInput'),
+    value: () => {},
+  },
+  ['name'],
+);
+
+/** Checks one {@link DegradationLevel}: a name and exactly one of `source` or `value`. */
+export const levelRule: Rule = (value, path, issues) => {
+  levelShape(value, path, issues);
+  if (isObject(value) && 'value' in value === (value.source !== undefined)) {
+    issues.push(`${path}: give exactly one of source or value`);
+  }
+};
+
+/** The level a pattern's degradation starts from: `metadata.fallbackLevel` (or `fallback_level`). */
+function fallbackLevel(pattern: ResolvedErrorPattern | undefined): unknown {
+  const metadata = pattern?.metadata;
+  return metadata?.fallbackLevel ?? metadata?.fallback_level;
+}
+
 /**
  * Degrade: serve the next level down, in order, each at most once per subscription; `null`
- * once the levels are spent. The step records the level's name for the result.
+ * once the levels are spent. A pattern whose `metadata.fallbackLevel` (or
+ * `fallback_level`) names a level starts there, skipping the better ones. The step records
+ * the level's name for the result.
  */
 export function degradeStrategy<T>(levels: readonly DegradationLevel<T>[]): Strategy<T> {
   let next = 0;
-  return (_error: unknown, { context }: StepInput<T>): RecoveryStep<T> | null => {
+  return (_error: unknown, { context, classification }: StepInput<T>): RecoveryStep<T> | null => {
+    const start = fallbackLevel(classification.pattern);
+    if (start !== undefined) {
+      const index = levels.findIndex((level) => level.name === start);
+      if (index > next) next = index;
+    }
     const level = levels[next];
     if (level === undefined) return null;
     next += 1;

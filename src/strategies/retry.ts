@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { functionOption as fn } from '../patterns/RecoveryConfigError.js';
-import type { RecoveryStep, StepInput, Strategy } from './context.js';
+import { boolean, fn, number, oneOf, type Rule } from '../config/check.js';
+import { retryAfterDelay } from './retryAfter.js';
+import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /**
  * Jitter spreads retries of many clients apart; see {@link backoffDelay} for the formulas.
@@ -20,33 +20,13 @@ import type { RecoveryStep, StepInput, Strategy } from './context.js';
  */
 export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
 
-export const RetryOptionsSchema = z.strictObject({
-  /** Delay of the first retry; each later one doubles. @default 1000 */
-  baseDelayMs: z.number().min(0).default(1000),
-  /** Upper bound of any computed delay. @default 8000 */
-  maxDelayMs: z.number().min(0).default(8000),
-  /** How retries are spread apart; see {@link Jitter}. @default 'none' */
-  jitter: z.enum(['none', 'full', 'equal', 'decorrelated']).default('none'),
-  /** Source of randomness in [0, 1) for jitter. @default Math.random */
-  random: fn<() => number>('() => number in [0, 1)').optional(),
-  /** Reset retry budgets once the source emits again, as RxJS `retry`. @default false */
-  resetOnSuccess: z.boolean().default(false),
-  /** A delay the error dictates (`retryAfterMs`, a Retry-After header); `undefined` keeps the backoff. */
-  delayFromError: fn<(error: unknown, attempt: number) => number | undefined>(
-    '(error, attempt) => number | undefined',
-  ).optional(),
-  /** Return false to skip retrying this error; the plan moves on. @default always */
-  shouldRetry: fn<(error: unknown, attempt: number) => boolean>(
-    '(error, attempt) => boolean',
-  ).optional(),
-});
-
 /**
- * Options of the retry strategy (as written by users): the backoff of `retry` steps. The
- * budget is not here: it is the pattern's `maxRetries` (or `retryBackoff`'s).
+ * Options of the retry strategy: the backoff of `retry` steps. The budget is not here: it
+ * is the pattern's `maxRetries` (or `retryBackoff`'s).
  *
  * The delay before retry n is `min(baseDelayMs · 2^(n-1), maxDelayMs)`, then jitter; a
- * finite number from `delayFromError` replaces it (negative counts as 0).
+ * delay the error dictates (`delayFromError`, by default {@link retryAfterDelay}) replaces
+ * it, clamped to `[0, maxDictatedDelayMs]`.
  *
  * @example
  * ```ts
@@ -57,22 +37,102 @@ export const RetryOptionsSchema = z.strictObject({
  *   maxDelayMs: 10_000,
  *   jitter: 'full',
  *   resetOnSuccess: true,
- *   delayFromError: (error) => (error as { retryAfterMs?: number }).retryAfterMs,
  *   // a bad request stays bad: do not retry it
  *   shouldRetry: (error) => (error as { status?: number }).status !== 400,
  * };
  * request$.pipe(withRecovery(undefined, { retry }));
  * ```
- *
- * @interface
  */
-export type RetryOptions = z.input<typeof RetryOptionsSchema>;
+export interface RetryOptions {
+  /** Delay of the first retry; each later one doubles. @default 1000 */
+  baseDelayMs?: number;
+  /** Upper bound of any computed delay; at least `baseDelayMs`. @default 8000 */
+  maxDelayMs?: number;
+  /** How retries are spread apart; see {@link Jitter}. @default 'none' */
+  jitter?: Jitter;
+  /** Source of randomness in [0, 1) for jitter. @default Math.random */
+  random?: () => number;
+  /** Reset retry budgets once the source emits again, as RxJS `retry`. @default false */
+  resetOnSuccess?: boolean;
+  /**
+   * A delay the error dictates, called as `(error, attempt, now)` with `now` the
+   * scheduler's time; `undefined` (or `NaN`, `Infinity`, a non-number) keeps the backoff.
+   * `null` turns dictated delays off.
+   * @default retryAfterDelay (`error.retryAfterMs`, then the `retry-after-ms` and `retry-after` headers)
+   */
+  delayFromError?: ((error: unknown, attempt: number, now: number) => number | undefined) | null;
+  /** The longest delay an error may dictate; longer ones are cut to it. @default 60000 */
+  maxDictatedDelayMs?: number;
+  /** Return false to skip retrying this error; the plan moves on. @default always */
+  shouldRetry?: (error: unknown, attempt: number) => boolean;
+}
+
 /**
  * Retry options with defaults applied.
  *
  * @inline
  */
-export type ResolvedRetryOptions = z.output<typeof RetryOptionsSchema>;
+export interface ResolvedRetryOptions {
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly jitter: Jitter;
+  readonly random: () => number;
+  readonly resetOnSuccess: boolean;
+  readonly delayFromError:
+    | ((error: unknown, attempt: number, now: number) => number | undefined)
+    | null;
+  readonly maxDictatedDelayMs: number;
+  readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
+}
+
+/** The longest wait a JavaScript timer can hold; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Checks of every {@link RetryOptions} field, for the operators' option shapes. */
+export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> =
+  /* @__PURE__ */ Object.freeze({
+    baseDelayMs: number({ min: 0 }),
+    maxDelayMs: number({ min: 0 }),
+    jitter: oneOf(['none', 'full', 'equal', 'decorrelated']),
+    random: fn('() => number in [0, 1)'),
+    resetOnSuccess: boolean,
+    delayFromError: (value: unknown, path: string, issues: string[]) => {
+      if (value !== null && typeof value !== 'function') {
+        issues.push(
+          `${path}: must be a function (error, attempt, now) => number | undefined, or null`,
+        );
+      }
+    },
+    maxDictatedDelayMs: number({ min: 0, max: MAX_TIMER_MS }),
+    shouldRetry: fn('(error, attempt) => boolean'),
+  });
+
+/**
+ * Applies the defaults to retry options already checked field by field, and checks what
+ * involves two fields: `maxDelayMs ≥ baseDelayMs`.
+ */
+export function resolveRetryOptions(
+  options: RetryOptions,
+  path: string,
+  issues: string[],
+): ResolvedRetryOptions {
+  const baseDelayMs = options.baseDelayMs ?? 1000;
+  const maxDelayMs = options.maxDelayMs ?? Math.max(8000, baseDelayMs);
+  // Only between two valid values: a bad one has its own line already.
+  if (baseDelayMs >= 0 && maxDelayMs >= 0 && maxDelayMs < baseDelayMs) {
+    issues.push(`${path}.maxDelayMs: must be ≥ baseDelayMs (${baseDelayMs})`);
+  }
+  return {
+    baseDelayMs,
+    maxDelayMs,
+    jitter: options.jitter ?? 'none',
+    random: options.random ?? Math.random,
+    resetOnSuccess: options.resetOnSuccess ?? false,
+    delayFromError: options.delayFromError === undefined ? retryAfterDelay : options.delayFromError,
+    maxDictatedDelayMs: options.maxDictatedDelayMs ?? 60_000,
+    ...(options.shouldRetry === undefined ? {} : { shouldRetry: options.shouldRetry }),
+  };
+}
 
 /** A draw of `random` held to [0, 1], so a faulty source cannot push a delay out of bounds. */
 function unit(random: () => number): number {
@@ -133,20 +193,33 @@ export function backoffDelay(
 }
 
 /**
+ * The wait an error dictates, clamped to `[0, maxDictatedDelayMs]` (and never beyond what
+ * a timer can hold), or `undefined` when it dictates nothing usable.
+ */
+function dictatedDelay(
+  options: ResolvedRetryOptions,
+  error: unknown,
+  attempt: number,
+  now: number,
+): number | undefined {
+  if (options.delayFromError === null) return undefined;
+  const dictated = options.delayFromError(error, attempt, now);
+  if (typeof dictated !== 'number' || !Number.isFinite(dictated)) return undefined;
+  return Math.min(Math.max(0, dictated), options.maxDictatedDelayMs, MAX_TIMER_MS);
+}
+
+/**
  * Retry: resubscribe the original source after the backoff delay. The engine enforces the
  * budget (the pattern's `maxRetries`); this decides the delay, honours `shouldRetry`, and
- * lets `delayFromError` dictate a delay (never negative).
+ * lets the error dictate a delay (`delayFromError`, clamped).
  */
 export function retryStrategy<T>(options: ResolvedRetryOptions): Strategy<T> {
-  const random = options.random ?? Math.random;
   let previousDelayMs = options.baseDelayMs;
   return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
     if (options.shouldRetry !== undefined && !options.shouldRetry(error, attempt)) return null;
-    const dictated = options.delayFromError?.(error, attempt);
     const delayMs =
-      typeof dictated === 'number' && Number.isFinite(dictated)
-        ? Math.max(0, dictated)
-        : backoffDelay(attempt, options, random, previousDelayMs);
+      dictatedDelay(options, error, attempt, input.now) ??
+      backoffDelay(attempt, options, options.random, previousDelayMs);
     previousDelayMs = delayMs;
     return { kind: 'subscribe', source: input.source, delayMs };
   };

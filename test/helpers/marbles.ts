@@ -24,8 +24,16 @@ export function signalLog() {
           return `${s.at} recovery_completed ${s.result.success ? 'success' : 'failure'} ${s.result.strategyUsed} x${s.result.attempts} ${s.result.durationMs}ms`;
         case 'escalated':
           return `${s.at} escalated ${s.record.patternId ?? 'unmatched'}`;
-        default:
+        case 'observer_error':
           return `${s.at} observer_error ${s.source}`;
+        case 'circuit_state_changed':
+          return `${s.at} circuit_state_changed ${s.breakerName} ${s.from}→${s.to}`;
+        case 'retry_budget_exhausted':
+          return `${s.at} retry_budget_exhausted ${s.budgetName} ${s.strategy}`;
+        case 'escalation_resolved':
+          return `${s.at} escalation_resolved ${s.action}`;
+        default:
+          return `${s.at} ${s.type} ${s.store}`;
       }
     });
   return { signals, observer, lines };

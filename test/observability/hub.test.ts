@@ -7,6 +7,7 @@ import {
   type RecoveryStatistics,
   withRecovery,
 } from '../../src/index.js';
+import { hubListening } from '../../src/observability/hub.js';
 import { timeoutError, validationError } from '../helpers/errors.js';
 import { testScheduler } from '../helpers/marbles.js';
 
@@ -80,7 +81,10 @@ describe('createRecoveryHub', () => {
       .pipe(withRecovery(undefined, { hub, degradation: { levels: [{ name: 'stub', value: 7 }] } }))
       .subscribe((value) => values.push(value));
     expect(values).toEqual([7]);
-    expect(sources).toEqual(['metrics', 'metrics', 'metrics', 'metrics', 'metrics', 'statistics']);
+    expect(sources).toEqual([
+      ...Array<string>(6).fill('metrics'), // one per metric: classified, analysis, attempt, duration, rate, completed
+      'statistics',
+    ]);
   });
 
   it('aggregates statistics over many pipelines, current value first to late subscribers', () => {
@@ -114,7 +118,8 @@ describe('createRecoveryHub', () => {
         failed: 1,
         successRate: 2 / 3,
         averageDurationMs: (1001 + 0 + 0) / 3,
-        strategiesUsed: { retry: 1, degrade: 1 },
+        strategiesUsed: { retry: 1, degrade: 1, escalate: 1 },
+        stepsByStrategy: { retry: 1, degrade: 1 },
         byErrorType: { timeout: 2, validation: 1 },
         escalations: 1,
       },
@@ -182,6 +187,14 @@ describe('createRecoveryHub', () => {
         correlationId: 'c',
         at: 11,
       },
+      {
+        kind: 'counter',
+        name: 'recovery.completed',
+        value: 1,
+        tags: { ...tags, strategy: 'retry', success: 'true' },
+        correlationId: 'c',
+        at: 11,
+      },
     ]);
   });
 
@@ -204,6 +217,7 @@ describe('createRecoveryHub', () => {
       'recovery.attempts=1',
       'recovery.duration_ms=0',
       'recovery.success_rate=1',
+      'recovery.completed=1',
     ]);
   });
 
@@ -235,6 +249,6 @@ describe('createRecoveryHub', () => {
       .subscribe();
     await loop;
     expect(types).toEqual(['error_detected', 'recovery_attempt', 'recovery_completed']);
-    expect(hub.signals.observed).toBe(false); // leaving the loop unsubscribed
+    expect(hubListening(hub)).toBe(false); // leaving the loop unsubscribed
   });
 });

@@ -9,6 +9,7 @@ import {
 import { defer, throwError } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecoveryHub, withRecovery } from '../../src/index.js';
+import { hubListening } from '../../src/observability/hub.js';
 import { bridgeMetricsToOpenTelemetry } from '../../src/otel.js';
 import { timeoutError, validationError } from '../helpers/errors.js';
 import { testScheduler } from '../helpers/marbles.js';
@@ -37,7 +38,7 @@ function sdk() {
 describe('bridgeMetricsToOpenTelemetry', () => {
   it('records durations, attempts, classifications and the success rate on real instruments', async () => {
     const { meter, collect } = sdk();
-    const hub = createRecoveryHub();
+    const hub = createRecoveryHub({ name: 'svc' });
     const bridge = bridgeMetricsToOpenTelemetry(hub, meter);
     testScheduler().run(({ cold, expectObservable }) => {
       let n = 0;
@@ -61,6 +62,7 @@ describe('bridgeMetricsToOpenTelemetry', () => {
       'rx_recovery.error.analysis.duration',
       'rx_recovery.error.classified',
       'rx_recovery.recovery.attempts',
+      'rx_recovery.recovery.completed',
       'rx_recovery.recovery.duration',
       'rx_recovery.recovery.success_rate',
     ]);
@@ -79,6 +81,7 @@ describe('bridgeMetricsToOpenTelemetry', () => {
     expect(durationPoints).toEqual([
       {
         attributes: {
+          'rx_recovery.hub': 'svc',
           'error.type': 'timeout',
           'rx_recovery.strategy': 'retry',
           'rx_recovery.pattern.id': 'operation_timeout',
@@ -95,6 +98,7 @@ describe('bridgeMetricsToOpenTelemetry', () => {
       },
       {
         attributes: {
+          'rx_recovery.hub': 'svc',
           'error.type': 'validation',
           'rx_recovery.strategy': 'none',
           'rx_recovery.pattern.id': 'validation_failed',
@@ -117,8 +121,47 @@ describe('bridgeMetricsToOpenTelemetry', () => {
     );
     const rate = metrics.get('rx_recovery.recovery.success_rate');
     expect(rate?.dataPointType).toBe(DataPointType.GAUGE);
-    expect(rate?.dataPoints.map((point) => point.value)).toEqual([0.5]);
+    expect(rate?.dataPoints.map((point) => [point.attributes, point.value])).toEqual([
+      [{ 'rx_recovery.hub': 'svc' }, 0.5],
+    ]);
+    const completed = metrics.get('rx_recovery.recovery.completed');
+    expect(completed?.dataPointType).toBe(DataPointType.SUM);
+    expect(
+      completed?.dataPoints.map((p) => [p.attributes['rx_recovery.success'], p.value]).sort(),
+    ).toEqual([
+      [false, 1],
+      [true, 1],
+    ]);
     bridge.unsubscribe();
+  });
+
+  it('keeps two hubs bridged to one meter apart, and counts escalations', async () => {
+    const { meter, collect } = sdk();
+    const first = createRecoveryHub({ name: 'first' });
+    const second = createRecoveryHub({ name: 'second' });
+    const bridges = [first, second].map((hub) => bridgeMetricsToOpenTelemetry(hub, meter));
+    const escalate = (hub: typeof first) =>
+      throwError(() => timeoutError)
+        .pipe(withRecovery(undefined, { hub, maxAttempts: 0 }))
+        .subscribe({ error: () => {} });
+    escalate(first);
+    escalate(second);
+    escalate(second);
+    const metrics = await collect();
+    const byHub = (name: string) =>
+      metrics
+        .get(name)
+        ?.dataPoints.map((p) => [p.attributes['rx_recovery.hub'], p.value])
+        .sort();
+    expect(byHub('rx_recovery.recovery.escalations')).toEqual([
+      ['first', 1],
+      ['second', 2],
+    ]);
+    expect(byHub('rx_recovery.recovery.success_rate')).toEqual([
+      ['first', 0],
+      ['second', 0],
+    ]);
+    for (const bridge of bridges) bridge.unsubscribe();
   });
 
   it('stops feeding the meter once unsubscribed', async () => {
@@ -134,7 +177,7 @@ describe('bridgeMetricsToOpenTelemetry', () => {
     recover();
     bridge.unsubscribe();
     recover();
-    expect(hub.metrics.observed).toBe(false);
+    expect(hubListening(hub)).toBe(false);
     const metrics = await collect();
     expect(metrics.get('codegen.recovery.attempts')?.dataPoints.map((p) => p.value)).toEqual([1]);
     expect(metrics.get('codegen.recovery.success_rate')?.dataPoints ?? []).toEqual([]);

@@ -184,76 +184,8 @@ describe('correctErrors', () => {
     });
   });
 
-  describe('built-in correction', () => {
-    it('repairs the missing async in the code on error.source and emits the repaired code', () => {
-      // biome-ignore format: aligned marbles
-      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold('--#', undefined, missingAsync('function f() { await g(); }'));
-        const subs =        '^-!';
-        const expected =    '--(c|)';
-
-        expectObservable(source.pipe(correctErrors<string>([]))).toBe(expected, {
-          c: 'async function f() { await g(); }',
-        });
-        expectSubscriptions(source.subscriptions).toBe(subs);
-      });
-    });
-
-    it('repairs the code in context.state.code when the error carries none', () => {
-      testScheduler().run(({ cold, expectObservable }) => {
-        const code = 'const load = (id) => {\n  return await db.get(id);\n};';
-        const source = cold('--#', undefined, missingAsync());
-        const result = source.pipe(
-          correctErrors<string>([], { context: { correlationId: 'test', state: { code } } }),
-        );
-        expectObservable(result).toBe('--(c|)', {
-          c: 'const load = async (id) => {\n  return await db.get(id);\n};',
-        });
-      });
-    });
-
-    it('repairs only the function on the line the error names', () => {
-      const code = 'function first() {\n  await a();\n}\nfunction second() {\n  await b();\n}';
-      testScheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-#', undefined, missingAsync(code, 5));
-        expectObservable(source.pipe(correctErrors<string>([]))).toBe('-(c|)', {
-          c: 'function first() {\n  await a();\n}\nasync function second() {\n  await b();\n}',
-        });
-      });
-    });
-
-    it("repairs Python's 'await' outside async function", () => {
-      const code = 'def fetch_user(client, user_id):\n    return await client.get(user_id)\n';
-      const pythonError = Object.assign(new SyntaxError("'await' outside async function"), {
-        source: code,
-      });
-      testScheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-#', undefined, pythonError);
-        expectObservable(source.pipe(correctErrors<string>([]))).toBe('-(c|)', {
-          c: `async ${code}`,
-        });
-      });
-    });
-
-    it('lets the error through untouched when the repair is not certain', () => {
-      const topLevel = missingAsync('const config = await loadConfig();');
-      testScheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-#', undefined, topLevel);
-        expectObservable(source.pipe(correctErrors<string>([]))).toBe('-#', undefined, topLevel);
-      });
-    });
-
-    it('asks the user rules before the built-in one', () => {
-      testScheduler().run(({ cold, expectObservable }) => {
-        const source = cold('-#', undefined, missingAsync('function f() { await g(); }'));
-        const result = source.pipe(
-          correctErrors<string>([{ id: 'mine', correct: () => of('my fix') }]),
-        );
-        expectObservable(result).toBe('-(m|)', { m: 'my fix' });
-      });
-    });
-
-    it('is off with builtInCorrections: false', () => {
+  describe('no hidden rules', () => {
+    it('lets a missing async through when asyncKeywordCorrection is not listed', () => {
       const withCode = missingAsync('function f() { await g(); }');
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -261,10 +193,17 @@ describe('correctErrors', () => {
         const subs =        '^-!';
         const expected =    '--#';
 
-        const result = source.pipe(correctErrors<string>([], { builtInCorrections: false }));
+        const result = source.pipe(correctErrors<string>([]));
         expectObservable(result).toBe(expected, undefined, withCode);
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
+    });
+
+    it('refuses the old builtInCorrections option', () => {
+      const thrown = thrownBy(() => correctErrors([], { builtInCorrections: false } as never));
+      expect((thrown as RecoveryConfigError).message).toBe(
+        'options.builtInCorrections: unknown option',
+      );
     });
   });
 

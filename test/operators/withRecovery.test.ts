@@ -1,6 +1,7 @@
 import { defer, finalize, map, Observable, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+import { asyncKeywordCorrection } from '../../src/codegen.js';
 import {
   type ErrorPattern,
   EscalationError,
@@ -261,8 +262,9 @@ describe('withRecovery: plans', () => {
       '1002 recovery_attempt degrade #1 0ms',
       '1002 recovery_completed success degrade x2 1001ms',
     ]);
+    // The result names the type that started the recovery, and the pattern whose plan ran last.
     expect(log.signals.at(-1)).toMatchObject({
-      result: { errorType: 'validation', patternId: 'validation_failed', degradationLevel: 'stub' },
+      result: { errorType: 'timeout', patternId: 'validation_failed', degradationLevel: 'stub' },
     });
   });
 
@@ -336,17 +338,30 @@ describe('withRecovery: plans', () => {
     });
   });
 
-  it('corrects a missing async keyword on the error, then succeeds', () => {
+  it('corrects a missing async keyword with the correction it lists, then succeeds', () => {
     const broken = 'function load(url) {\n  const res = await fetch(url);\n  return res.json();\n}';
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('--#', undefined, missingAsyncError(broken));
-      expectObservable(source.pipe(withRecovery<string>())).toBe('--(c|)', {
-        c: `async ${broken}`,
-      });
+      const corrections = [asyncKeywordCorrection];
+      expectObservable(source.pipe(withRecovery<string>(undefined, { corrections }))).toBe(
+        '--(c|)',
+        { c: `async ${broken}` },
+      );
     });
   });
 
-  it("asks the user's correction rules before the built-in ones", () => {
+  it('has no hidden correction: a missing async with no rule listed escalates', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('--#', undefined, missingAsyncError('function f() { await g(); }'));
+      expectObservable(source.pipe(withRecovery<string>())).toBe(
+        '--#',
+        undefined,
+        expect.objectContaining({ name: 'EscalationError' }),
+      );
+    });
+  });
+
+  it('asks the correction rules in order', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('--#', undefined, missingAsyncError('function f() { await g(); }'));
       const corrected = cold('--c|');
@@ -698,6 +713,73 @@ describe('withRecovery: escalation handlers', () => {
 });
 
 describe('withRecovery: configuration', () => {
+  const issuesOf = (build: () => unknown): readonly string[] => {
+    try {
+      build();
+    } catch (error) {
+      if (isRecoveryConfigError(error)) return error.issues;
+      throw error;
+    }
+    return [];
+  };
+
+  it('refuses a maxDelayMs below baseDelayMs, an alternatives key the table cannot reach, a typo in a level', () => {
+    expect(
+      issuesOf(() =>
+        withRecovery(undefined, {
+          retry: { baseDelayMs: 2000, maxDelayMs: 500 },
+          alternatives: { operation_timout: [() => of(1)], timeout: [() => of(2)] },
+          degradation: { levels: [{ name: 'stub', value: 1, sorce: () => of(3) } as never] },
+        }),
+      ),
+    ).toEqual([
+      'options.degradation.levels[0].sorce: unknown option',
+      'options.retry.maxDelayMs: must be ≥ baseDelayMs (2000)',
+      'options.alternatives.operation_timout: names neither a pattern id of the table nor an error type',
+    ]);
+  });
+
+  it('keeps the default maxDelayMs at least as long as a larger baseDelayMs', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      let n = 0;
+      const source = defer(() => (n++ === 0 ? cold('#', undefined, timeoutError) : cold('a|')));
+      expectObservable(
+        source.pipe(withRecovery(undefined, { retry: { baseDelayMs: 10_000 } })),
+      ).toBe('10000ms a|');
+    });
+  });
+
+  it('accepts maxRetries: Infinity as "unlimited"', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      let n = 0;
+      const source = defer(() => (n++ < 50 ? cold('#', undefined, timeoutError) : cold('a|')));
+      const unlimited = [
+        {
+          id: 't',
+          errorType: 'timeout',
+          match: /timed out/,
+          strategy: 'retry',
+          maxRetries: Infinity,
+        },
+      ] as const;
+      expectObservable(
+        source.pipe(
+          withRecovery(unlimited, {
+            maxAttempts: 100,
+            retry: { baseDelayMs: 0, delayFromError: null },
+          }),
+        ),
+      ).toBe('a|');
+    });
+    expect(
+      issuesOf(() =>
+        withRecovery([
+          { id: 't', errorType: 'timeout', match: /x/, strategy: 'retry', maxRetries: 1.5 },
+        ]),
+      ),
+    ).toEqual(['patterns[0].maxRetries: must be a whole number']);
+  });
+
   it('rejects bad patterns and options together, when the pipe is built', () => {
     let caught: unknown;
     try {

@@ -200,11 +200,7 @@ describe('100,000 synchronous failures', () => {
       },
     ];
     const { source } = failing(1);
-    const result = outcome(
-      source.pipe(
-        withRecovery(flaky('correct'), zeroDelay({ corrections, builtInCorrections: false })),
-      ),
-    );
+    const result = outcome(source.pipe(withRecovery(flaky('correct'), zeroDelay({ corrections }))));
     expect(result).toEqual({ values: ['fixed'], error: undefined, completed: true });
     expect(calls).toBe(FAILURES);
   });

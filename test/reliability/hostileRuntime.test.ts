@@ -110,7 +110,6 @@ describe('a throwing callback fails its step, and what it threw is classified af
       throwError(() => new SyntaxError('Unexpected token')).pipe(
         withRecovery<string>([...syntax, ...validationPatterns], {
           signals: log.observer,
-          builtInCorrections: false,
           corrections: [
             {
               id: 'picky',
@@ -140,7 +139,6 @@ describe('a throwing callback fails its step, and what it threw is classified af
     const second = outcome(
       throwError(() => new SyntaxError('Unexpected token')).pipe(
         withRecovery<string>([...syntax, ...validationPatterns], {
-          builtInCorrections: false,
           corrections: [
             {
               id: 'broken',

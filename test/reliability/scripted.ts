@@ -117,42 +117,45 @@ export interface OptionsSpec {
   }>;
 }
 
-export const optionsArb: fc.Arbitrary<OptionsSpec> = fc.record({
-  maxAttempts: fc.integer({ min: 0, max: 8 }),
-  baseDelayMs: fc.constantFrom(0, 1, 3, 8),
-  maxDelayMs: fc.integer({ min: 0, max: 24 }),
-  resetOnSuccess: fc.boolean(),
-  unmatched: fc.array(strategyArb, { maxLength: 2 }),
-  terminal: fc.constantFrom('error', 'complete' as const),
-  alternatives: fc.array(
-    fc.record({
-      key: fc.constantFrom('p-alpha', 'p-beta', 'p-failure', 'transient', 'import', 'unknown'),
-      list: fc.array(
-        fc.record({
-          kind: fc.constantFrom('source', 'source', 'throw' as const),
-          script: scriptArb,
-        }),
-        { maxLength: 2 },
-      ),
-    }),
-    { maxLength: 3 },
-  ),
-  levels: fc.array(
-    fc.record({
-      kind: fc.constantFrom('value', 'source', 'source', 'throw' as const),
-      script: scriptArb,
-    }),
-    { maxLength: 3 },
-  ),
-  corrections: fc.array(
-    fc.record({
-      kind: fc.constantFrom('source', 'decline', 'throw' as const),
-      narrow: fc.boolean(),
-      script: scriptArb,
-    }),
-    { maxLength: 2 },
-  ),
-});
+export const optionsArb: fc.Arbitrary<OptionsSpec> = fc
+  .record({
+    maxAttempts: fc.integer({ min: 0, max: 8 }),
+    baseDelayMs: fc.constantFrom(0, 1, 3, 8),
+    maxDelayMs: fc.integer({ min: 0, max: 24 }),
+    resetOnSuccess: fc.boolean(),
+    unmatched: fc.array(strategyArb, { maxLength: 2 }),
+    terminal: fc.constantFrom('error', 'complete' as const),
+    alternatives: fc.array(
+      fc.record({
+        key: fc.constantFrom('p-alpha', 'p-beta', 'p-failure', 'transient', 'import', 'unknown'),
+        list: fc.array(
+          fc.record({
+            kind: fc.constantFrom('source', 'source', 'throw' as const),
+            script: scriptArb,
+          }),
+          { maxLength: 2 },
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+    levels: fc.array(
+      fc.record({
+        kind: fc.constantFrom('value', 'source', 'source', 'throw' as const),
+        script: scriptArb,
+      }),
+      { maxLength: 3 },
+    ),
+    corrections: fc.array(
+      fc.record({
+        kind: fc.constantFrom('source', 'decline', 'throw' as const),
+        narrow: fc.boolean(),
+        script: scriptArb,
+      }),
+      { maxLength: 2 },
+    ),
+  })
+  // The cap is never below the base delay (a configuration error otherwise).
+  .map((spec) => ({ ...spec, maxDelayMs: Math.max(spec.maxDelayMs, spec.baseDelayMs) }));
 
 /** What a misbehaving script sends after its ending; it must never arrive. */
 export const ZOMBIE = 'zombie';

@@ -28,15 +28,16 @@ describe('soak, 10,000 errors', () => {
       failed: 200,
       successRate: 0.9,
       averageDurationMs: 0,
-      strategiesUsed: { retry: 6_000, alternative: 3_800 },
-      byErrorType: { import: 2_000 },
+      strategiesUsed: { alternative: 1_800, escalate: 200 },
+      stepsByStrategy: { retry: 6_000, alternative: 3_800 },
+      byErrorType: { timeout: 2_000 }, // each recovery started with a timeout
       escalations: 200,
     });
     expect(report.statistics.averageDurationMs).toBeGreaterThanOrEqual(0);
     expect(report).toMatchObject({ values: 1_800, completed: 1_800, escalationErrors: 200 });
-    // error.classified and error.analysis_ms per error, recovery.attempts per step, and
-    // duration and success rate per recovery.
-    expect(report.metrics).toBe(2 * 10_000 + 9_800 + 2 * 2_000);
+    // error.classified and error.analysis_ms per error, recovery.attempts per step,
+    // duration, success rate and completed per recovery, and one per escalation.
+    expect(report.metrics).toBe(2 * 10_000 + 9_800 + 3 * 2_000 + 200);
   });
 
   it('refuses an error count the scenario cannot make', () => {

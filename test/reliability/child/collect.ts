@@ -87,7 +87,8 @@ const completed: Case = {
     assert.equal(t.refs[0]?.deref(), kept);
     assert.equal(t.finalized(), tracked - 1);
     assert.equal(hub.snapshot().totalRecoveries, N);
-    assert.equal(hub.snapshot().strategiesUsed.retry, 3 * N);
+    assert.equal(hub.snapshot().stepsByStrategy.retry, 3 * N);
+    assert.equal(hub.snapshot().stepsByStrategy.alternative, N);
     assert.equal(hub.snapshot().strategiesUsed.alternative, N);
     return { tracked, finalized: t.finalized(), signals: seen.length };
   },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClassifier, isRecoveryConfigError, parsePatterns } from '../../src/index.js';
+import { parsePatterns } from '../../src/files.js';
+import { createClassifier, isRecoveryConfigError } from '../../src/index.js';
 
 function problems(json: unknown): string {
   try {

@@ -1,8 +1,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ErrorPatternSchema, type ResolvedErrorPattern } from './errorPattern.js';
-import { parsePatterns } from './parsePatterns.js';
-import { RecoveryConfigError } from './RecoveryConfigError.js';
+import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
+import type { ResolvedErrorPattern } from '../patterns/errorPattern.js';
+import { type ParsePatternsOptions, parsePatterns } from './parsePatterns.js';
+import { ErrorPatternSchema } from './schema.js';
 
 /**
  * The formats a pattern file may be written in: `'json'`, or `'yaml'` (which also reads
@@ -42,12 +43,14 @@ export type PatternFileFormat = 'json' | 'yaml';
  * @param text The file's contents.
  * @param format `'json'`, or `'yaml'` (which also reads JSON, a subset of YAML 1.2).
  * Defaults to `'yaml'`.
+ * @param options See {@link ParsePatternsOptions} (the Python dialect is detected).
  * @returns The validated patterns.
  * @throws RecoveryConfigError for a syntax error or any invalid path.
  */
 export function parsePatternFile(
   text: string,
   format: PatternFileFormat = 'yaml',
+  options: ParsePatternsOptions = {},
 ): readonly ResolvedErrorPattern[] {
   let value: unknown;
   try {
@@ -63,7 +66,7 @@ export function parsePatternFile(
       `file: invalid ${format === 'json' ? 'JSON' : 'YAML'}${where}: ${first}`,
     ]);
   }
-  return parsePatterns(value);
+  return parsePatterns(value, options);
 }
 
 /** What editors show for each field of a pattern in a pattern file. */
@@ -73,11 +76,11 @@ const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   match:
     'A regex source (compiled with no flags), or { "source", "flags" }. Matched against "<name>: <message>" of the error, then its code on a line of its own.',
   strategy: 'One strategy, or a plan: the first step that still has budget runs.',
-  maxRetries: 'The budget of each retry and correct step.',
+  maxRetries: 'The budget of each retry and correct step: a whole number, or .inf (YAML) for unlimited.',
   priority: 'Higher runs first; equal priorities keep table order.',
   metadata: 'Free-form data carried to signals and escalation records.',
   allowUnsafeRegex:
-    'Accept a match the backtracking check refuses (nested quantifiers such as (a+)+$).',
+    'Accept a match the backtracking check refuses (exponential or cubic backtracking, such as (a+)+$ or a*a*b).',
 };
 
 /**

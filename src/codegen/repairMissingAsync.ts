@@ -1,0 +1,118 @@
+import { javascriptAwaits } from './repairMissingAsyncJavaScript.js';
+import { pythonAwaits } from './repairMissingAsyncPython.js';
+import type { AwaitSite } from './repairMissingAsyncText.js';
+
+/**
+ * The languages {@link repairMissingAsync} can repair.
+ *
+ * @inline
+ */
+export type CodeLanguage = 'javascript' | 'python';
+
+/**
+ * Options for {@link repairMissingAsync}.
+ *
+ * @inline
+ */
+export interface RepairMissingAsyncOptions {
+  /** The language of `code`; detected when absent (Python only on clear signs). */
+  language?: CodeLanguage;
+  /** 1-based line of the offending `await`: only the function around it is repaired. */
+  line?: number;
+}
+
+/**
+ * Makes the function that contains an offending `await` async, only when that is certain.
+ *
+ * Repairs "await is only valid in async functions" (JavaScript), "'await' expressions are only
+ * allowed within async functions" (TypeScript) and "SyntaxError: 'await' outside async function"
+ * (Python) by inserting `async ` in front of the innermost function around each such `await`.
+ * A TypeScript return type follows: `: T` becomes `: Promise<T>` (`: Promise<T>` stays, a
+ * generator's `Generator<…>` becomes `AsyncGenerator<…>`), and so does the return type of a
+ * function type declared for it (`const f: (id: string) => T = …`). With `options.line`, only the
+ * awaits on that line are considered. Nothing else is changed: the repair only ever inserts text.
+ *
+ * It declines where `async` would change what the code means: a callback handed to an array
+ * method (`forEach`, `map`, `filter`, `reduce`, `reduceRight`, `some`, `every`, `find`,
+ * `findIndex`, `findLast`, `findLastIndex`, `flatMap`, `sort`, `toSorted`, or an RxJS operator of
+ * those names) would become a fire-and-forget or an array of promises. The one exception is
+ * `Promise.all(xs.map(…))` (or `allSettled`, `any`, `race`), which asks for those promises.
+ *
+ * It is the fix behind the built-in `missing_async_keyword` correction, exported for use
+ * on its own. It never throws.
+ *
+ * In plain words: add the `async` the compiler asked for, or do nothing.
+ *
+ * @example
+ * ```ts
+ * import { repairMissingAsync } from 'rx-recovery/codegen';
+ *
+ * repairMissingAsync('const load = (id) => {\n  const row = await db.get(id);\n  return row;\n};');
+ * // → 'const load = async (id) => {\n  const row = await db.get(id);\n  return row;\n};'
+ *
+ * repairMissingAsync('function load(id: string): User {\n  return await db.get(id);\n}');
+ * // → 'async function load(id: string): Promise<User> {\n  return await db.get(id);\n}'
+ *
+ * repairMissingAsync('def load(id):\n    return await db.get(id)\n');
+ * // → 'async def load(id):\n    return await db.get(id)\n'
+ *
+ * repairMissingAsync('await main();');
+ * // → undefined (a top-level await: no function to make async)
+ *
+ * repairMissingAsync('items.forEach((item) => {\n  await save(item);\n});');
+ * // → undefined (an async callback would not be awaited: a `for…of` loop is the repair)
+ * ```
+ * @param code The source code that failed to compile.
+ * @param options The `language` (detected when absent) and the offending `line`.
+ * @returns The repaired code, or `undefined` when there is nothing to repair or any affected
+ * `await` cannot be placed with certainty (top level, class body, getter, setter, constructor,
+ * `lambda`, an array-method callback, a return type that is a type predicate or an assertion or
+ * mixes promises with other types, a generator's return type other than the four above, an
+ * overloaded function, an unparseable function head, unbalanced brackets, unterminated strings…).
+ * @see correctErrors
+ */
+export function repairMissingAsync(
+  code: string,
+  options?: RepairMissingAsyncOptions,
+): string | undefined {
+  try {
+    if (typeof code !== 'string') return undefined;
+    const language = options?.language ?? detectLanguage(code);
+    const sites = language === 'python' ? pythonAwaits(code) : javascriptAwaits(code);
+    return sites && insertAsync(code, sites, options?.line);
+  } catch {
+    return undefined;
+  }
+}
+
+function insertAsync(code: string, sites: AwaitSite[], line?: number): string | undefined {
+  const insertions = new Map<number, string>();
+  for (const site of sites) {
+    if (line !== undefined && site.line !== line) continue;
+    if (!site.fix) return undefined;
+    for (const { at, text } of site.fix) {
+      if ((insertions.get(at) ?? text) !== text) return undefined;
+      insertions.set(at, text);
+    }
+  }
+  if (insertions.size === 0) return undefined;
+  let out = '';
+  let from = 0;
+  for (const [at, text] of [...insertions].sort(([a], [b]) => a - b)) {
+    out += code.slice(from, at) + text;
+    from = at;
+  }
+  return out + code.slice(from);
+}
+
+const PYTHON_DEF = /^[ \t]*(?:async[ \t]+)?def[ \t]+[A-Za-z_]\w*[ \t]*\(/;
+
+/** Python only with a `def name(` line, a line ending in `:` and no JavaScript-looking body. */
+function detectLanguage(code: string): CodeLanguage {
+  if (/\bfunction\b|=>/.test(code)) return 'javascript';
+  const lines = code.split('\n').map((line) => line.trimEnd());
+  if (lines.some((line) => /\)\s*\{$/.test(line))) return 'javascript';
+  const endsBlock = (line: string): boolean => (line.split('#')[0] ?? '').trimEnd().endsWith(':');
+  const python = lines.some((line) => PYTHON_DEF.test(line)) && lines.some(endsBlock);
+  return python ? 'python' : 'javascript';
+}

@@ -1,0 +1,362 @@
+import {
+  from,
+  type MonoTypeOperatorFunction,
+  Observable,
+  type ObservableInput,
+  type Observer,
+  type Subscriber,
+  Subscription,
+  throwError,
+  timer,
+} from 'rxjs';
+import { hubListening, publishTo } from '../../observability/hub.js';
+import { metricsOf } from '../../observability/metrics.js';
+import {
+  errorDetectedSignal,
+  escalatedSignal,
+  isListening,
+  observerErrorSignal,
+  type RecoveryResult,
+  type RecoverySignal,
+  recoveryAttemptSignal,
+  recoveryCompletedSignal,
+} from '../../observability/signals.js';
+import type { Classification } from '../../patterns/classifier.js';
+import { errorText } from '../../patterns/errorText.js';
+import {
+  type AttemptContext,
+  newCorrelationId,
+  type RecoveryContext,
+} from '../../strategies/context.js';
+import { type EscalationRecord, isEscalationError } from '../../strategies/EscalationError.js';
+import type { EngineConfig } from './config.js';
+import { type Decision, decide, newPlanState, type PlanState, resetBudgets } from './decide.js';
+
+/**
+ * The subscriber of one source subscription. A `Subscription` with `next`/`error`/
+ * `complete` is used by RxJS as the subscriber itself, so unsubscribing it — or the
+ * downstream it is added to — stops even a synchronous source at once (as `take(1)`
+ * after `range` expects). It finalizes the source before passing an error on, so the
+ * source's teardown runs before the next cycle.
+ */
+class SourceSubscriber<T> extends Subscription implements Observer<T> {
+  constructor(private readonly handlers: Observer<T>) {
+    super();
+  }
+
+  next(value: T): void {
+    if (!this.closed) this.handlers.next(value);
+  }
+
+  error(error: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.handlers.error(error);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.handlers.complete();
+  }
+}
+
+/** One recovery: from the first error after a healthy moment to the next healthy moment. */
+interface Recovery {
+  readonly startedAt: number;
+  /** The type of the error that started the recovery: the result's `errorType`. */
+  readonly startedBy: Classification['errorType'];
+  attempts: number;
+  strategyUsed: RecoveryResult['strategyUsed'];
+  classification: Classification;
+  degradationLevel?: string;
+}
+
+/** What a subscription needs once an error arrives, and not before. */
+interface ErrorState<T> {
+  readonly context: RecoveryContext;
+  readonly plan: PlanState<T>;
+  /** Recoveries finished and succeeded, for the success-rate gauge of `metrics` without a hub. */
+  finished: number;
+  succeeded: number;
+}
+
+/**
+ * The engine: what every rx-recovery operator runs, once its configuration is resolved.
+ * Shaped like RxJS's `retry`: subscribe the source; on an error, ask {@link decide} for the
+ * next step, publish what was decided, and subscribe the step's source (after its delay).
+ * Synchronous failures are turns of a loop, not stack frames.
+ */
+export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
+  const { classifier, scheduler, signals, metrics, hub, clock } = config;
+  /** Whether anybody takes signals: only then are they built. */
+  const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
+  /** Classification is timed only for somebody who can see `analysisMs`. */
+  const timed = () =>
+    isListening(signals) || isListening(metrics) || (hub !== undefined && hubListening(hub));
+
+  return (source) =>
+    new Observable<T>((subscriber: Subscriber<T>) => {
+      let state: ErrorState<T> | null = null;
+      let recovery: Recovery | null = null;
+      /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
+      let pending: ObservableInput<T> | null = null;
+      let subscribing = false;
+
+      const errorState = (): ErrorState<T> => {
+        state ??= {
+          context: Object.freeze({
+            ...config.context,
+            correlationId: config.context.correlationId ?? newCorrelationId(),
+          }),
+          plan: newPlanState(config.strategies()),
+          finished: 0,
+          succeeded: 0,
+        };
+        return state;
+      };
+
+      const reportObserverError = (
+        failed: RecoverySignal,
+        error: unknown,
+        consumer: 'signals' | 'metrics',
+      ) => {
+        if (failed.type !== 'observer_error') emit(observerErrorSignal(failed, error, consumer));
+      };
+
+      function emit(signal: RecoverySignal): void {
+        // The hub first: a throwing `signals` observer's report then follows the signal there too.
+        if (hub !== undefined) publishTo(hub, signal);
+        if (signals !== undefined) {
+          try {
+            signals.next?.(signal);
+          } catch (error) {
+            reportObserverError(signal, error, 'signals');
+          }
+        }
+        if (metrics !== undefined) {
+          const counts = errorState();
+          if (signal.type === 'recovery_completed') {
+            counts.finished += 1;
+            if (signal.result.success) counts.succeeded += 1;
+          }
+          const rate = counts.finished === 0 ? 0 : counts.succeeded / counts.finished;
+          for (const metric of metricsOf(signal, rate)) {
+            try {
+              metrics.next?.(metric);
+            } catch (error) {
+              reportObserverError(signal, error, 'metrics');
+              break;
+            }
+          }
+        }
+      }
+
+      const finish = (success: boolean, lastError?: unknown) => {
+        const ended = recovery;
+        if (ended === null) return;
+        recovery = null;
+        const current = errorState();
+        if (success && config.resetOnSuccess) resetBudgets(current.plan);
+        if (!publishing) return;
+        const { pattern } = ended.classification;
+        const now = scheduler.now();
+        const result: RecoveryResult = Object.freeze({
+          success,
+          strategyUsed: ended.strategyUsed,
+          attempts: ended.attempts,
+          durationMs: now - ended.startedAt,
+          errorType: ended.startedBy,
+          ...(pattern === undefined ? {} : { patternId: pattern.id }),
+          ...(pattern?.metadata === undefined ? {} : { metadata: pattern.metadata }),
+          ...(ended.degradationLevel === undefined
+            ? {}
+            : { degradationLevel: ended.degradationLevel }),
+          ...(success ? {} : { errorMessage: errorText(lastError) }),
+          correlationId: current.context.correlationId,
+        });
+        emit(recoveryCompletedSignal(current.context, now, result));
+      };
+
+      const handlers: Observer<T> = {
+        next: (value) => {
+          if (recovery !== null) finish(true);
+          subscriber.next(value);
+        },
+        complete: () => {
+          if (recovery !== null) finish(true);
+          subscriber.complete();
+        },
+        error: (error) => recover(error),
+      };
+
+      /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
+      const subscribeTo = (first: ObservableInput<T>) => {
+        let next: ObservableInput<T> | null = first;
+        while (next !== null && !subscriber.closed) {
+          const inner = new SourceSubscriber(handlers);
+          subscriber.add(inner);
+          pending = null;
+          subscribing = true;
+          let input: Observable<T>;
+          try {
+            input = from(next);
+          } catch (notObservable) {
+            // A strategy or user callback handed back something that is not an ObservableInput.
+            input = throwError(() => notObservable);
+          }
+          input.subscribe(inner);
+          subscribing = false;
+          next = pending;
+        }
+        pending = null;
+      };
+
+      const escalate = (record: EscalationRecord, context: RecoveryContext, now: number) => {
+        // Reported even after the stream has ended (escalation ends it at once): the
+        // record must reach somebody.
+        const report = (error: unknown) =>
+          emit(
+            observerErrorSignal({ ...context, at: scheduler.now() }, error, 'onEscalate', record),
+          );
+        if (publishing) emit(escalatedSignal(context, now, record));
+        if (config.onEscalate === undefined) return;
+        try {
+          const returned: unknown = config.onEscalate(record);
+          if (returned !== null && typeof (returned as PromiseLike<unknown>)?.then === 'function') {
+            (returned as PromiseLike<unknown>).then(undefined, report);
+          }
+        } catch (error) {
+          report(error);
+        }
+      };
+
+      const classify = (error: unknown): { classification: Classification; analysisMs: number } => {
+        if (!publishing || !timed()) {
+          return { classification: classifier.classify(error), analysisMs: 0 };
+        }
+        const started = clock();
+        const classification = classifier.classify(error);
+        return { classification, analysisMs: clock() - started };
+      };
+
+      function recover(error: unknown): void {
+        if (isEscalationError(error)) {
+          // Escalated by an inner pipeline: terminal here too, never wrapped again.
+          finish(false, error);
+          subscriber.error(error);
+          return;
+        }
+        const current = errorState();
+        const { context } = current;
+        const now = scheduler.now();
+        const { classification, analysisMs } = classify(error);
+        if (publishing) {
+          emit(errorDetectedSignal(context, now, error, classification, analysisMs));
+          // A consumer may have unsubscribed from inside that signal: decide nothing more.
+          if (subscriber.closed) return;
+        }
+        if (recovery === null && classification.plan.length === 0) {
+          subscriber.error(error); // unmatched and rethrown: not a recovery
+          return;
+        }
+        recovery ??= {
+          startedAt: now,
+          startedBy: classification.errorType,
+          attempts: 0,
+          strategyUsed: 'none',
+          classification,
+        };
+        const ongoing: Recovery = recovery;
+        ongoing.classification = classification;
+        const decision: Decision<T> = decide(current.plan, config, {
+          error,
+          classification,
+          source,
+          now,
+          recoveryAttempts: ongoing.attempts,
+          context: (attempt): AttemptContext =>
+            Object.freeze({
+              ...context,
+              error,
+              errorType: classification.errorType,
+              ...(classification.pattern === undefined
+                ? {}
+                : { patternId: classification.pattern.id }),
+              attempt,
+            }),
+        });
+        switch (decision.kind) {
+          case 'spent':
+            finish(false, error);
+            subscriber.error(error);
+            return;
+          case 'escalate': {
+            ongoing.strategyUsed = 'escalate';
+            const end = () => {
+              finish(false, error);
+              if (decision.complete) subscriber.complete();
+              else subscriber.error(decision.error);
+            };
+            if (config.pause === undefined) {
+              escalate(decision.record, context, now);
+              end();
+              return;
+            }
+            const record: EscalationRecord = Object.freeze({ ...decision.record, pending: true });
+            escalate(record, context, now);
+            subscriber.add(
+              config.pause({
+                record,
+                ...(hub === undefined ? {} : { hub }),
+                scheduler,
+                emit,
+                resume: {
+                  value: (value) => {
+                    finish(true);
+                    subscriber.next(value);
+                    subscriber.complete();
+                  },
+                  retry: () => {
+                    resetBudgets(current.plan);
+                    subscribeTo(source);
+                  },
+                  source: (next) => subscribeTo(next),
+                  complete: () => {
+                    finish(true);
+                    subscriber.complete();
+                  },
+                  abort: () => {
+                    finish(false, error);
+                    subscriber.error(decision.error);
+                  },
+                  timeout: end,
+                },
+              }),
+            );
+            return;
+          }
+          case 'step':
+            break;
+        }
+        const { strategy, attempt, delayMs } = decision;
+        ongoing.strategyUsed = strategy;
+        ongoing.attempts += 1;
+        if (decision.degradationLevel !== undefined) {
+          ongoing.degradationLevel = decision.degradationLevel;
+        }
+        if (publishing) {
+          emit(recoveryAttemptSignal(context, now, strategy, attempt, delayMs, classification));
+        }
+        if (delayMs > 0) {
+          subscriber.add(timer(delayMs, scheduler).subscribe(() => subscribeTo(decision.source)));
+        } else if (subscribing) {
+          pending = decision.source;
+        } else {
+          subscribeTo(decision.source);
+        }
+      }
+
+      subscribeTo(source);
+    });
+}

@@ -1,0 +1,56 @@
+import type { ObservableInput } from 'rxjs';
+import { describeValue, isObject } from '../config/check.js';
+
+/**
+ * How a person (or a `resolve` function) ends an escalation that waits
+ * (`escalation.await`): the paused stream resumes in place, without replaying anything.
+ *
+ * | action | the stream |
+ * |---|---|
+ * | `value` | emits `value`, then completes |
+ * | `retry` | resubscribes the source, with every budget whole again |
+ * | `source` | switches to `source` |
+ * | `complete` | completes |
+ * | `abort` | errors with the `EscalationError` (its message carries `reason`) |
+ *
+ * @example
+ * ```ts
+ * import { createRecoveryHub, type Resolution } from 'rx-recovery';
+ *
+ * const hub = createRecoveryHub();
+ * const approve: Resolution<string> = { action: 'value', value: '// reviewed by hand' };
+ * for (const record of hub.pendingEscalations()) hub.resolveEscalation(record.id, approve);
+ * ```
+ * @typeParam T The type of the values of the paused stream.
+ */
+export type Resolution<T> =
+  | { readonly action: 'value'; readonly value: T }
+  | { readonly action: 'retry' }
+  | { readonly action: 'source'; readonly source: ObservableInput<T> }
+  | { readonly action: 'complete' }
+  | { readonly action: 'abort'; readonly reason?: string };
+
+const ACTIONS = ['value', 'retry', 'source', 'complete', 'abort'];
+
+/** Why `value` is not a {@link Resolution}, or `undefined` when it is one. */
+export function resolutionProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return `resolution: expected object, got ${describeValue(value)}`;
+  const { action } = value;
+  if (!ACTIONS.includes(action as string)) {
+    return `resolution.action: must be one of ${ACTIONS.join(', ')}, got ${describeValue(action)}`;
+  }
+  const allowed = action === 'value' ? 'value' : action === 'source' ? 'source' : 'reason';
+  for (const key of Object.keys(value)) {
+    if (key !== 'action' && (key !== allowed || (key === 'reason' && action !== 'abort'))) {
+      return `resolution.${key}: unknown option for action ${action}`;
+    }
+  }
+  if (action === 'value' && !('value' in value)) return 'resolution.value: required';
+  if (action === 'source' && (typeof value.source !== 'object' || value.source === null)) {
+    return 'resolution.source: must be an ObservableInput';
+  }
+  if (value.reason !== undefined && typeof value.reason !== 'string') {
+    return `resolution.reason: expected string, got ${describeValue(value.reason)}`;
+  }
+  return undefined;
+}

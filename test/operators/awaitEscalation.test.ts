@@ -1,0 +1,256 @@
+import { mergeMap, Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  createRecoveryHub,
+  ErrorRecoveryOrchestrator,
+  type EscalationRecord,
+  escalateOn,
+  isRecoveryConfigError,
+  type RecoverySignal,
+  type Resolution,
+  withRecovery,
+} from '../../src/index.js';
+import { quorumError } from '../helpers/errors.js';
+import { testScheduler } from '../helpers/marbles.js';
+
+// A quorum failure is retried twice, then escalated; with `await` the stream pauses there.
+const escalation = expect.objectContaining({ name: 'EscalationError' });
+const noRetry = { baseDelayMs: 0 } as const;
+
+function waitingHub() {
+  const hub = createRecoveryHub();
+  const signals: RecoverySignal[] = [];
+  hub.signals.subscribe((signal) => signals.push(signal));
+  const pending = () => hub.pendingEscalations();
+  return { hub, signals, pending };
+}
+
+describe('escalation that waits for a person (escalation.await)', () => {
+  it('pauses without replaying, then emits the value a person gives and completes', () => {
+    const { hub, signals, pending } = waitingHub();
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('a-#', { a: 'draft' }, quorumError);
+      const result = source.pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          retry: noRetry,
+          escalation: { await: true },
+        }),
+      );
+      // Errors at 2, 4 (retries at 2 and 4), escalates at 6 and waits; resolved at 50.
+      cold('50ms r').subscribe(() => {
+        const [record] = pending();
+        expect(record).toMatchObject({ pending: true, patternId: 'quorum_consensus_failed' });
+        expect(
+          hub.resolveEscalation(record?.id ?? '', { action: 'value', value: 'approved' }),
+        ).toBe(true);
+      });
+      expectObservable(result).toBe('a-a-a- 44ms (v|)', { a: 'draft', v: 'approved' });
+      expectSubscriptions(source.subscriptions).toBe(['^-!', '--^-!', '----^-!']);
+    });
+    expect(pending()).toEqual([]);
+    const types = signals.map((s) => s.type);
+    expect(types.filter((t) => t === 'escalated')).toHaveLength(1);
+    expect(signals.find((s) => s.type === 'escalation_resolved')).toMatchObject({
+      action: 'value',
+      at: 50,
+    });
+    // Each `a` ended a recovery; the third error's recovery escalated at once (the two
+    // retries were spent, as with RxJS retry) and a person resolved it.
+    expect(signals.at(-1)).toMatchObject({
+      type: 'recovery_completed',
+      result: { success: true, strategyUsed: 'escalate', attempts: 0 },
+    });
+  });
+
+  // prettier-ignore
+  it.each([
+    [
+      'retry',
+      { action: 'retry' },
+      '- 9ms -a- 20ms #',
+      { a: 'draft' },
+      escalation,
+      ['^!', '10ms ^--!'],
+    ],
+    [
+      'source',
+      { action: 'source', source: ['by hand'] },
+      '- 9ms (p|)',
+      { p: 'by hand' },
+      undefined,
+      ['^!'],
+    ],
+    ['complete', { action: 'complete' }, '- 9ms |', {}, undefined, ['^!']],
+    ['abort', { action: 'abort', reason: 'not worth it' }, '- 9ms #', {}, escalation, ['^!']],
+  ] as const)(
+    'resumes on %s as resolved at frame 10',
+    (_action, resolution, expected, values, error, subscriptions) => {
+      const { hub } = waitingHub();
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        let n = 0;
+        const first = cold('-#', undefined, quorumError);
+        const again = cold('-a-#', { a: 'draft' }, quorumError);
+        const source = cold('(s|)', { s: 0 }).pipe(mergeMap(() => (n++ === 0 ? first : again)));
+        const result = source.pipe(
+          withRecovery<string>(undefined, {
+            hub,
+            escalation: { await: { timeoutMs: 20 } },
+            maxAttempts: 0, // escalate at the first error
+          }),
+        );
+        cold('10ms r').subscribe(() => {
+          const id = hub.pendingEscalations()[0]?.id ?? '';
+          expect(hub.resolveEscalation(id, resolution as Resolution<string>)).toBe(true);
+        });
+        expectObservable(result).toBe(expected, values, error);
+        // A retry resubscribes with whole budgets: it fails again, escalates, and the
+        // escalation waits anew (here until its 20 ms timeout).
+        expectSubscriptions(first.subscriptions).toBe(subscriptions[0]);
+        if (subscriptions.length > 1)
+          expectSubscriptions(again.subscriptions).toBe(subscriptions[1]);
+      });
+    },
+  );
+
+  it('ends as a terminal escalation when nobody answers within timeoutMs', () => {
+    const { hub, signals, pending } = waitingHub();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-#', undefined, quorumError);
+      const result = source.pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          maxAttempts: 0,
+          escalation: { await: { timeoutMs: 1000 } },
+        }),
+      );
+      expectObservable(result).toBe('- 1000ms #', undefined, escalation);
+    });
+    expect(pending()).toEqual([]);
+    expect(signals.find((s) => s.type === 'escalation_resolved')).toMatchObject({
+      action: 'timeout',
+      at: 1001,
+    });
+  });
+
+  it('refuses a late resolution, and a second one racing the first', () => {
+    const { hub, pending } = waitingHub();
+    let first: boolean | undefined;
+    let second: boolean | undefined;
+    let late: boolean | undefined;
+    let id = '';
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('-#', undefined, quorumError).pipe(
+        withRecovery<string>(undefined, { hub, maxAttempts: 0, escalation: { await: true } }),
+      );
+      cold('5ms r').subscribe(() => {
+        id = pending()[0]?.id ?? '';
+        first = hub.resolveEscalation(id, { action: 'value', value: 'one' });
+        second = hub.resolveEscalation(id, { action: 'value', value: 'two' });
+      });
+      cold('9ms r').subscribe(() => {
+        late = hub.resolveEscalation(id, { action: 'complete' });
+      });
+      expectObservable(result).toBe('5ms (o|)', { o: 'one' });
+    });
+    expect([first, second, late]).toEqual([true, false, false]);
+  });
+
+  it('withdraws the pending record when the subscriber unsubscribes, and leaves no timer', () => {
+    const { hub, pending } = waitingHub();
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const source = scheduler.createColdObservable('-#', undefined, quorumError);
+    const subscription = source
+      .pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          scheduler,
+          maxAttempts: 0,
+          escalation: { await: { timeoutMs: 60_000 } },
+        }),
+      )
+      .subscribe({ error: () => {} });
+    scheduler.flush(); // runs until the escalation waits: the timeout timer is then the only action
+    expect(pending()).toHaveLength(1);
+    const record = pending()[0] as EscalationRecord;
+    subscription.unsubscribe();
+    expect(pending()).toEqual([]);
+    expect(scheduler.actions).toHaveLength(0);
+    expect(hub.resolveEscalation(record.id, { action: 'retry' })).toBe(false);
+  });
+
+  it('takes its resolution from escalation.resolve, and ignores an invalid one', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const answers = new Subject<Resolution<string>>();
+      cold('3ms b 3ms g').subscribe((tick) => {
+        if (tick === 'b') answers.next({ action: 'teleport' } as never);
+        else answers.next({ action: 'value', value: 'ok' });
+      });
+      const result = cold('-#', undefined, quorumError).pipe(
+        withRecovery<string>(undefined, {
+          maxAttempts: 0,
+          escalation: { await: true, resolve: () => answers },
+        }),
+      );
+      expectObservable(result).toBe('7ms (o|)', { o: 'ok' });
+    });
+  });
+
+  it('refuses an invalid resolution with a reason, without touching the stream', () => {
+    const { hub, pending } = waitingHub();
+    const values: string[] = [];
+    const subscription = new Subject<string>()
+      .pipe(withRecovery<string>(undefined, { hub, escalation: { await: true } }))
+      .subscribe((value) => values.push(value));
+    expect(() => hub.resolveEscalation('nope', { action: 'teleport' } as never)).toThrow(
+      'resolution.action: must be one of value, retry, source, complete, abort, got "teleport"',
+    );
+    expect(hub.resolveEscalation('nope', { action: 'complete' })).toBe(false);
+    expect(pending()).toEqual([]);
+    subscription.unsubscribe();
+  });
+
+  it('needs a hub or resolve, or nobody could end the wait', () => {
+    let caught: unknown;
+    try {
+      withRecovery(undefined, { escalation: { await: true } });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isRecoveryConfigError(caught) && caught.issues).toEqual([
+      'options.escalation.await: needs a hub (hub.resolveEscalation) or options.escalation.resolve to end the wait',
+    ]);
+  });
+
+  it('works on escalateOn too', () => {
+    const { hub, pending } = waitingHub();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('a#', { a: 1 }, quorumError).pipe(
+        escalateOn<number>({ hub, await: true }),
+      );
+      cold('4ms r').subscribe(() => {
+        hub.resolveEscalation(pending()[0]?.id ?? '', { action: 'value', value: 2 });
+      });
+      expectObservable(result).toBe('a 3ms (b|)', { a: 1, b: 2 });
+    });
+  });
+
+  it('keeps ErrorRecoveryOrchestrator.handleError pending until the resolution', async () => {
+    const hub = createRecoveryHub();
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      hub,
+      maxAttempts: 0,
+      escalation: { await: true },
+    });
+    const handled = orchestrator.handleError({ error: quorumError }, () => 'never called');
+    const [record] = hub.pendingEscalations();
+    expect(record?.pending).toBe(true);
+    hub.resolveEscalation(record?.id ?? '', { action: 'value', value: 'decided by a person' });
+    await expect(handled).resolves.toMatchObject({
+      success: true,
+      strategyUsed: 'escalate',
+      value: 'decided by a person',
+    });
+  });
+});
