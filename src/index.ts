@@ -1,4 +1,5 @@
 export { isRecoveryConfigError, RecoveryConfigError } from './config/RecoveryConfigError.js';
+export { DeadlineExceededError, isDeadlineExceededError } from './fleet/DeadlineExceededError.js';
 export type { AsyncSignalMode } from './observability/asyncSignals.js';
 export { asyncSignals } from './observability/asyncSignals.js';
 export type { RecoveryHub, RecoveryHubOptions } from './observability/hub.js';

@@ -1,6 +1,7 @@
 import type { MonoTypeOperatorFunction, ObservableInput } from 'rxjs';
 import { arrayOf, fn, number, oneOf, recordOf, shape, throwIfAny } from '../config/check.js';
 import { isRecoveryConfigError } from '../config/RecoveryConfigError.js';
+import { DeadlineExceededError } from '../fleet/DeadlineExceededError.js';
 import {
   type Classifier,
   createClassifier,
@@ -106,6 +107,21 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
   unmatched?: readonly RecoveryStrategy[];
   /** Recovery steps per subscription (10 → at most 11 subscriptions); then only `escalate` may run. @default 10 */
   maxAttempts?: number;
+  /**
+   * Each attempt — a subscription of the source, an alternative or a degradation level —
+   * that neither emits nor completes within it is unsubscribed and fails with an error
+   * named `TimeoutError`, classified like any other (`operation_timeout` by default).
+   * @default none
+   */
+  attemptTimeoutMs?: number;
+  /**
+   * A recovery that has not succeeded within it, from its first error, stops: the ongoing
+   * attempt is unsubscribed, a backoff that would end past it is not waited, and the stream
+   * errors with a {@link DeadlineExceededError} (`cause`: the last error) — or escalates,
+   * when the plan has `escalate`.
+   * @default none
+   */
+  deadlineMs?: number;
 }
 
 const withRecoveryRules = /* @__PURE__ */ shape({
@@ -119,6 +135,8 @@ const withRecoveryRules = /* @__PURE__ */ shape({
   escalation: /* @__PURE__ */ shape(escalationRules),
   unmatched: planRule,
   maxAttempts: /* @__PURE__ */ number({ min: 0, int: true }),
+  attemptTimeoutMs: /* @__PURE__ */ number({ min: 0 }),
+  deadlineMs: /* @__PURE__ */ number({ min: 0 }),
 });
 
 const ERROR_TYPES: readonly string[] = /* @__PURE__ */ Object.values(ErrorType);
@@ -183,6 +201,18 @@ export function resolveRecoveryConfig<T>(
     ...(pause === undefined ? {} : { pause }),
     unmatchedMaxRetries: 3,
     maxAttempts: options.maxAttempts ?? 10,
+    ...(options.attemptTimeoutMs === undefined
+      ? {}
+      : { attemptTimeoutMs: options.attemptTimeoutMs }),
+    ...(options.deadlineMs === undefined
+      ? {}
+      : {
+          deadline: {
+            ms: options.deadlineMs,
+            error: (cause: unknown) =>
+              new DeadlineExceededError(options.deadlineMs as number, cause),
+          },
+        }),
   };
 }
 

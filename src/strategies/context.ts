@@ -86,6 +86,12 @@ export interface AttemptContext extends RecoveryContext {
   readonly patternId?: string;
   /** 1-based count of this step for this pattern. */
   readonly attempt: number;
+  /**
+   * Aborted when this attempt ends — it failed, a later step took over, it timed out, the
+   * deadline fell, or the subscriber unsubscribed — so work started from it (a `fetch`)
+   * stops with it.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**

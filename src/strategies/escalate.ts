@@ -23,6 +23,7 @@ export function escalateStrategy<T>(options: EscalateOptions): Strategy<T> {
       errorType: _type,
       patternId: _id,
       attempt: _attempt,
+      signal: _signal,
       ...recovery
     } = context;
     const record: EscalationRecord = Object.freeze({

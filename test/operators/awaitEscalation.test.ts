@@ -108,8 +108,8 @@ describe('escalation that waits for a person (escalation.await)', () => {
         // A retry resubscribes with whole budgets: it fails again, escalates, and the
         // escalation waits anew (here until its 20 ms timeout).
         expectSubscriptions(first.subscriptions).toBe(subscriptions[0]);
-        if (subscriptions.length > 1)
-          expectSubscriptions(again.subscriptions).toBe(subscriptions[1]);
+        const [, againSubs] = subscriptions as readonly string[];
+        if (againSubs !== undefined) expectSubscriptions(again.subscriptions).toBe(againSubs);
       });
     },
   );

@@ -56,6 +56,7 @@ describe('correctErrors', () => {
             errorType: 'unknown',
             patternId: 'correctErrors',
             attempt: 1,
+            signal: expect.any(AbortSignal),
           },
         ],
       ]);

@@ -119,6 +119,7 @@ describe('degradeGracefully', () => {
           errorType: 'unknown',
           patternId: 'degradeGracefully',
           attempt: 1,
+          signal: expect.any(AbortSignal),
         },
       ]);
       expect(story(log)).toEqual([

@@ -34,6 +34,7 @@ const attemptContext = (error: unknown, attempt: number) => ({
   errorType: 'unknown',
   patternId: 'switchToAlternative',
   attempt,
+  signal: expect.any(AbortSignal),
 });
 
 describe('switchToAlternative', () => {
@@ -64,6 +65,8 @@ describe('switchToAlternative', () => {
       expect(calls1).toEqual([attemptContext(error, 1)]);
       expect(calls2).toEqual([attemptContext(error1, 2)]);
       expect(Object.isFrozen(calls1[0])).toBe(true);
+      // Each alternative's signal aborted when its attempt ended (failed, then completed).
+      expect([calls1[0]?.signal.aborted, calls2[0]?.signal.aborted]).toEqual([true, true]);
     });
 
     it('lets the last error through when every alternative fails', () => {

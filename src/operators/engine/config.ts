@@ -96,6 +96,15 @@ export interface EngineConfig<T> {
    * returns the wait. Passed in by the operators that offer it, so the others never carry it.
    */
   readonly pause?: (input: PauseInput<T>) => Subscription;
+  /** Each attempt must emit or complete within this long, else it fails with a `TimeoutError`. */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * A recovery must succeed within `ms` of its first error; then `error(lastError)` ends it
+   * (or escalates, when the plan can). Passed in by the operators that offer it.
+   */
+  readonly deadline?: { readonly ms: number; readonly error: (cause: unknown) => Error };
+  /** A retry budget shared with other pipelines: the first subscription deposits, steps withdraw. */
+  readonly budget?: EngineBudget;
   /** Budget of `retry` and `correct` steps for errors no pattern matched. */
   readonly unmatchedMaxRetries: number;
   /** Steps per subscription; then only `escalate` may run. */
@@ -105,6 +114,15 @@ export interface EngineConfig<T> {
   readonly hub?: RecoveryHub;
   readonly scheduler: SchedulerLike;
   readonly clock: () => number;
+}
+
+/** What the engine asks of a retry budget. */
+export interface EngineBudget {
+  readonly name: string;
+  /** One request: a first subscription. */
+  deposit(): void;
+  /** Pays for one retry (or correct step); `false` when the budget cannot. */
+  tryWithdraw(): boolean;
 }
 
 const defaultClock = () => performance.now();

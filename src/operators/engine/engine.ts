@@ -7,6 +7,7 @@ import {
   type Subscriber,
   Subscription,
   throwError,
+  TimeoutError,
   timer,
 } from 'rxjs';
 import { hubListening, publishTo } from '../../observability/hub.js';
@@ -20,6 +21,7 @@ import {
   type RecoverySignal,
   recoveryAttemptSignal,
   recoveryCompletedSignal,
+  retryBudgetExhaustedSignal,
 } from '../../observability/signals.js';
 import type { Classification } from '../../patterns/classifier.js';
 import { errorText } from '../../patterns/errorText.js';
@@ -30,7 +32,14 @@ import {
 } from '../../strategies/context.js';
 import { type EscalationRecord, isEscalationError } from '../../strategies/EscalationError.js';
 import type { EngineConfig } from './config.js';
-import { type Decision, decide, newPlanState, type PlanState, resetBudgets } from './decide.js';
+import {
+  type Decision,
+  decide,
+  newPlanState,
+  type PlanLimits,
+  type PlanState,
+  resetBudgets,
+} from './decide.js';
 
 /**
  * The subscriber of one source subscription. A `Subscription` with `next`/`error`/
@@ -40,12 +49,17 @@ import { type Decision, decide, newPlanState, type PlanState, resetBudgets } fro
  * source's teardown runs before the next cycle.
  */
 class SourceSubscriber<T> extends Subscription implements Observer<T> {
+  /** The attempt's timeout, disarmed by its first value or completion. */
+  timeout: Subscription | undefined;
+
   constructor(private readonly handlers: Observer<T>) {
     super();
   }
 
   next(value: T): void {
-    if (!this.closed) this.handlers.next(value);
+    if (this.closed) return;
+    this.timeout?.unsubscribe();
+    this.handlers.next(value);
   }
 
   error(error: unknown): void {
@@ -64,6 +78,11 @@ class SourceSubscriber<T> extends Subscription implements Observer<T> {
 /** One recovery: from the first error after a healthy moment to the next healthy moment. */
 interface Recovery {
   readonly startedAt: number;
+  /** The deadline's timer (`deadlineMs`), and when it falls. */
+  deadline?: Subscription;
+  deadlineAt?: number;
+  /** The last error of the recovery: the `cause` of a deadline's error. */
+  lastError: unknown;
   /** The type of the error that started the recovery: the result's `errorType`. */
   readonly startedBy: Classification['errorType'];
   attempts: number;
@@ -88,7 +107,10 @@ interface ErrorState<T> {
  * Synchronous failures are turns of a loop, not stack frames.
  */
 export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
-  const { classifier, scheduler, signals, metrics, hub, clock } = config;
+  const { classifier, scheduler, signals, metrics, hub, clock, budget } = config;
+  /** The plan's bounds; a shared budget pays for retry and correct steps. */
+  const limits: PlanLimits =
+    budget === undefined ? config : { ...config, mayRetry: () => budget.tryWithdraw() };
   /** Whether anybody takes signals: only then are they built. */
   const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
   /** Classification is timed only for somebody who can see `analysisMs`. */
@@ -102,6 +124,11 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
       /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
       let pending: ObservableInput<T> | null = null;
       let subscribing = false;
+      /** The attempt under way, and the backoff wait, which a deadline ends. */
+      let current: SourceSubscriber<T> | null = null;
+      let waiting: Subscription | null = null;
+      /** The abort controller of the next step's context, aborted when that attempt ends. */
+      let stepAbort: AbortController | null = null;
 
       const errorState = (): ErrorState<T> => {
         state ??= {
@@ -156,8 +183,9 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         const ended = recovery;
         if (ended === null) return;
         recovery = null;
-        const current = errorState();
-        if (success && config.resetOnSuccess) resetBudgets(current.plan);
+        ended.deadline?.unsubscribe();
+        const state = errorState();
+        if (success && config.resetOnSuccess) resetBudgets(state.plan);
         if (!publishing) return;
         const { pattern } = ended.classification;
         const now = scheduler.now();
@@ -173,9 +201,9 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
             ? {}
             : { degradationLevel: ended.degradationLevel }),
           ...(success ? {} : { errorMessage: errorText(lastError) }),
-          correlationId: current.context.correlationId,
+          correlationId: state.context.correlationId,
         });
-        emit(recoveryCompletedSignal(current.context, now, result));
+        emit(recoveryCompletedSignal(state.context, now, result));
       };
 
       const handlers: Observer<T> = {
@@ -196,6 +224,18 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         while (next !== null && !subscriber.closed) {
           const inner = new SourceSubscriber(handlers);
           subscriber.add(inner);
+          current = inner;
+          if (stepAbort !== null) {
+            const controller = stepAbort;
+            stepAbort = null;
+            inner.add(() => controller.abort());
+          }
+          if (config.attemptTimeoutMs !== undefined) {
+            inner.timeout = timer(config.attemptTimeoutMs, scheduler).subscribe(() =>
+              inner.error(new TimeoutError()),
+            );
+            inner.add(inner.timeout);
+          }
           pending = null;
           subscribing = true;
           let input: Observable<T>;
@@ -240,6 +280,19 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         return { classification, analysisMs: clock() - started };
       };
 
+      /** The deadline fell: stop the attempt or the wait, then escalate (if the plan can) or end. */
+      const deadlineReached = (ongoing: Recovery) => {
+        if (recovery !== ongoing || config.deadline === undefined) return;
+        current?.unsubscribe();
+        waiting?.unsubscribe();
+        const { classification } = ongoing;
+        const escalates = classification.plan.includes('escalate');
+        act(config.deadline.error(ongoing.lastError), {
+          ...classification,
+          plan: escalates ? ['escalate'] : [],
+        });
+      };
+
       function recover(error: unknown): void {
         if (isEscalationError(error)) {
           // Escalated by an inner pipeline: terminal here too, never wrapped again.
@@ -247,8 +300,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           subscriber.error(error);
           return;
         }
-        const current = errorState();
-        const { context } = current;
+        const { context } = errorState();
         const now = scheduler.now();
         const { classification, analysisMs } = classify(error);
         if (publishing) {
@@ -260,23 +312,45 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           subscriber.error(error); // unmatched and rethrown: not a recovery
           return;
         }
-        recovery ??= {
-          startedAt: now,
-          startedBy: classification.errorType,
-          attempts: 0,
-          strategyUsed: 'none',
-          classification,
-        };
-        const ongoing: Recovery = recovery;
+        if (recovery === null) {
+          const started: Recovery = {
+            startedAt: now,
+            startedBy: classification.errorType,
+            attempts: 0,
+            strategyUsed: 'none',
+            classification,
+            lastError: error,
+          };
+          recovery = started;
+          if (config.deadline !== undefined) {
+            started.deadlineAt = now + config.deadline.ms;
+            started.deadline = timer(config.deadline.ms, scheduler).subscribe(() =>
+              deadlineReached(started),
+            );
+            subscriber.add(started.deadline);
+          }
+        }
+        act(error, classification);
+      }
+
+      /** Asks for the next step of the ongoing recovery, publishes it, and takes it. */
+      function act(error: unknown, classification: Classification): void {
+        const ongoing = recovery as Recovery;
+        const state = errorState();
+        const { context } = state;
+        const now = scheduler.now();
         ongoing.classification = classification;
-        const decision: Decision<T> = decide(current.plan, config, {
+        ongoing.lastError = error;
+        stepAbort = null;
+        const decision: Decision<T> = decide(state.plan, limits, {
           error,
           classification,
           source,
           now,
           recoveryAttempts: ongoing.attempts,
-          context: (attempt): AttemptContext =>
-            Object.freeze({
+          context: (attempt): AttemptContext => {
+            stepAbort ??= new AbortController();
+            return Object.freeze({
               ...context,
               error,
               errorType: classification.errorType,
@@ -284,8 +358,19 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
                 ? {}
                 : { patternId: classification.pattern.id }),
               attempt,
-            }),
+              signal: stepAbort.signal,
+            });
+          },
         });
+        if (publishing && budget !== undefined) {
+          for (const skipped of decision.skipped) {
+            emit(retryBudgetExhaustedSignal(context, now, budget.name, skipped, classification));
+          }
+        }
+        if (decision.kind !== 'step') {
+          (stepAbort as AbortController | null)?.abort(); // set by a strategy that declined
+          stepAbort = null;
+        }
         switch (decision.kind) {
           case 'spent':
             finish(false, error);
@@ -318,7 +403,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
                     subscriber.complete();
                   },
                   retry: () => {
-                    resetBudgets(current.plan);
+                    resetBudgets(state.plan);
                     subscribeTo(source);
                   },
                   source: (next) => subscribeTo(next),
@@ -340,6 +425,15 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
             break;
         }
         const { strategy, attempt, delayMs } = decision;
+        if (
+          delayMs > 0 &&
+          ongoing.deadlineAt !== undefined &&
+          now + delayMs > ongoing.deadlineAt
+        ) {
+          // A backoff that would end past the deadline is not waited.
+          deadlineReached(ongoing);
+          return;
+        }
         ongoing.strategyUsed = strategy;
         ongoing.attempts += 1;
         if (decision.degradationLevel !== undefined) {
@@ -349,7 +443,11 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
           emit(recoveryAttemptSignal(context, now, strategy, attempt, delayMs, classification));
         }
         if (delayMs > 0) {
-          subscriber.add(timer(delayMs, scheduler).subscribe(() => subscribeTo(decision.source)));
+          waiting = timer(delayMs, scheduler).subscribe(() => {
+            waiting = null;
+            subscribeTo(decision.source);
+          });
+          subscriber.add(waiting);
         } else if (subscribing) {
           pending = decision.source;
         } else {
@@ -357,6 +455,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
         }
       }
 
+      budget?.deposit();
       subscribeTo(source);
     });
 }

@@ -26,6 +26,7 @@ const context = (attempt: number): AttemptContext =>
     errorType: 'timeout',
     patternId: 'slow',
     attempt,
+    signal: new AbortController().signal,
   });
 const input = (now = 0, recoveryAttempts = 0) => ({
   error: timeout,
