@@ -1,5 +1,17 @@
 export { isRecoveryConfigError, RecoveryConfigError } from './config/RecoveryConfigError.js';
+export type { RefusingCircuitState } from './fleet/BrokenCircuitError.js';
+export { BrokenCircuitError, isBrokenCircuitError } from './fleet/BrokenCircuitError.js';
+export type { TripRule } from './fleet/breakerState.js';
+export type {
+  CircuitBreaker,
+  CircuitBreakerOptions,
+  CircuitBreakerSnapshot,
+  IsolationHandle,
+} from './fleet/circuitBreaker.js';
+export { createCircuitBreaker, isCircuitBreaker } from './fleet/circuitBreaker.js';
 export { DeadlineExceededError, isDeadlineExceededError } from './fleet/DeadlineExceededError.js';
+export type { RetryBudget, RetryBudgetOptions, RetryBudgetSnapshot } from './fleet/retryBudget.js';
+export { createRetryBudget, isRetryBudget } from './fleet/retryBudget.js';
 export type { AsyncSignalMode } from './observability/asyncSignals.js';
 export { asyncSignals } from './observability/asyncSignals.js';
 export type { RecoveryHub, RecoveryHubOptions } from './observability/hub.js';
@@ -24,6 +36,7 @@ export type {
   StoreRecoveredSignal,
 } from './observability/signals.js';
 export type { RecoveryStatistics } from './observability/statistics.js';
+export { circuitBreaker } from './operators/circuitBreaker.js';
 export type { CorrectErrorsOptions } from './operators/correctErrors.js';
 export { correctErrors } from './operators/correctErrors.js';
 export type { DegradeGracefullyOptions } from './operators/degradeGracefully.js';
@@ -31,6 +44,8 @@ export { degradeGracefully } from './operators/degradeGracefully.js';
 export type { CommonOptions } from './operators/engine/config.js';
 export type { EscalateOnOptions } from './operators/escalateOn.js';
 export { escalateOn } from './operators/escalateOn.js';
+export type { HedgeContext, HedgeOptions } from './operators/hedge.js';
+export { hedge } from './operators/hedge.js';
 export type { InjectFaultsOptions } from './operators/injectFaults.js';
 export { FaultInjectedError, injectFaults } from './operators/injectFaults.js';
 export type { RetryBackoffOptions } from './operators/retryBackoff.js';

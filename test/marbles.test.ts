@@ -18,9 +18,11 @@ describe('marble cases', () => {
   it('has at least one case per operator', () => {
     const operators = new Set(marbleCases.map((c) => c.operator.split('(')[0]));
     expect([...operators].sort()).toEqual([
+      'circuitBreaker',
       'correctErrors',
       'degradeGracefully',
       'escalateOn',
+      'hedge',
       'injectFaults',
       'retryBackoff',
       'switchToAlternative',

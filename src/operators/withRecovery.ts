@@ -1,7 +1,22 @@
-import type { MonoTypeOperatorFunction, ObservableInput } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  type ObservableInput,
+  type SchedulerLike,
+  timeout,
+} from 'rxjs';
 import { arrayOf, fn, number, oneOf, recordOf, shape, throwIfAny } from '../config/check.js';
 import { isRecoveryConfigError } from '../config/RecoveryConfigError.js';
+import {
+  type BreakerProtocol,
+  breakerProtocolOf,
+  breakerRule,
+  type CircuitBreaker,
+  isCircuitBreaker,
+} from '../fleet/circuitBreaker.js';
+import { circuitOpenPattern } from '../fleet/circuitOpenPattern.js';
 import { DeadlineExceededError } from '../fleet/DeadlineExceededError.js';
+import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
+import { throughBreaker } from '../fleet/throughBreaker.js';
 import {
   type Classifier,
   createClassifier,
@@ -122,6 +137,21 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
    * @default none
    */
   deadlineMs?: number;
+  /**
+   * A circuit breaker that every subscription of the source — its first call and every
+   * retry — runs through; alternatives, degradation levels and corrections do not (pipe a
+   * breaker of their own into them). The built-in `circuit_open` pattern (priority 11:
+   * alternative → degrade → escalate) is added to the table, so a plan never retries into
+   * an open circuit. Errors count against it as its `countsAsFailure` says, given this
+   * table's classification.
+   */
+  breaker?: CircuitBreaker;
+  /**
+   * A retry budget shared with other pipelines: each subscription deposits one request,
+   * each `retry` and `correct` step withdraws one; a step the budget cannot pay is skipped
+   * (a `retry_budget_exhausted` signal) and the plan moves on.
+   */
+  budget?: RetryBudget;
 }
 
 const withRecoveryRules = /* @__PURE__ */ shape({
@@ -137,7 +167,30 @@ const withRecoveryRules = /* @__PURE__ */ shape({
   maxAttempts: /* @__PURE__ */ number({ min: 0, int: true }),
   attemptTimeoutMs: /* @__PURE__ */ number({ min: 0 }),
   deadlineMs: /* @__PURE__ */ number({ min: 0 }),
+  breaker: breakerRule,
+  budget: budgetRule,
 });
+
+let circuitTable: Classifier | undefined;
+
+/** The table and classifier of a `withRecovery` call: the default one is compiled once. */
+function classifierFor(
+  patterns: readonly ErrorPattern[],
+  unmatched: readonly RecoveryStrategy[],
+  guarded: boolean,
+): Classifier {
+  const isDefault = patterns === defaultPatterns && unmatched.length === 0;
+  if (!guarded)
+    return isDefault ? defaultTableClassifier() : createClassifier(patterns, { unmatched });
+  if (isDefault) {
+    circuitTable ??= createClassifier([...defaultPatterns, circuitOpenPattern]);
+    return circuitTable;
+  }
+  const table = patterns.some((pattern) => pattern?.id === circuitOpenPattern.id)
+    ? patterns
+    : [...patterns, circuitOpenPattern];
+  return createClassifier(table, { unmatched });
+}
 
 const ERROR_TYPES: readonly string[] = /* @__PURE__ */ Object.values(ErrorType);
 
@@ -154,10 +207,7 @@ export function resolveRecoveryConfig<T>(
   const unmatched = Array.isArray(options.unmatched) ? options.unmatched : [];
   let classifier: Classifier | undefined;
   try {
-    classifier =
-      patterns === defaultPatterns && unmatched.length === 0
-        ? defaultTableClassifier()
-        : createClassifier(patterns, { unmatched });
+    classifier = classifierFor(patterns, unmatched, isCircuitBreaker(options.breaker));
   } catch (error) {
     if (!isRecoveryConfigError(error)) throw error;
     issues.unshift(...error.issues);
@@ -213,7 +263,36 @@ export function resolveRecoveryConfig<T>(
               new DeadlineExceededError(options.deadlineMs as number, cause),
           },
         }),
+    ...(options.budget === undefined ? {} : { budget: budgetProtocolOf(options.budget) }),
+    ...(options.breaker === undefined
+      ? {}
+      : guardSource<T>(
+          breakerProtocolOf(options.breaker) as BreakerProtocol,
+          classifier as Classifier,
+          options.attemptTimeoutMs,
+          options.scheduler,
+        )),
   };
+}
+
+/**
+ * Runs every subscription of the source through the breaker. With `attemptTimeoutMs`, the
+ * source's attempts are timed inside the breaker, so a call that hangs counts against it.
+ */
+function guardSource<T>(
+  protocol: BreakerProtocol,
+  classifier: Classifier,
+  attemptTimeoutMs: number | undefined,
+  scheduler: SchedulerLike | undefined,
+): Pick<EngineConfig<T>, 'guard' | 'sourceTimed'> {
+  const classify = (error: unknown) => classifier.classify(error);
+  const call = throughBreaker<T>(protocol, classify);
+  if (attemptTimeoutMs === undefined) return { guard: call };
+  const timed = timeout<T, never>({
+    first: attemptTimeoutMs,
+    ...(scheduler === undefined ? {} : { scheduler }),
+  });
+  return { guard: (source) => call(timed(source)), sourceTimed: true };
 }
 
 /**

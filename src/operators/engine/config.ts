@@ -1,4 +1,10 @@
-import { asyncScheduler, type Observer, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  type Observable,
+  type Observer,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import {
   anObject,
   fn,
@@ -105,6 +111,13 @@ export interface EngineConfig<T> {
   readonly deadline?: { readonly ms: number; readonly error: (cause: unknown) => Error };
   /** A retry budget shared with other pipelines: the first subscription deposits, steps withdraw. */
   readonly budget?: EngineBudget;
+  /**
+   * Applied once to the source the operator is given: what the engine subscribes and
+   * retries (a circuit breaker's calls). Alternatives, levels and corrections are not guarded.
+   */
+  readonly guard?: (source: Observable<T>) => Observable<T>;
+  /** The guard already times the source's attempts (`attemptTimeoutMs` inside a breaker). */
+  readonly sourceTimed?: boolean;
   /** Budget of `retry` and `correct` steps for errors no pattern matched. */
   readonly unmatchedMaxRetries: number;
   /** Steps per subscription; then only `escalate` may run. */

@@ -6,8 +6,8 @@ import {
   type Observer,
   type Subscriber,
   Subscription,
-  throwError,
   TimeoutError,
+  throwError,
   timer,
 } from 'rxjs';
 import { hubListening, publishTo } from '../../observability/hub.js';
@@ -117,8 +117,9 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
   const timed = () =>
     isListening(signals) || isListening(metrics) || (hub !== undefined && hubListening(hub));
 
-  return (source) =>
-    new Observable<T>((subscriber: Subscriber<T>) => {
+  return (given) => {
+    const source = config.guard === undefined ? given : config.guard(given);
+    return new Observable<T>((subscriber: Subscriber<T>) => {
       let state: ErrorState<T> | null = null;
       let recovery: Recovery | null = null;
       /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
@@ -230,7 +231,10 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
             stepAbort = null;
             inner.add(() => controller.abort());
           }
-          if (config.attemptTimeoutMs !== undefined) {
+          if (
+            config.attemptTimeoutMs !== undefined &&
+            (config.sourceTimed !== true || next !== source)
+          ) {
             inner.timeout = timer(config.attemptTimeoutMs, scheduler).subscribe(() =>
               inner.error(new TimeoutError()),
             );
@@ -425,11 +429,7 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
             break;
         }
         const { strategy, attempt, delayMs } = decision;
-        if (
-          delayMs > 0 &&
-          ongoing.deadlineAt !== undefined &&
-          now + delayMs > ongoing.deadlineAt
-        ) {
+        if (delayMs > 0 && ongoing.deadlineAt !== undefined && now + delayMs > ongoing.deadlineAt) {
           // A backoff that would end past the deadline is not waited.
           deadlineReached(ongoing);
           return;
@@ -458,4 +458,5 @@ export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFu
       budget?.deposit();
       subscribeTo(source);
     });
+  };
 }

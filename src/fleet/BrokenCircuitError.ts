@@ -1,0 +1,99 @@
+import type { CircuitState } from '../observability/signals.js';
+
+/** The states in which a circuit breaker refuses a call. */
+export type RefusingCircuitState = Exclude<CircuitState, 'closed'>;
+
+function describe(breakerName: string, state: RefusingCircuitState, retryAfterMs: number): string {
+  const circuit = `Circuit ${JSON.stringify(breakerName)}`;
+  switch (state) {
+    case 'open':
+      return `${circuit} is open: calls are refused for another ${retryAfterMs} ms`;
+    case 'half_open':
+      return `${circuit} is half-open and its trial calls are taken`;
+    case 'isolated':
+      return `${circuit} is isolated: calls are refused until it is released`;
+  }
+}
+
+/**
+ * The error a call fails with when its circuit breaker refuses it: the breaker is open,
+ * isolated, or half-open with every trial permit taken. The source was never subscribed.
+ *
+ * In plain words: "don't call that dependency now; here is how long to wait". The
+ * built-in `circuit_open` pattern routes it to an alternative, a degradation level or a
+ * human, never to a retry. Recognise it with {@link isBrokenCircuitError}, which works
+ * across copies of the package.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker, createCircuitBreaker, isBrokenCircuitError } from 'rx-recovery';
+ *
+ * const breaker = createCircuitBreaker({ name: 'model-api', trip: { consecutive: 5 } });
+ * completion$.pipe(circuitBreaker(breaker)).subscribe({
+ *   error: (error: unknown) => {
+ *     if (isBrokenCircuitError(error)) {
+ *       console.log(error.message); // Circuit "model-api" is open: calls are refused for another 29000 ms
+ *       console.log(error.breakerName, error.state, error.retryAfterMs); // model-api open 29000
+ *     }
+ *   },
+ * });
+ * ```
+ */
+export class BrokenCircuitError extends Error {
+  /** Always `'BrokenCircuitError'`: what the `circuit_open` pattern matches. */
+  override readonly name = 'BrokenCircuitError';
+  /** Brand: always `true`. What {@link isBrokenCircuitError} checks, across copies of the package. */
+  readonly isBrokenCircuitError = true;
+  /** The `name` of the breaker that refused the call. */
+  readonly breakerName: string;
+  /** The breaker's state when it refused. */
+  readonly state: RefusingCircuitState;
+  /**
+   * How long to wait before calling again, in ms: the rest of the open period when
+   * `open`; `0` when `half_open` (a trial is running: its outcome decides); `Infinity`
+   * when `isolated` (nobody knows when it will be released).
+   */
+  readonly retryAfterMs: number;
+
+  /**
+   * @param breakerName The breaker's `name`.
+   * @param state The state that refused the call.
+   * @param retryAfterMs How long to wait, in ms (see {@link BrokenCircuitError.retryAfterMs}).
+   */
+  constructor(breakerName: string, state: RefusingCircuitState, retryAfterMs: number) {
+    super(describe(breakerName, state, retryAfterMs));
+    this.breakerName = breakerName;
+    this.state = state;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * True for a {@link BrokenCircuitError}, also when it comes from another copy of the
+ * package (ESM and CJS copies loaded side by side), where `instanceof` fails. It checks
+ * the `isBrokenCircuitError` brand, and never throws.
+ *
+ * @example
+ * ```ts
+ * import { catchError, of } from 'rxjs';
+ * import { circuitBreaker, isBrokenCircuitError } from 'rx-recovery';
+ *
+ * completion$.pipe(
+ *   circuitBreaker(breaker),
+ *   catchError((error: unknown) => {
+ *     if (isBrokenCircuitError(error)) return of(cachedAnswer); // the circuit is open: serve the cache
+ *     throw error;
+ *   }),
+ * );
+ * ```
+ * @param error Anything thrown.
+ * @returns Whether `error` is a `BrokenCircuitError`.
+ */
+export function isBrokenCircuitError(error: unknown): error is BrokenCircuitError {
+  if (typeof error !== 'object' || error === null) return false;
+  try {
+    return (error as { isBrokenCircuitError?: unknown }).isBrokenCircuitError === true;
+  } catch {
+    return false; // a revoked proxy or a throwing getter: not ours
+  }
+}

@@ -1,0 +1,266 @@
+import type { CircuitState } from '../observability/signals.js';
+import { CountWindow, Outcome, type OutcomeWindow, TimeWindow } from './windows.js';
+
+/**
+ * The circuit breaker's decisions, as a state machine with no I/O: no scheduler, no
+ * timer, no signal. Time comes in as `now` with every event; the owner (see
+ * `createCircuitBreaker`) reads the clock, turns refusals into errors and announces the
+ * transitions the machine leaves in {@link BreakerMachine.transitions}.
+ *
+ * Rules, in one place:
+ * - Before any event, time is applied: an `open` breaker whose `openMs` has passed is
+ *   `half_open` (a transition, computed when somebody looks, not on a timer).
+ * - `closed`: every call is admitted. A finished call is recorded in the window (the last
+ *   `calls` outcomes, or the last `ms` of time in 10 buckets); then the trip rule is
+ *   checked: `consecutive` failures in a row, or, once the window holds `minimumCalls`,
+ *   a failure rate ≥ `rate`; with `slowCall`, also a slow rate ≥ `slowCall.rate` over the
+ *   window (for `consecutive`, the window is the last `consecutive` calls, and must be
+ *   full). A slow call is a success for the failure count and the failure rate.
+ * - `open`: every call is refused until `openMs(opens)` has passed, then `half_open`.
+ * - `half_open`: trial calls are admitted while `running + succeeded < halfOpenCalls`. A
+ *   trial that fails (an error that counts) or is slow opens the breaker again; when
+ *   `halfOpenCalls` trials have succeeded, it closes. A trial that ends without an outcome
+ *   (unsubscribed, or an error that does not count) gives its permit back.
+ * - `isolated`: every call is refused until every isolation is released; then `closed`.
+ * - Generations: every transition (and `reset`) starts a new generation. A call's permit
+ *   is the generation it was admitted in; an outcome with an older permit is ignored.
+ * - Entering `closed` empties the window and the failure count and sets `opens` to 0.
+ */
+
+/** When the breaker trips: a failure count in a row, or a rate over a window. */
+export type TripRule =
+  | { readonly consecutive: number }
+  | {
+      readonly rate: number;
+      readonly minimumCalls: number;
+      readonly window: { readonly calls: number } | { readonly ms: number };
+    };
+
+/** What the machine needs of the breaker's options, checked and with defaults applied. */
+export interface BreakerSettings {
+  readonly trip: TripRule;
+  readonly slowCall?: { readonly ms: number; readonly rate: number } | undefined;
+  readonly openMs: number | ((opens: number) => number);
+  readonly halfOpenCalls: number;
+}
+
+/** One state change, in the order it happened. */
+export interface Transition {
+  readonly from: CircuitState;
+  readonly to: CircuitState;
+  /** The generation the breaker entered with it. */
+  readonly generation: number;
+}
+
+/** What {@link BreakerMachine.admit} returns for a refused call. */
+export const REFUSED = -1;
+
+/** Used when `openMs(opens)` gives something that is not a number ≥ 0, or throws. */
+export const DEFAULT_OPEN_MS = 30_000;
+
+export class BreakerMachine {
+  state: CircuitState = 'closed';
+  /** Bumped by every transition and by `reset`; a permit is the generation it was admitted in. */
+  generation = 0;
+  /** Openings in a row since the breaker last closed: what `openMs` is called with. */
+  opens = 0;
+  /** When an `open` breaker becomes `half_open`. */
+  openUntil = 0;
+  /** Failures in a row while closed. */
+  consecutiveFailures = 0;
+  /** Half-open trial calls admitted and still running. */
+  trialsRunning = 0;
+  /** Half-open trial calls that succeeded. */
+  trialSuccesses = 0;
+  /** Isolation handles not yet released. */
+  isolations = 0;
+  /** Numbers each isolated period; a handle of an earlier period releases nothing. */
+  isolationEpoch = 0;
+  /** The outcomes of closed-state calls. */
+  readonly window: OutcomeWindow;
+  /**
+   * Transitions not yet announced, oldest first. The owner reads and empties it after
+   * each event; it is empty, and nothing is allocated, when the state did not change.
+   */
+  readonly transitions: Transition[] = [];
+
+  /**
+   * Whether a closed-state success needs no clock: the window counts calls and a success
+   * cannot trip the breaker (`consecutive` trip, no `slowCall`). See {@link succeedWithoutTime}.
+   */
+  readonly timeFreeSuccess: boolean;
+
+  private readonly consecutive: number;
+  private readonly rate: number;
+  private readonly minimumCalls: number;
+
+  constructor(private readonly settings: BreakerSettings) {
+    const { trip } = settings;
+    this.timeFreeSuccess = 'consecutive' in trip && settings.slowCall === undefined;
+    if ('consecutive' in trip) {
+      this.consecutive = trip.consecutive;
+      this.rate = Number.NaN;
+      this.minimumCalls = trip.consecutive;
+      this.window = new CountWindow(trip.consecutive);
+    } else {
+      this.consecutive = Number.POSITIVE_INFINITY;
+      this.rate = trip.rate;
+      this.minimumCalls = trip.minimumCalls;
+      this.window =
+        'calls' in trip.window
+          ? new CountWindow(trip.window.calls)
+          : new TimeWindow(trip.window.ms);
+    }
+  }
+
+  /** Applies time: an `open` breaker whose wait is over becomes `half_open`. */
+  tick(now: number): void {
+    if (this.state === 'open' && now >= this.openUntil) this.move('half_open', now);
+  }
+
+  /**
+   * A call asks to run.
+   * @returns Its permit (the current generation, ≥ 0), or {@link REFUSED}.
+   */
+  admit(now: number): number {
+    if (this.state === 'closed') return this.generation;
+    this.tick(now);
+    if (this.state !== 'half_open') return REFUSED; // still open, or isolated
+    if (this.trialsRunning + this.trialSuccesses >= this.settings.halfOpenCalls) return REFUSED;
+    this.trialsRunning++;
+    return this.generation;
+  }
+
+  /** The call with `permit` succeeded (its first value or completion); `slow` when late. */
+  succeed(permit: number, slow: boolean, now: number): void {
+    this.tick(now);
+    if (permit !== this.generation) return;
+    if (this.state === 'closed') {
+      this.window.add(now, slow ? Outcome.SLOW : Outcome.SUCCESS);
+      this.consecutiveFailures = 0;
+      if (this.tripped()) this.move('open', now);
+    } else if (this.state === 'half_open') {
+      this.trialsRunning--;
+      if (slow) this.move('open', now);
+      else if (++this.trialSuccesses >= this.settings.halfOpenCalls) this.move('closed', now);
+    }
+  }
+
+  /**
+   * The happy path of {@link succeed}, for an owner that would rather not read the clock:
+   * records the success of a call admitted while closed when the time cannot matter
+   * ({@link timeFreeSuccess}, and the breaker is closed).
+   * @returns `false`, having done nothing, when the caller must call `succeed` with the time.
+   */
+  succeedWithoutTime(permit: number): boolean {
+    if (!this.timeFreeSuccess || this.state !== 'closed') return false;
+    if (permit === this.generation) {
+      this.window.add(0, Outcome.SUCCESS); // a count window: the time is not read
+      this.consecutiveFailures = 0;
+    }
+    return true;
+  }
+
+  /** The call with `permit` failed; `counts` says whether the error counts as a failure. */
+  fail(permit: number, counts: boolean, now: number): void {
+    this.tick(now);
+    if (permit !== this.generation) return;
+    if (this.state === 'closed') {
+      if (!counts) return;
+      this.window.add(now, Outcome.FAILURE);
+      this.consecutiveFailures++;
+      if (this.tripped()) this.move('open', now);
+    } else if (this.state === 'half_open') {
+      this.trialsRunning--;
+      if (counts) this.move('open', now);
+    }
+  }
+
+  /** The call with `permit` ended with no outcome (unsubscribed): a trial gives its permit back. */
+  release(permit: number, now: number): void {
+    this.tick(now);
+    if (permit === this.generation && this.state === 'half_open') this.trialsRunning--;
+  }
+
+  /**
+   * Holds the breaker open by hand (nested: it stays isolated until every isolation is
+   * released).
+   * @returns The epoch to release with.
+   */
+  isolate(now: number): number {
+    this.tick(now);
+    if (this.state !== 'isolated') {
+      this.isolationEpoch++;
+      this.move('isolated', now);
+    }
+    this.isolations++;
+    return this.isolationEpoch;
+  }
+
+  /** Releases one isolation of `epoch`; the last one closes the breaker. */
+  releaseIsolation(epoch: number, now: number): void {
+    this.tick(now);
+    if (this.state !== 'isolated' || epoch !== this.isolationEpoch) return;
+    if (--this.isolations === 0) this.move('closed', now);
+  }
+
+  /**
+   * Forgets everything: closed, empty window, a new generation (calls admitted before
+   * are ignored), isolations ended (their handles release nothing).
+   */
+  reset(now: number): void {
+    this.tick(now);
+    this.isolations = 0;
+    if (this.state !== 'closed') {
+      this.move('closed', now);
+    } else {
+      this.generation++;
+      this.enterClosed();
+    }
+  }
+
+  /** How long a refused call should wait: the rest of `openMs` when open, `Infinity` when isolated, else 0. */
+  retryAfterMs(now: number): number {
+    if (this.state === 'open') return Math.max(0, this.openUntil - now);
+    return this.state === 'isolated' ? Number.POSITIVE_INFINITY : 0;
+  }
+
+  private tripped(): boolean {
+    const { window } = this;
+    const calls = window.calls;
+    if (this.consecutiveFailures >= this.consecutive) return true;
+    if (calls < this.minimumCalls || calls === 0) return false;
+    if (window.failures / calls >= this.rate) return true; // NaN (consecutive): never
+    const { slowCall } = this.settings;
+    return slowCall !== undefined && window.slow / calls >= slowCall.rate;
+  }
+
+  private move(to: CircuitState, now: number): void {
+    const from = this.state;
+    this.state = to;
+    this.generation++;
+    this.trialsRunning = 0;
+    this.trialSuccesses = 0;
+    if (to === 'closed') this.enterClosed();
+    else if (to === 'open') this.openUntil = now + this.openDuration(++this.opens);
+    this.transitions.push({ from, to, generation: this.generation });
+  }
+
+  private enterClosed(): void {
+    this.window.clear();
+    this.consecutiveFailures = 0;
+    this.opens = 0;
+  }
+
+  private openDuration(opens: number): number {
+    const { openMs } = this.settings;
+    if (typeof openMs === 'number') return openMs;
+    let ms: unknown;
+    try {
+      ms = openMs(opens);
+    } catch {
+      return DEFAULT_OPEN_MS;
+    }
+    return typeof ms === 'number' && ms >= 0 ? ms : DEFAULT_OPEN_MS;
+  }
+}

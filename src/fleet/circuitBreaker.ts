@@ -1,0 +1,541 @@
+import { asyncScheduler, BehaviorSubject, Observable, type SchedulerLike } from 'rxjs';
+import {
+  check,
+  describeValue,
+  fn,
+  isObject,
+  number,
+  type Rule,
+  scheduler as schedulerRule,
+  shape,
+  string,
+} from '../config/check.js';
+import { publishTo, type RecoveryHub } from '../observability/hub.js';
+import { type CircuitState, circuitStateChangedSignal } from '../observability/signals.js';
+import type { Classification } from '../patterns/classifier.js';
+import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
+import { BreakerMachine, REFUSED, type TripRule } from './breakerState.js';
+import { all, fraction, hubRule, pathOf, positive, storeRule } from './rules.js';
+
+/**
+ * Options of {@link createCircuitBreaker}. Strict: an unknown key is a
+ * `RecoveryConfigError`, and so is every invalid value, all named at once.
+ *
+ * @example
+ * ```ts
+ * import { createCircuitBreaker, type CircuitBreakerOptions } from 'rx-recovery';
+ *
+ * const options: CircuitBreakerOptions = {
+ *   name: 'model-api',
+ *   trip: { rate: 0.5, minimumCalls: 20, window: { ms: 60_000 } }, // half of the last minute's calls failed
+ *   slowCall: { ms: 10_000, rate: 0.8 },                           // or 80 % answered after 10 s
+ *   openMs: (opens) => Math.min(30_000 * 2 ** (opens - 1), 300_000), // 30 s, 60 s, 120 s … 5 min
+ *   halfOpenCalls: 2,
+ * };
+ * const breaker = createCircuitBreaker(options);
+ * ```
+ */
+export interface CircuitBreakerOptions {
+  /**
+   * The breaker's name: in `circuit_state_changed` signals and in `BrokenCircuitError`s.
+   * @default `breaker-<n>`, numbered in creation order
+   */
+  name?: string;
+  /**
+   * When the breaker opens: after `consecutive` counted failures in a row, or when, over
+   * the `window` (the last `calls` calls, or the last `ms` of scheduler time), at least
+   * `minimumCalls` calls finished and the failure rate is ≥ `rate` (a fraction in (0, 1]).
+   * A time window is kept in 10 buckets of `ms / 10`: a call leaves it between 0.9·`ms`
+   * and `ms` after it finished.
+   */
+  trip: TripRule;
+  /**
+   * A call whose first value (or completion) comes more than `ms` after it was
+   * subscribed is slow. The breaker also opens when the slow rate over the window is
+   * ≥ `rate` (with `trip: { consecutive: n }`, over the last `n` calls, once there are
+   * `n`). A slow call is still a success for the failure count; a slow half-open trial
+   * opens the breaker again.
+   * @default none: no call is slow
+   */
+  slowCall?: { ms: number; rate: number };
+  /**
+   * How long the breaker stays open before it admits trial calls (`half_open`), in ms;
+   * or a function of `opens`, the openings in a row since it last closed (1, 2, 3 …), for
+   * a growing wait. `Infinity` keeps it open until `reset()`. A function that throws or
+   * returns something other than a number ≥ 0 counts as 30 000.
+   * @default 30_000
+   */
+  openMs?: number | ((opens: number) => number);
+  /**
+   * Trial calls admitted at once in `half_open`; the breaker closes when this many have
+   * succeeded, and opens again at the first that fails or is slow.
+   * @default 1
+   */
+  halfOpenCalls?: number;
+  /**
+   * Whether an error counts as a failure of the dependency. An error that does not count
+   * is neither a failure nor a success: it is ignored (a half-open trial gives its permit
+   * back). A throw counts as a failure.
+   * @default errorType `transient`, `timeout` or `unknown` ({@link countsAsFailureByDefault}):
+   * a syntax error in generated code says nothing about the dependency
+   */
+  countsAsFailure?: (error: unknown, classification: Classification) => boolean;
+  /** Whose clock `openMs` and `slowCall.ms` are measured on. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** Where `circuit_state_changed` signals are published. @default none */
+  hub?: RecoveryHub;
+  /**
+   * A shared store, so that many processes share the breaker. Not available yet: any
+   * value is refused.
+   */
+  store?: undefined;
+}
+
+/**
+ * The breaker's counters at one moment. Frozen.
+ *
+ * @example
+ * ```ts
+ * const { state, failures, calls, retryAfterMs } = breaker.snapshot();
+ * console.log(`${state}: ${failures}/${calls} failed; retry in ${retryAfterMs} ms`);
+ * // Output: open: 12/20 failed; retry in 27500 ms
+ * ```
+ */
+export interface CircuitBreakerSnapshot {
+  /** The breaker's `name`. */
+  readonly name: string;
+  /** The state now (an `open` breaker whose wait is over reads `half_open`). */
+  readonly state: CircuitState;
+  /** Counts transitions and resets: a call admitted in an earlier generation has no say. */
+  readonly generation: number;
+  /** Openings in a row since the breaker last closed. */
+  readonly opens: number;
+  /** Calls in the window that finished with an outcome (`failures + successes`). */
+  readonly calls: number;
+  /** Calls in the window that failed with an error that counts. */
+  readonly failures: number;
+  /** Calls in the window that emitted or completed, slow ones included. */
+  readonly successes: number;
+  /** Calls in the window that succeeded late (see `slowCall`). */
+  readonly slow: number;
+  /** Counted failures in a row. */
+  readonly consecutiveFailures: number;
+  /** Half-open trial calls running now. */
+  readonly trialCalls: number;
+  /** Half-open trial calls that succeeded since the breaker became half-open. */
+  readonly trialSuccesses: number;
+  /** Isolation handles not yet released. */
+  readonly isolations: number;
+  /**
+   * What a call refused now would be told: the rest of the open period when `open`,
+   * `Infinity` when `isolated`, otherwise 0.
+   */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * Holds a breaker open until released. Releasing twice does nothing; the breaker closes
+ * when every handle is released (or on `reset()`, after which handles release nothing).
+ */
+export interface IsolationHandle {
+  release(): void;
+}
+
+/**
+ * A circuit breaker: state that many subscriptions share on purpose. Make one with
+ * {@link createCircuitBreaker}, then guard a source with `circuitBreaker(breaker)` or
+ * `withRecovery({ breaker })`.
+ *
+ * @example
+ * ```ts
+ * import { type CircuitBreaker, createCircuitBreaker } from 'rx-recovery';
+ *
+ * const breaker: CircuitBreaker = createCircuitBreaker({ name: 'model-api', trip: { consecutive: 5 } });
+ * breaker.state$.subscribe((state) => dashboard.lamp('model-api', state));
+ * const handle = breaker.isolate(); // maintenance window: refuse every call
+ * handle.release();
+ * ```
+ */
+export interface CircuitBreaker {
+  /** The breaker's name. */
+  readonly name: string;
+  /**
+   * The state now. Reading it applies time: an `open` breaker whose `openMs` has passed
+   * becomes `half_open` on this read.
+   */
+  readonly state: CircuitState;
+  /**
+   * The state, current value first, then every transition, in order; completes on
+   * `dispose()`. An Observable: nobody but the breaker can push to it. The breaker sets no
+   * timer: `open → half_open` is announced when it is computed, i.e. when a call arrives
+   * or `state`, `snapshot()` or `state$` is read after `openMs`.
+   */
+  readonly state$: Observable<CircuitState>;
+  /** The counters now; reading applies time, as {@link CircuitBreaker.state} does. */
+  snapshot(): CircuitBreakerSnapshot;
+  /**
+   * Closes the breaker, whatever its state (isolation included), and forgets its counts:
+   * calls admitted before the reset have no say.
+   */
+  reset(): void;
+  /**
+   * Completes `state$`. The breaker holds no timer, so nothing else is left behind; calls
+   * through it still work, and transitions still reach the hub.
+   */
+  dispose(): void;
+  /**
+   * Opens the breaker by hand (`isolated`): every call is refused with
+   * `retryAfterMs: Infinity` until every handle returned is released; then it is `closed`.
+   */
+  isolate(): IsolationHandle;
+}
+
+/**
+ * How the library calls through a breaker (the `circuitBreaker` operator and the engine).
+ * It is kept under a registered symbol, so a breaker made by another copy of the package
+ * (ESM beside CJS) works, and off the public type, so no user can forge an outcome.
+ *
+ * A call is `admit()`, then exactly one of `succeed`, `fail` or `release` with the permit:
+ * - `succeed(permit, startedAt)` on its first value or on completion (whichever comes
+ *   first; later values say nothing). `startedAt` is `now()` read right after `admit()`
+ *   when `timesCalls` is true; any number otherwise.
+ * - `fail(permit, error, classification)` when it errors before any value; the breaker
+ *   asks `countsAsFailure(error, classification)`.
+ * - `release(permit)` when it is unsubscribed before either.
+ * Record the outcome before passing the value or error on, so that a retry downstream
+ * sees the breaker's new state.
+ */
+export interface BreakerProtocol {
+  /** The protocol's version: 1. */
+  readonly version: 1;
+  /** The breaker's name. */
+  readonly name: string;
+  /** Whether `succeed` needs a real `startedAt` (the breaker has `slowCall`). */
+  readonly timesCalls: boolean;
+  /** The breaker's clock. */
+  now(): number;
+  /**
+   * Asks to start a call.
+   * @returns A permit (a number ≥ 0), or the `BrokenCircuitError` to fail the call with;
+   * then the source must not be subscribed.
+   */
+  admit(): number | BrokenCircuitError;
+  succeed(permit: number, startedAt: number): void;
+  fail(permit: number, error: unknown, classification: Classification): void;
+  release(permit: number): void;
+}
+
+const PROTOCOL: unique symbol = Symbol.for('rx-recovery.breaker') as never;
+
+/** The call protocol of `value`, when it is a circuit breaker (of any copy of the package). */
+export function breakerProtocolOf(value: unknown): BreakerProtocol | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
+    const protocol = (value as { [PROTOCOL]?: BreakerProtocol })[PROTOCOL];
+    return typeof protocol === 'object' && protocol !== null && protocol.version === 1
+      ? protocol
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True for a breaker made by {@link createCircuitBreaker}, also by another copy of the
+ * package. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { createCircuitBreaker, isCircuitBreaker } from 'rx-recovery';
+ *
+ * isCircuitBreaker(createCircuitBreaker({ trip: { consecutive: 3 } })); // → true
+ * isCircuitBreaker({ state: 'closed' }); // → false
+ * ```
+ * @param value Anything.
+ * @returns Whether `value` is a circuit breaker.
+ */
+export function isCircuitBreaker(value: unknown): value is CircuitBreaker {
+  return breakerProtocolOf(value) !== undefined;
+}
+
+/** A `breaker` option, for the option checks of the operator and the engine. */
+export const breakerRule: Rule = (value, path, issues) => {
+  if (!isCircuitBreaker(value)) {
+    issues.push(`${path}: must be a CircuitBreaker (createCircuitBreaker)`);
+  }
+};
+
+/**
+ * The default of `countsAsFailure`: errors of type `transient`, `timeout` or `unknown`
+ * count; the others (`syntax`, `import`, `validation`, `template`, `quorum`) are about
+ * what was asked or produced, not about the dependency's health.
+ *
+ * @example
+ * ```ts
+ * import { countsAsFailureByDefault, createCircuitBreaker } from 'rx-recovery';
+ *
+ * createCircuitBreaker({
+ *   trip: { consecutive: 5 },
+ *   countsAsFailure: (error, classification) =>
+ *     countsAsFailureByDefault(error, classification) || classification.errorType === 'quorum',
+ * });
+ * ```
+ * @param _error The error (not read).
+ * @param classification Its classification.
+ * @returns Whether it counts.
+ */
+export function countsAsFailureByDefault(_error: unknown, classification: Classification): boolean {
+  const { errorType } = classification;
+  return errorType === 'transient' || errorType === 'timeout' || errorType === 'unknown';
+}
+
+const windowRule: Rule = (value, path, issues) => {
+  if (isObject(value) && value.calls !== undefined) {
+    shape({ calls: number({ int: true, min: 1 }) })(value, path, issues);
+  } else if (isObject(value) && value.ms !== undefined) {
+    shape({ ms: positive })(value, path, issues);
+  } else {
+    const got = isObject(value) ? '' : `, got ${describeValue(value)}`;
+    issues.push(`${path}: expected { calls } or { ms }${got}`);
+  }
+};
+
+const rateTrip = all(
+  shape({ rate: fraction, minimumCalls: number({ int: true, min: 1 }), window: windowRule }, [
+    'rate',
+    'minimumCalls',
+    'window',
+  ]),
+  (value, path, issues) => {
+    const { minimumCalls, window } = value as { minimumCalls?: unknown; window?: unknown };
+    const calls = isObject(window) ? window.calls : undefined;
+    if (typeof minimumCalls === 'number' && typeof calls === 'number' && minimumCalls > calls) {
+      issues.push(`${pathOf(path, 'minimumCalls')}: must be ≤ window.calls (${calls})`);
+    }
+  },
+);
+
+const tripRule: Rule = (value, path, issues) => {
+  if (!isObject(value)) {
+    issues.push(
+      `${path}: expected { consecutive } or { rate, minimumCalls, window }, got ${describeValue(value)}`,
+    );
+  } else if (value.consecutive !== undefined) {
+    shape({ consecutive: number({ int: true, min: 1 }) })(value, path, issues);
+  } else {
+    rateTrip(value, path, issues);
+  }
+};
+
+const openMsRule: Rule = (value, path, issues) => {
+  if (typeof value !== 'function') number({ min: 0, infinite: true })(value, path, issues);
+};
+
+const breakerOptions = shape(
+  {
+    name: string(true),
+    trip: tripRule,
+    slowCall: shape({ ms: number({ min: 0 }), rate: fraction }, ['ms', 'rate']),
+    openMs: openMsRule,
+    halfOpenCalls: number({ int: true, min: 1 }),
+    countsAsFailure: fn('(error, classification) => boolean'),
+    scheduler: schedulerRule,
+    hub: hubRule,
+    store: storeRule,
+  },
+  ['trip'],
+);
+
+let breakers = 0;
+
+function copyTrip(trip: TripRule): TripRule {
+  if ('consecutive' in trip && trip.consecutive !== undefined) {
+    return Object.freeze({ consecutive: trip.consecutive });
+  }
+  const { rate, minimumCalls, window } = trip as Exclude<TripRule, { consecutive: number }>;
+  const copy =
+    'calls' in window && window.calls !== undefined
+      ? { calls: window.calls }
+      : { ms: (window as { ms: number }).ms };
+  return Object.freeze({ rate, minimumCalls, window: Object.freeze(copy) });
+}
+
+/**
+ * Creates a circuit breaker: after enough failures it **opens**, and calls fail at once
+ * with a `BrokenCircuitError` instead of reaching a dependency that is down; after
+ * `openMs` it lets `halfOpenCalls` trial calls through (**half-open**), and closes when
+ * they succeed or opens again when one fails.
+ *
+ * In plain words: stop hammering a dependency that is down, and check now and then
+ * whether it is back.
+ *
+ * ```text
+ * closed ──trip──▶ open ──openMs──▶ half_open ──halfOpenCalls succeed──▶ closed
+ *                    ▲                  │
+ *                    └──a trial fails───┘      isolate() ⇄ release(): isolated
+ * ```
+ *
+ * A **call** is one subscription through the breaker. It succeeds on its first value or
+ * on completion, fails on an error that `countsAsFailure`, and is not counted when it is
+ * unsubscribed before either (a half-open permit is given back). Every transition starts
+ * a new generation: an outcome from a call admitted before the last transition is
+ * ignored. The breaker sets no timer: `open → half_open` is computed from
+ * `scheduler.now()` when a call arrives or the state is read. Transitions are published
+ * as `circuit_state_changed` signals on `hub`.
+ *
+ * @example
+ * ```ts
+ * import { defer } from 'rxjs';
+ * import { circuitBreaker, createCircuitBreaker, createRecoveryHub } from 'rx-recovery';
+ *
+ * const hub = createRecoveryHub();
+ * const breaker = createCircuitBreaker({ name: 'model-api', trip: { consecutive: 3 }, openMs: 10_000, hub });
+ * breaker.state$.subscribe((state) => console.log(state));
+ *
+ * const complete = (prompt: string) => defer(() => client.complete(prompt)).pipe(circuitBreaker(breaker));
+ * // Output, when the API fails three times in a row: closed, then open;
+ * // for 10 s every call errors at once with BrokenCircuitError; the next call is a trial:
+ * // half_open, then closed (it succeeded) or open (it failed).
+ * ```
+ * @param options See {@link CircuitBreakerOptions}; `trip` is required.
+ * @returns A frozen {@link CircuitBreaker}, closed.
+ * @throws RecoveryConfigError naming every unknown or invalid option.
+ * @see circuitBreaker, isBrokenCircuitError
+ */
+export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
+  check(breakerOptions, options, 'options');
+  const name = options.name ?? `breaker-${++breakers}`;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const countsAsFailure = options.countsAsFailure ?? countsAsFailureByDefault;
+  const { hub } = options;
+  // Copies: a later change to the caller's objects must not change the breaker.
+  const slowCall = options.slowCall && Object.freeze({ ...options.slowCall });
+  const slowMs = slowCall === undefined ? Number.POSITIVE_INFINITY : slowCall.ms;
+  const machine = new BreakerMachine({
+    trip: copyTrip(options.trip),
+    slowCall,
+    openMs: options.openMs ?? 30_000,
+    halfOpenCalls: options.halfOpenCalls ?? 1,
+  });
+  const { transitions } = machine;
+  const states = new BehaviorSubject<CircuitState>(machine.state);
+  let disposed = false;
+  let announcing = false;
+
+  /** Publishes the machine's transitions in order; re-entrant events add to the same queue. */
+  const announce = () => {
+    if (announcing) return;
+    announcing = true;
+    try {
+      for (let index = 0; index < transitions.length; index++) {
+        const { from, to } = transitions[index] as (typeof transitions)[number];
+        if (hub !== undefined)
+          publishTo(hub, circuitStateChangedSignal(scheduler.now(), name, from, to));
+        if (!disposed) states.next(to);
+      }
+    } finally {
+      transitions.length = 0;
+      announcing = false;
+    }
+  };
+  /** Applies time (open → half_open) and announces it. */
+  const refresh = () => {
+    machine.tick(scheduler.now());
+    if (transitions.length > 0) announce();
+  };
+
+  const protocol: BreakerProtocol = Object.freeze({
+    version: 1 as const,
+    name,
+    timesCalls: slowCall !== undefined,
+    now: () => scheduler.now(),
+    admit(): number | BrokenCircuitError {
+      if (machine.state === 'closed') return machine.generation;
+      const now = scheduler.now();
+      const permit = machine.admit(now);
+      if (transitions.length > 0) announce();
+      if (permit !== REFUSED) return permit;
+      const state = machine.state as RefusingCircuitState;
+      return new BrokenCircuitError(name, state, machine.retryAfterMs(now));
+    },
+    succeed(permit: number, startedAt: number) {
+      if (machine.succeedWithoutTime(permit)) return; // the happy path reads no clock
+      const now = scheduler.now();
+      machine.succeed(permit, now - startedAt > slowMs, now);
+      if (transitions.length > 0) announce();
+    },
+    fail(permit: number, error: unknown, classification: Classification) {
+      if (permit !== machine.generation) return; // stale: spare the classification callback
+      let counts: boolean;
+      try {
+        counts = Boolean(countsAsFailure(error, classification));
+      } catch {
+        counts = true;
+      }
+      machine.fail(permit, counts, scheduler.now());
+      if (transitions.length > 0) announce();
+    },
+    release(permit: number) {
+      // Only a half-open trial has something to give back.
+      if (permit !== machine.generation || machine.state === 'closed') return;
+      machine.release(permit, scheduler.now());
+      if (transitions.length > 0) announce();
+    },
+  });
+
+  const breaker: CircuitBreaker = {
+    name,
+    get state() {
+      refresh();
+      return machine.state;
+    },
+    state$: new Observable<CircuitState>((subscriber) => {
+      refresh();
+      return states.subscribe(subscriber);
+    }),
+    snapshot(): CircuitBreakerSnapshot {
+      const now = scheduler.now();
+      refresh();
+      const { window } = machine;
+      window.advance(now);
+      return Object.freeze({
+        name,
+        state: machine.state,
+        generation: machine.generation,
+        opens: machine.opens,
+        calls: window.calls,
+        failures: window.failures,
+        successes: window.successes,
+        slow: window.slow,
+        consecutiveFailures: machine.consecutiveFailures,
+        trialCalls: machine.trialsRunning,
+        trialSuccesses: machine.trialSuccesses,
+        isolations: machine.isolations,
+        retryAfterMs: machine.retryAfterMs(now),
+      });
+    },
+    reset() {
+      machine.reset(scheduler.now());
+      if (transitions.length > 0) announce();
+    },
+    dispose() {
+      disposed = true;
+      states.complete();
+    },
+    isolate(): IsolationHandle {
+      const epoch = machine.isolate(scheduler.now());
+      if (transitions.length > 0) announce();
+      let released = false;
+      return Object.freeze({
+        release() {
+          if (released) return;
+          released = true;
+          machine.releaseIsolation(epoch, scheduler.now());
+          if (transitions.length > 0) announce();
+        },
+      });
+    },
+  };
+  Object.defineProperty(breaker, PROTOCOL, { value: protocol });
+  return Object.freeze(breaker);
+}

@@ -1,0 +1,87 @@
+import {
+  type MonoTypeOperatorFunction,
+  Observable,
+  type Observer,
+  type Subscriber,
+  type Unsubscribable,
+} from 'rxjs';
+import type { Classification } from '../patterns/classifier.js';
+import type { BreakerProtocol } from './circuitBreaker.js';
+
+/**
+ * Every subscription of the source as a call through a breaker: admitted or refused (the
+ * source is then never subscribed), and its outcome reported before it is passed on.
+ * `classify` tells the breaker what an error is: the default table for the
+ * `circuitBreaker` operator, the engine's own classifier inside `withRecovery`.
+ */
+export function throughBreaker<T>(
+  protocol: BreakerProtocol,
+  classify: (error: unknown) => Classification,
+): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const permit = protocol.admit();
+      if (typeof permit !== 'number') {
+        subscriber.error(permit);
+        return;
+      }
+      const call = new Call(subscriber, protocol, permit, classify);
+      call.inner = source.subscribe(call);
+      return call;
+    });
+}
+
+/**
+ * One call through the breaker: the observer of the source and the teardown of the
+ * subscription at once, so that a call costs one object and reads no clock unless the
+ * breaker needs the time (`slowCall`).
+ */
+class Call<T> implements Observer<T>, Unsubscribable {
+  /** The source's subscription. */
+  inner: Unsubscribable | undefined;
+  /** The outcome has been reported (or the permit given back). */
+  private settled = false;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly destination: Subscriber<T>,
+    private readonly protocol: BreakerProtocol,
+    private readonly permit: number,
+    private readonly classify: (error: unknown) => Classification,
+  ) {
+    this.startedAt = protocol.timesCalls ? protocol.now() : 0;
+  }
+
+  next(value: T): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.succeed(this.permit, this.startedAt);
+    }
+    this.destination.next(value);
+  }
+
+  error(error: unknown): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.fail(this.permit, error, this.classify(error));
+    }
+    this.destination.error(error);
+  }
+
+  complete(): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.succeed(this.permit, this.startedAt);
+    }
+    this.destination.complete();
+  }
+
+  /** Unsubscribed: a call with no outcome yet gives its permit back. */
+  unsubscribe(): void {
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.release(this.permit);
+    }
+    this.inner?.unsubscribe();
+  }
+}

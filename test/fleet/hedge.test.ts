@@ -1,0 +1,341 @@
+import {
+  defer,
+  EMPTY,
+  finalize,
+  identity,
+  NEVER,
+  of,
+  Subject,
+  switchMap,
+  throwError,
+  timer,
+} from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { budgetProtocolOf, createRetryBudget } from '../../src/fleet/retryBudget.js';
+import { type HedgeContext, hedge } from '../../src/operators/hedge.js';
+import { thrownBy } from '../helpers/capture.js';
+import { testScheduler } from '../helpers/marbles.js';
+
+const first = new Error('HTTP 503 Service Unavailable');
+const second = new Error('socket hang up');
+
+describe('hedge', () => {
+  describe('racing', () => {
+    it('starts no hedge when the source emits within delayMs', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('--a-b|');
+        expectObservable(source.pipe(hedge({ delayMs: 3 }))).toBe('--a-b|');
+        expectSubscriptions(source.subscriptions).toBe('^----!');
+      });
+    });
+
+    it('hedges a silent source after delayMs; the first to emit wins, the other is unsubscribed at once', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-----a-b|');
+        const subs = [      '^-------!',
+                            '3ms ^-!'];
+        expectObservable(source.pipe(hedge({ delayMs: 3 }))).toBe('-----a-b|');
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+    });
+
+    it('mirrors the winner: its values, then its completion', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('--------a|');
+        const b = cold(        '-b-c|');
+        expectObservable(source.pipe(hedge({ delayMs: 3, sources: () => b }))).toBe('----b-c|');
+        expectSubscriptions(source.subscriptions).toBe('^---!');
+        expectSubscriptions(b.subscriptions).toBe('3ms ^---!');
+      });
+    });
+
+    it('mirrors the winner’s error after it has won', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('--------a|');
+        const b = cold('-b-#', undefined, second);
+        expectObservable(source.pipe(hedge({ delayMs: 3, sources: () => b }))).toBe(
+          '----b-#',
+          undefined,
+          second,
+        );
+      });
+    });
+
+    it('a completion without a value wins too', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('--------a|');
+        expectObservable(source.pipe(hedge({ delayMs: 3, sources: () => cold('--|') }))).toBe('-----|');
+        expectSubscriptions(source.subscriptions).toBe('^----!');
+      });
+    });
+
+    it('up to maxHedged hedges, delayMs apart; the second hedge wins here', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('---------a|');
+        const slow = cold(     '-------x|');
+        const quick = cold(       '-q|');
+        const seen: number[] = [];
+        const sources = (_: HedgeContext, n: number) => {
+          seen.push(n);
+          return n === 1 ? slow : quick;
+        };
+        expectObservable(source.pipe(hedge({ delayMs: 3, maxHedged: 3, sources }))).toBe('-------q|');
+        expectSubscriptions(source.subscriptions).toBe('^------!');
+        expectSubscriptions(slow.subscriptions).toBe('3ms ^---!');
+        expectSubscriptions(quick.subscriptions).toBe('6ms ^-!');
+        // the third hedge (at 9 ms) never starts: q won at 7 ms
+      });
+    });
+  });
+
+  describe('failures', () => {
+    it('errors only when every attempt started has failed, with the last error', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-----#', undefined, first);
+        const b = cold('-#', undefined, second);
+        expectObservable(source.pipe(hedge({ delayMs: 2, sources: () => b }))).toBe(
+          '-----#',
+          undefined,
+          first,
+        );
+      });
+    });
+
+    it('a failed attempt is dropped while another runs; the other can still win', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('----#', undefined, first);
+        const b = cold(       '----b|');
+        expectObservable(source.pipe(hedge({ delayMs: 2, sources: () => b }))).toBe('------b|');
+        expectSubscriptions(source.subscriptions).toBe('^---!');
+        expectSubscriptions(b.subscriptions).toBe('2ms ^----!');
+      });
+    });
+
+    it('a source that fails before delayMs fails the stream at once: hedging is not retrying', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-#', undefined, first);
+        expectObservable(source.pipe(hedge({ delayMs: 5 }))).toBe('-#', undefined, first);
+        expectSubscriptions(source.subscriptions).toBe('^!');
+      });
+    });
+
+    it('sources throwing is a failed hedge', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const boom = new Error('no replica');
+        const sources = () => {
+          throw boom;
+        };
+        expectObservable(cold('----a|').pipe(hedge({ delayMs: 2, sources }))).toBe('----a|');
+        expectObservable(cold('----#', undefined, first).pipe(hedge({ delayMs: 2, sources }))).toBe(
+          '----#',
+          undefined,
+          first,
+        );
+        expectObservable(cold('-#', undefined, first).pipe(hedge({ delayMs: 0, sources }))).toBe(
+          '-#',
+          undefined,
+          first,
+        );
+      });
+    });
+
+    it('a synchronous error fails at once and schedules nothing', () => {
+      const scheduler = new TestScheduler(() => {});
+      const errors: unknown[] = [];
+      throwError(() => first)
+        .pipe(hedge({ delayMs: 5, scheduler }))
+        .subscribe({ error: (error) => errors.push(error) });
+      expect(errors).toEqual([first]);
+      expect(scheduler.actions).toHaveLength(0);
+    });
+  });
+
+  describe('context', () => {
+    it('gives each hedge a frozen { attempt, signal }; the signal aborts when the hedge loses', () => {
+      testScheduler().run(({ cold, expectObservable, flush }) => {
+        const contexts: HedgeContext[] = [];
+        const aborted: boolean[] = [];
+        const sources = (context: HedgeContext, n: number) => {
+          contexts.push(context);
+          expect(context.attempt).toBe(n);
+          return cold('------x|');
+        };
+        const result = cold('-----a|').pipe(hedge({ delayMs: 2, maxHedged: 2, sources }));
+        expectObservable(result).toBe('-----a|');
+        timer(5).subscribe(() => aborted.push(...contexts.map((c) => c.signal.aborted)));
+        flush();
+        expect(contexts.map((c) => c.attempt)).toEqual([1, 2]);
+        expect(contexts.every((c) => Object.isFrozen(c))).toBe(true);
+        expect(aborted).toEqual([false, false]);
+        expect(contexts.map((c) => c.signal.aborted)).toEqual([true, true]);
+      });
+    });
+  });
+
+  describe('budget', () => {
+    it('each subscription deposits; a hedge the budget cannot pay is not started', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+        const budget = createRetryBudget({ ratio: 0, minPerSecond: 0 });
+        const source = cold('-----a|');
+        expectObservable(source.pipe(hedge({ delayMs: 2, budget }))).toBe('-----a|');
+        expectSubscriptions(source.subscriptions).toBe('^-----!');
+        flush();
+        expect(budget.snapshot()).toEqual({ deposits: 1, withdrawals: 0, balance: 0 });
+      });
+    });
+
+    it('pays while it can, refuses past its bound, and pays again as the window rolls', () => {
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+        // reserve: 1 hedge per 1000 ms; no ratio
+        const budget = createRetryBudget({ ratio: 0, minPerSecond: 1, ttlMs: 1000 });
+        const source = cold('-----a|');
+        const hedged = source.pipe(hedge({ delayMs: 2, budget }));
+        const at = (ms: number) => timer(ms).pipe(switchMap(() => hedged));
+        expectObservable(at(0)).toBe('-----a|');
+        expectObservable(at(100)).toBe('105ms a|');
+        expectObservable(at(1000)).toBe('1005ms a|');
+        expectSubscriptions(source.subscriptions).toBe([
+          '^-----!',
+          '2ms ^--!', // paid
+          '100ms ^-----!', // refused: no hedge
+          '1000ms ^-----!',
+          '1002ms ^--!', // the window rolled: paid
+        ]);
+        flush();
+        expect(budget.snapshot()).toEqual({ deposits: 2, withdrawals: 1, balance: 0 });
+        expect(budgetProtocolOf(budget)?.tryWithdraw()).toBe(false);
+      });
+    });
+
+    it('a ratio budget pays for the first hedge, not the second', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const budget = createRetryBudget({ ratio: 1, minPerSecond: 0 });
+        const source = cold('-------a|');
+        expectObservable(source.pipe(hedge({ delayMs: 2, maxHedged: 2, budget }))).toBe('-------a|');
+        expectSubscriptions(source.subscriptions).toBe(['^-------!', '2ms ^----!']);
+      });
+    });
+  });
+
+  describe('subscriptions', () => {
+    it('unsubscribing tears down every attempt and the pending hedges', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('--------a|');
+        const unsub =       '^----!';
+        expectObservable(source.pipe(hedge({ delayMs: 2, maxHedged: 3 })), unsub).toBe('-----');
+        expectSubscriptions(source.subscriptions).toBe(['^----!', '2ms ^--!', '4ms ^!']);
+      });
+    });
+
+    it('leaves nothing scheduled after an early unsubscribe (explicit TestScheduler)', () => {
+      const scheduler = new TestScheduler(() => {});
+      const subscription = NEVER.pipe(hedge({ delayMs: 10, maxHedged: 5, scheduler })).subscribe();
+      expect(scheduler.actions.length).toBeGreaterThan(0);
+      subscription.unsubscribe();
+      scheduler.flush();
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('uses its scheduler: an explicit TestScheduler outside run()', () => {
+      const scheduler = new TestScheduler(() => {});
+      const seen: string[] = [];
+      NEVER.pipe(
+        hedge({
+          delayMs: 10,
+          maxHedged: 2,
+          scheduler,
+          sources: (_, n) => (n === 2 ? of('b') : NEVER),
+        }),
+      ).subscribe({
+        next: (value) => seen.push(`${scheduler.now()} ${value}`),
+        complete: () => seen.push(`${scheduler.now()} complete`),
+      });
+      scheduler.flush();
+      expect(seen).toEqual(['20 b', '20 complete']);
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('a synchronous source wins before any timer is set', () => {
+      const scheduler = new TestScheduler(() => {});
+      const seen: unknown[] = [];
+      of(1, 2)
+        .pipe(hedge({ delayMs: 10, scheduler }))
+        .subscribe((value) => seen.push(value));
+      expect(seen).toEqual([1, 2]);
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('empty, and a hot source', () => {
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+        expectObservable(EMPTY.pipe(hedge({ delayMs: 1 }))).toBe('|');
+        const source = hot('-a-----b---|');
+        const sub =        '--^';
+        expectObservable(source.pipe(hedge({ delayMs: 2 })), sub).toBe('-------b---|');
+        expectSubscriptions(source.subscriptions).toBe(['--^--------!', '----^--!']);
+      });
+    });
+
+    it('one operator instance on two sources, two subscriptions: independent races', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const hedged = hedge<string>({ delayMs: 2 });
+        const a = cold('---a|').pipe(hedged);
+        const b = cold('-b|').pipe(hedged);
+        expectObservable(a).toBe('---a|');
+        expectObservable(a).toBe('---a|');
+        expectObservable(b).toBe('-b|');
+      });
+    });
+
+    it('a hedge that loses while it is being subscribed is unsubscribed at once', () => {
+      const scheduler = new TestScheduler(() => {});
+      const primary = new Subject<string>();
+      const events: string[] = [];
+      const sources = () =>
+        defer(() => {
+          primary.next('x'); // the first subscription wins while the hedge subscribes
+          return NEVER.pipe(finalize(() => events.push('hedge finalized')));
+        });
+      primary
+        .pipe(hedge<string>({ delayMs: 1, scheduler, sources }))
+        .subscribe((value) => events.push(value));
+      scheduler.flush();
+      expect(events).toEqual(['x', 'hedge finalized']);
+      expect(scheduler.actions).toHaveLength(0);
+    });
+  });
+
+  describe('options', () => {
+    it('maxHedged 0 returns the source untouched', () => {
+      expect(hedge({ delayMs: 1, maxHedged: 0 })).toBe(identity);
+    });
+
+    it('names every bad option at once, when the pipe is built', () => {
+      const message = (options: unknown) =>
+        (thrownBy(() => hedge(options as never)) as Error).message;
+      expect(
+        message({ delayMs: -1, maxHedged: 1.5, sources: 'x', budget: {}, scheduler: 1, extra: 1 }),
+      ).toMatchInlineSnapshot(`
+        "options.delayMs: must be ≥ 0
+        options.maxHedged: must be a whole number
+        options.sources: must be a function (context, n) => ObservableInput
+        options.budget: must be a RetryBudget (createRetryBudget)
+        options.scheduler: must be a SchedulerLike
+        options.extra: unknown option"
+      `);
+      expect(message({})).toMatchInlineSnapshot(`"options.delayMs: required"`);
+      expect(message(undefined)).toMatchInlineSnapshot(`"options: expected object, got nothing"`);
+    });
+  });
+});
