@@ -1,32 +1,55 @@
 import type { ErrorPattern } from './errorPattern.js';
 
 /**
- * The six built-in patterns, all case-insensitive, highest priority first:
+ * The built-in patterns, all case-insensitive, highest priority first: the six of the
+ * original design, then three transient families. Each is matched against
+ * {@link errorText}: `"<name>: <message>"`, the `error.code` line, the `HTTP <status>` line.
  *
- * | id | priority | errorType | plan (maxRetries) |
- * |---|---|---|---|
- * | `missing_async_keyword` | 10 | syntax | correct → escalate |
- * | `import_not_found` | 8 | import | alternative → escalate |
- * | `template_rendering_error` | 7 | template | alternative → degrade |
- * | `validation_failed` | 6 | validation | degrade |
- * | `quorum_consensus_failed` | 6 | quorum | retry (2) → escalate |
- * | `operation_timeout` | 5 | timeout | retry (3) → escalate |
+ * | id | priority | errorType | plan (maxRetries) | matches, for example |
+ * |---|---|---|---|---|
+ * | `missing_async_keyword` | 10 | syntax | correct → escalate | `await is only valid in async function` |
+ * | `import_not_found` | 8 | import | alternative → escalate | `Cannot find module`, `ERR_MODULE_NOT_FOUND`, `No module named` |
+ * | `template_rendering_error` | 7 | template | alternative → degrade | `TemplateSyntaxError`, `template rendering failed` |
+ * | `validation_failed` | 6 | validation | degrade | `ValidationError`, `ZodError`, `validation failed` |
+ * | `quorum_consensus_failed` | 6 | quorum | retry (2) → escalate | `quorum not reached`, `consensus failed` |
+ * | `operation_timeout` | 5 | timeout | retry (3) → escalate | an error named `TimeoutError`, `timed out`, `ETIMEDOUT`, `timeout of 5000ms exceeded`, `deadline exceeded`, `request timeout` |
+ * | `rate_limited` | 4 | transient | retry (5) → escalate | `HTTP 429`, `Too Many Requests`, `rate limit`, `RateLimitError` |
+ * | `service_unavailable` | 4 | transient | retry (3) → escalate | `HTTP 502`/`503`/`504`/`529`, `Service Unavailable`, `Bad Gateway`, `Gateway Timeout`, `overloaded` |
+ * | `network_transient` | 3 | transient | retry (3) → escalate | `ECONNRESET`, `ECONNREFUSED`, `EPIPE`, `EAI_AGAIN`, `socket hang up`, `fetch failed`, `UND_ERR_SOCKET`, `UND_ERR_CONNECT_TIMEOUT` |
+ *
+ * `timeout` counts only as a timeout, never as a word or an identifier: `setTimeout is not
+ * defined`, `(reading 'timeout')`, `KeyError: 'timeout'`, `options.timeout: must be a
+ * number` and `timeout=5` in a traceback match nothing. A status counts only after `HTTP`
+ * (the status line of {@link errorText}, `HTTP/1.1 503`, `HTTP Error 503`), `status`,
+ * `status code` or `error code` (`HTTP 5030` and a port `:503` do not); HTTP 500 is
+ * deliberately absent: a server error is not known to be transient.
  *
  * In plain words: what {@link withRecovery} and {@link classify} use when you give no
  * patterns. Spread them into your own table to keep them, or filter them.
  *
  * @example
  * ```ts
- * import { createClassifier, defaultPatterns } from 'rx-recovery';
+ * import { classify, createClassifier, defaultPatterns } from 'rx-recovery';
  *
  * defaultPatterns.map((pattern) => pattern.id);
  * // → ['missing_async_keyword', 'import_not_found', 'template_rendering_error',
- * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout']
+ * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout',
+ * //    'rate_limited', 'service_unavailable', 'network_transient']
+ *
+ * classify(Object.assign(new Error('Too Many Requests'), { status: 429 })).plan;
+ * // → ['retry', 'escalate'] (rate_limited: up to 5 retries)
+ * classify(new TypeError('fetch failed')).pattern?.id; // → 'network_transient'
  *
  * // The built-ins plus yours; a higher priority runs first.
  * const classifier = createClassifier([
  *   ...defaultPatterns,
- *   { id: 'rate_limit', errorType: 'transient', match: /\b429\b/, strategy: 'retry', priority: 9 },
+ *   {
+ *     id: 'context_length',
+ *     errorType: 'validation',
+ *     match: /context[_ ]length[_ ]exceeded/i,
+ *     strategy: 'degrade',
+ *     priority: 9,
+ *   },
  * ]);
  * // The built-ins without the timeout retry.
  * const noTimeouts = createClassifier(defaultPatterns.filter((p) => p.id !== 'operation_timeout'));
@@ -80,9 +103,44 @@ export const defaultPatterns: readonly ErrorPattern[] = Object.freeze([
   Object.freeze({
     id: 'operation_timeout',
     errorType: 'timeout',
-    match: /\bTimeoutError\b|\btimed out\b|\btime-?out\b|\bETIMEDOUT\b|\bdeadline exceeded\b/i,
+    // An error named TimeoutError (RxJS, DOM, Python's `asyncio.TimeoutError: …`: the name
+    // ends its line or is followed by ": "), then phrases and codes only a timeout produces.
+    match:
+      /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out exceeded\b|\btime-?out of \d{1,9} ?(?:ms|s|sec|seconds|milliseconds)? exceeded\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b|\btime-?out (?:has occurred|occurred|has expired|expired|elapsed|awaiting|waiting|acquiring)\b/i,
     strategy: Object.freeze(['retry', 'escalate'] as const),
     maxRetries: 3,
     priority: 5,
+  }),
+  Object.freeze({
+    id: 'rate_limited',
+    errorType: 'transient',
+    // 429 only after `HTTP` (the status line errorText adds) or `status`/`error code`.
+    match:
+      /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?429\b|\bstatus(?:[ _]code)?[:= ] ?429\b|\berror code[:= ] ?429\b|\btoo many requests\b|\brate[ -]limit|\brate_?limit(?:ed|_?error|_?exceeded|_?exception)\b/i,
+    strategy: Object.freeze(['retry', 'escalate'] as const),
+    maxRetries: 5,
+    priority: 4,
+  }),
+  Object.freeze({
+    id: 'service_unavailable',
+    errorType: 'transient',
+    // 502/503/504/529 only after `HTTP` or `status`/`error code`; `overloaded` but not a
+    // compiler's `overloaded function` or `call of overloaded 'f(int)'`.
+    match:
+      /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?(?:502|503|504|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:502|503|504|529)\b|\berror code[:= ] ?(?:502|503|504|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
+    strategy: Object.freeze(['retry', 'escalate'] as const),
+    maxRetries: 3,
+    priority: 4,
+  }),
+  Object.freeze({
+    id: 'network_transient',
+    errorType: 'transient',
+    // Node's socket and DNS codes (on `error.code` or in the message), undici's, and the
+    // message of Node's `fetch` when the connection failed (its cause is not read).
+    match:
+      /\bECONNRESET\b|\bECONNREFUSED\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
+    strategy: Object.freeze(['retry', 'escalate'] as const),
+    maxRetries: 3,
+    priority: 3,
   }),
 ] as const satisfies readonly ErrorPattern[]);

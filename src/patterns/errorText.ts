@@ -1,6 +1,7 @@
 /**
  * How much of an error's `"<name>: <message>"` is read: 8,192 characters. Longer text is
- * cut, so a 1 MB message costs no more to classify than an 8 KB one.
+ * cut, so a 1 MB message costs no more to classify than an 8 KB one. The code and status
+ * lines come after the cut, so a long message never hides them.
  *
  * @example
  * ```ts
@@ -14,6 +15,11 @@ export const MAX_ERROR_TEXT = 8192;
 
 /** `error.code` is appended only when it looks like an identifier (`ETIMEDOUT`). */
 const CODE_SHAPE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** An HTTP status as clients put it on their errors: an integer in 100–599. */
+function isHttpStatus(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599;
+}
 
 /** Reads a property without letting a throwing getter or a revoked proxy escape. */
 function readProperty(value: object, key: string): unknown {
@@ -45,6 +51,22 @@ function safeString(value: unknown): string {
   }
 }
 
+/**
+ * The first of `error.status`, `error.statusCode` and `error.response.status` that is an
+ * HTTP status (fetch wrappers and LLM SDKs, Node's `http` users, axios), or `undefined`.
+ * `response` is read only when neither of the first two is a status.
+ */
+function httpStatus(error: object): number | undefined {
+  const status = readProperty(error, 'status');
+  if (isHttpStatus(status)) return status;
+  const statusCode = readProperty(error, 'statusCode');
+  if (isHttpStatus(statusCode)) return statusCode;
+  const response = readProperty(error, 'response');
+  if (typeof response !== 'object' || response === null) return undefined;
+  const nested = readProperty(response, 'status');
+  return isHttpStatus(nested) ? nested : undefined;
+}
+
 function head(value: unknown, error: object): string {
   const message = readProperty(error, 'message');
   if (typeof message === 'string' || isErrorLike(error)) {
@@ -60,11 +82,15 @@ function head(value: unknown, error: object): string {
 /**
  * The text an error is classified by: `"<name>: <message>"` for an Error (or any object
  * with a string `message`), `String(x)` for anything else, at most {@link MAX_ERROR_TEXT}
- * characters; then, on a line of its own, `error.code` when it is a short identifier.
- * Never throws, whatever was thrown.
+ * characters; then, on a line of its own, `error.code` when it is a short identifier
+ * (`/^[A-Za-z0-9_.-]{1,64}$/`); then, on a line of its own, `HTTP <status>` for the first of
+ * `error.status`, `error.statusCode` and `error.response.status` that is an integer in
+ * 100–599. Never throws, whatever was thrown: a property behind a throwing getter or a
+ * revoked proxy reads as absent, and nothing is walked, so a cyclic object is harmless.
  *
  * In plain words: what every pattern's `match` is tested against, so you can see why a
- * pattern matches or not. Nothing else on the error is read.
+ * pattern matches or not. Nothing else on the error is read: not `cause` (a fetch that
+ * failed reads `TypeError: fetch failed`, whatever its cause), not headers, not the body.
  *
  * @example
  * ```ts
@@ -75,17 +101,23 @@ function head(value: unknown, error: object): string {
  * errorText(Object.assign(new Error('connect failed'), { code: 'ETIMEDOUT' }));
  * // → 'Error: connect failed\nETIMEDOUT'
  * errorText('quorum not reached'); // → 'quorum not reached'
- * errorText({ status: 503 }); // → '[object Object]'
+ * errorText(Object.assign(new Error('Service Unavailable'), { status: 503 }));
+ * // → 'Error: Service Unavailable\nHTTP 503'
+ * errorText({ response: { status: 429 } }); // → '[object Object]\nHTTP 429'
+ * errorText({ status: 'failed' }); // → '[object Object]'
  * errorText(undefined); // → 'undefined'
  * ```
  * @param error Anything thrown.
- * @returns The text, at most {@link MAX_ERROR_TEXT} characters plus the code line.
+ * @returns The text, at most {@link MAX_ERROR_TEXT} characters plus the code and status
+ * lines.
  */
 export function errorText(error: unknown): string {
   if (typeof error !== 'object' || error === null) {
     return safeString(error).slice(0, MAX_ERROR_TEXT);
   }
-  const text = head(error, error).slice(0, MAX_ERROR_TEXT);
+  let text = head(error, error).slice(0, MAX_ERROR_TEXT);
   const code = readProperty(error, 'code');
-  return typeof code === 'string' && CODE_SHAPE.test(code) ? `${text}\n${code}` : text;
+  if (typeof code === 'string' && CODE_SHAPE.test(code)) text = `${text}\n${code}`;
+  const status = httpStatus(error);
+  return status === undefined ? text : `${text}\nHTTP ${status}`;
 }
