@@ -42,6 +42,10 @@ function extraCell(value: unknown): string {
 
 /** A markdown table of one scenario: median, min–max, ratio to the baseline, extra columns. */
 export function scenarioTable(scenario: ScenarioResult): string {
+  if (scenario.variants.length === 0) {
+    // A scenario skipped in this run: its title and why.
+    return [`### ${scenario.title}`, '', ...(scenario.notes ?? []).map((n) => `- ${n}`)].join('\n');
+  }
   const columns = scenario.columns ?? [];
   const spread = scenario.spread !== false;
   const ratio = scenario.baseline !== null;
@@ -91,7 +95,7 @@ export interface TargetCheck {
 export function targetsTable(targets: readonly TargetCheck[]): string {
   const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? '**met**' : '**missed**');
   return [
-    '### Targets (issue 6)',
+    '### Targets',
     '',
     '| target | measured | verdict |',
     '| --- | --- | --- |',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import type { ScenarioResult, VariantResult } from '../harness.js';
+import { DIST_ENTRY } from '../lib.js';
 import { fmtBytes } from '../report.js';
 import { ROOT } from '../spawn.js';
 
@@ -14,42 +15,71 @@ interface Entry {
   readonly contents: string;
   /** Packages left out of the bundle, besides rxjs. */
   readonly external?: readonly string[];
+  /** The size budget, min+gzip bytes, when the design sets one. */
+  readonly budget?: number;
+  /** How many of the largest modules to list. */
+  readonly parts?: number;
   readonly note?: string;
 }
 
 export interface BundleMeasurement {
   readonly minified: number;
   readonly gzipped: number;
-  /** Minified bytes by where they came from: `rx-recovery` or a package name. */
-  readonly byOrigin: Readonly<Record<string, number>>;
+  /** Minified bytes by module: a path under dist/esm/ without `.js`, or a package name. */
+  readonly byModule: Readonly<Record<string, number>>;
 }
 
-function origin(input: string): string {
+export const BUNDLE_RETRY_BACKOFF = 'retryBackoff only';
+export const BUNDLE_WITH_RECOVERY = 'withRecovery only';
+export const BUNDLE_FULL = 'import * from the main entry';
+
+/** DESIGN.md "Packages and entry points": the size budget, min+gzip, rxjs external. */
+export const BUNDLE_BUDGETS: Readonly<Record<string, number>> = {
+  [BUNDLE_RETRY_BACKOFF]: 4 * 1024,
+  [BUNDLE_WITH_RECOVERY]: 8 * 1024,
+  [BUNDLE_FULL]: 16 * 1024,
+};
+
+const DIST_ESM = 'dist/esm/';
+
+/**
+ * Where an input of the bundle came from: `operators/engine/engine` for a module of the
+ * built package, the package name for a dependency, `entry` for the user's file.
+ */
+function moduleOf(input: string): string {
   const modules = input.lastIndexOf('node_modules/');
-  if (modules < 0) return input.startsWith('<stdin>') ? 'entry' : 'rx-recovery';
-  const rest = input.slice(modules + 'node_modules/'.length).split('/');
-  return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? input);
+  if (modules >= 0) {
+    const rest = input.slice(modules + 'node_modules/'.length).split('/');
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? input);
+  }
+  if (input.startsWith('<stdin>')) return 'entry';
+  if (input.startsWith(DIST_ESM)) return input.slice(DIST_ESM.length).replace(/\.js$/, '');
+  return input;
 }
 
-function byOrigin(metafile: Metafile): Record<string, number> {
+function byModule(metafile: Metafile): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const output of Object.values(metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const key = origin(input);
+      if (bytesInOutput === 0) continue;
+      const key = moduleOf(input);
       totals[key] = (totals[key] ?? 0) + bytesInOutput;
     }
   }
-  return totals;
+  return Object.fromEntries(Object.entries(totals).sort((a, b) => b[1] - a[1]));
 }
 
 /**
  * Bundles `contents` as a user's app would (esbuild, minified, ESM, browser platform, tree
  * shaking on), with rxjs external, and measures minified and gzipped (level 9) bytes.
- * `rx-recovery` resolves to `target`: the built `dist/index.js` or `src/index.ts`.
+ * `rx-recovery` is resolved by its name, from the repository root: esbuild's package
+ * self-reference, through package.json's `exports` map (the `import` condition:
+ * `dist/esm/index.js`, `dist/esm/files.js`, …) with its `"sideEffects": false`, exactly as
+ * in a project that installed the package.
  */
-export async function bundle(entry: Entry, target: string): Promise<BundleMeasurement> {
+export async function bundle(entry: Entry): Promise<BundleMeasurement> {
   const result = await build({
-    stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts' },
+    stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: '<stdin>' },
     bundle: true,
     minify: true,
     treeShaking: true,
@@ -59,41 +89,74 @@ export async function bundle(entry: Entry, target: string): Promise<BundleMeasur
     write: false,
     metafile: true,
     logLevel: 'silent',
-    alias: { 'rx-recovery': target },
     external: ['rxjs', 'rxjs/*', ...(entry.external ?? [])],
   });
+  // The package must come from the build: a path into src/ would measure something else.
+  const strays = Object.keys(result.metafile.inputs).filter(
+    (input) => input.startsWith('src/') || input.startsWith('dist/index'),
+  );
+  if (strays.length > 0) {
+    throw new Error(
+      `bundle size (${entry.name}): rx-recovery resolved outside ${DIST_ESM}: ${strays.join(', ')}`,
+    );
+  }
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
   return {
     minified: code.byteLength,
     gzipped: gzipSync(code, { level: 9 }).byteLength,
-    byOrigin: byOrigin(result.metafile),
+    byModule: byModule(result.metafile),
   };
 }
 
-const ZOD = ['zod', 'zod/*'];
-
-export const FULL_WITH_ZOD = 'full import, with zod';
-export const RETRY_BACKOFF_WITH_ZOD = 'retryBackoff alone, with zod';
-
-const ENTRIES: readonly Entry[] = [
-  { name: FULL_WITH_ZOD, contents: "export * from 'rx-recovery';" },
-  { name: 'full import, zod external', contents: "export * from 'rx-recovery';", external: ZOD },
-  { name: RETRY_BACKOFF_WITH_ZOD, contents: "export { retryBackoff } from 'rx-recovery';" },
+const MAIN: readonly Entry[] = [
   {
-    name: 'retryBackoff alone, zod external',
+    name: BUNDLE_RETRY_BACKOFF,
     contents: "export { retryBackoff } from 'rx-recovery';",
-    external: ZOD,
+    budget: BUNDLE_BUDGETS[BUNDLE_RETRY_BACKOFF] as number,
+    parts: 6,
   },
-  { name: 'withRecovery alone, with zod', contents: "export { withRecovery } from 'rx-recovery';" },
   {
-    name: 'withRecovery alone, zod external',
+    name: BUNDLE_WITH_RECOVERY,
     contents: "export { withRecovery } from 'rx-recovery';",
-    external: ZOD,
+    budget: BUNDLE_BUDGETS[BUNDLE_WITH_RECOVERY] as number,
+    parts: 6,
+  },
+  {
+    name: BUNDLE_FULL,
+    contents: "import * as recovery from 'rx-recovery';\nexport { recovery };",
+    budget: BUNDLE_BUDGETS[BUNDLE_FULL] as number,
+    parts: 6,
+  },
+];
+
+/** The subpaths, for information: they have no budget. */
+const SUBPATHS: readonly Entry[] = [
+  {
+    name: 'rx-recovery/files, zod and yaml bundled',
+    contents: "import * as files from 'rx-recovery/files';\nexport { files };",
+    external: ['node:*'],
+    note: 'recheck is never bundled: it is loaded through createRequire on the first check of a pattern file (2.9 MB of JS, Node only); node: built-ins are left to the platform',
+  },
+  {
+    name: 'rx-recovery/files, zod and yaml external',
+    contents: "import * as files from 'rx-recovery/files';\nexport { files };",
+    external: ['node:*', 'zod', 'zod/*', 'yaml'],
+    note: 'our code (and what it pulls from the main entry) alone',
+  },
+  {
+    name: 'rx-recovery/codegen',
+    contents: "import * as codegen from 'rx-recovery/codegen';\nexport { codegen };",
+    note: 'no dependency of its own',
+  },
+  {
+    name: 'rx-recovery/otel, @opentelemetry/api external',
+    contents: "import * as otel from 'rx-recovery/otel';\nexport { otel };",
+    external: ['@opentelemetry/api'],
+    note: '@opentelemetry/api is an optional peer: the app has its own copy',
   },
 ];
 
 const PEERS: readonly Entry[] = [
-  { name: 'zod (classic, `z`) alone', contents: "export { z } from 'zod';" },
   { name: 'backoff-rxjs retryBackoff', contents: "export { retryBackoff } from 'backoff-rxjs';" },
   {
     name: 'cockatiel retry + handleAll + ExponentialBackoff',
@@ -111,28 +174,32 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function sizeResult(
-  name: string,
-  m: BundleMeasurement,
-  note?: string,
-): Omit<VariantResult, 'ratio'> {
-  const top = Object.entries(m.byOrigin)
-    .filter(([key]) => key !== 'entry')
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 4)
-    .map(([key, bytes]) => `${key} ${fmtBytes(bytes)}`)
+function sizeResult(entry: Entry, m: BundleMeasurement): Omit<VariantResult, 'ratio'> {
+  const parts = Object.entries(m.byModule).filter(([key]) => key !== 'entry');
+  const top = parts
+    .slice(0, entry.parts ?? 4)
+    .map(([key, bytes]) => `${key}: ${fmtBytes(bytes)}`)
     .join(', ');
+  const more = parts.length > (entry.parts ?? 4) ? ` (+${parts.length - (entry.parts ?? 4)})` : '';
   return {
-    name,
+    name: entry.name,
     median: m.gzipped,
     min: null,
     max: null,
-    ...(note === undefined ? {} : { note }),
+    ...(entry.note === undefined ? {} : { note: entry.note }),
     extra: {
       minified: fmtBytes(m.minified),
       minifiedBytes: m.minified,
       gzipped: fmtBytes(m.gzipped),
-      byOrigin: top,
+      ...(entry.budget === undefined
+        ? {}
+        : {
+            budget: `≤ ${fmtBytes(entry.budget)}`,
+            budgetBytes: entry.budget,
+            ofBudget: `${Math.round((m.gzipped / entry.budget) * 100)}%`,
+          }),
+      largest: `${top}${more}`,
+      modules: m.byModule,
     },
   };
 }
@@ -146,67 +213,76 @@ function ratios(rows: Omit<VariantResult, 'ratio'>[], baseline: string): Variant
 }
 
 /**
- * Bundle size, min+gzip: the full import and `retryBackoff` alone, tree-shaken by esbuild
- * with rxjs external, with zod bundled and with zod external; from the built package entry
- * (`dist/index.js`, what npm users get) and from `src/index.ts` (module-level tree shaking).
+ * Bundle size, min+gzip, of three user programs against the built package — `retryBackoff`
+ * only, `withRecovery` only, `import *` from the main entry — with their budgets, the
+ * subpaths for information, and the peers. esbuild tree-shaken, rxjs external;
+ * `rx-recovery` resolved by name through package.json `exports` (so `dist/esm/*.js`, one
+ * file per module, with `"sideEffects": false`). The largest modules of each bundle show
+ * what to trim.
  */
 export async function bundleSize(): Promise<ScenarioResult[]> {
-  const dist = join(ROOT, 'dist/index.js');
+  const dist = join(ROOT, DIST_ENTRY);
   const notes: string[] = [];
   if (!existsSync(dist)) {
     // Building writes only dist/.
     const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    if (built.status !== 0) notes.push('`npm run build` failed: no dist/ rows.');
+    if (built.status !== 0) notes.push('`npm run build` failed: no rx-recovery rows.');
     else notes.push('dist/ was missing: built it with `npm run build`.');
   }
   if (existsSync(dist) && statSync(dist).mtimeMs < newestMtime(join(ROOT, 'src'))) {
     notes.push(
-      '**dist/ is older than src/**: the dist rows measure the last build; run `npm run build` first for current numbers.',
+      `**dist/ is older than src/**: these rows measure the last build; run \`npm run build\` first for current numbers.`,
     );
   }
   const results: ScenarioResult[] = [];
-  for (const [label, target] of [
-    ['built package entry, dist/index.js', dist],
-    ['sources, src/index.ts', join(ROOT, 'src/index.ts')],
-  ] as const) {
-    if (!existsSync(target)) continue;
+  if (existsSync(dist)) {
     const rows = await Promise.all(
-      ENTRIES.map(async (entry) => sizeResult(entry.name, await bundle(entry, target), entry.note)),
+      [...MAIN, ...SUBPATHS].map(async (entry) => sizeResult(entry, await bundle(entry))),
     );
     results.push({
-      id: `bundle-size/${target.endsWith('.ts') ? 'src' : 'dist'}`,
-      title: `Bundle size, min+gzip, esbuild tree-shaken, rxjs external — from the ${label}`,
+      id: 'bundle-size/dist',
+      title: `Bundle size, min+gzip, esbuild tree-shaken, rxjs external — the built package (${DIST_ENTRY} and its subpaths)`,
       unit: 'B, min+gzip',
-      baseline: FULL_WITH_ZOD,
-      variants: ratios(rows, FULL_WITH_ZOD),
+      baseline: null,
+      variants: rows.map((r) => ({ ...r, ratio: null })),
       spread: false,
       columns: [
         { key: 'minified', title: 'minified' },
-        { key: 'byOrigin', title: 'largest parts (minified)' },
+        { key: 'budget', title: 'budget' },
+        { key: 'ofBudget', title: 'of budget' },
+        { key: 'largest', title: 'largest modules (minified bytes)' },
       ],
       notes: [
-        'esbuild --bundle --minify --format=esm --platform=browser --target=es2022, rxjs external; "zod external" leaves zod out as well. gzip level 9. Other runtime dependencies are bundled.',
-        ...(target.endsWith('.ts')
-          ? [
-              'From the sources, esbuild drops whole unused modules (package.json has "sideEffects": false); the published single-file dist/index.js allows only statement-level tree shaking.',
-            ]
-          : notes),
+        'A user\'s program, bundled with esbuild --bundle --minify --format=esm --platform=browser --target=es2022, rxjs external, gzip level 9. `rx-recovery` is resolved by its name through package.json `exports` (the `import` condition: dist/esm/index.js, one file per module) with `"sideEffects": false`, so unused modules drop out as they would in an app. Runtime dependencies (rxjs-for-await; zod and yaml in rx-recovery/files) are bundled unless the row says otherwise.',
+        'The three programs: `export { retryBackoff } from "rx-recovery"`, `export { withRecovery } from "rx-recovery"`, `import * as recovery from "rx-recovery"; export { recovery }`. Budgets from DESIGN.md (4 KB = 4,096 B, 8 KB = 8,192 B, 16 KB = 16,384 B).',
+        '"largest modules": minified bytes each module (a path under dist/esm/, or a dependency) leaves in the bundle, from esbuild\'s metafile, before gzip; "(+n)" counts the modules not listed. results.json has every module of every row (`extra.modules`).',
+        ...notes,
       ],
+    });
+  } else {
+    results.push({
+      id: 'bundle-size/dist',
+      title: 'Bundle size — the built package',
+      unit: 'B, min+gzip',
+      baseline: null,
+      variants: [],
+      notes,
     });
   }
   const peers = await Promise.all(
-    PEERS.map(async (entry) => sizeResult(entry.name, await bundle(entry, dist), entry.note)),
+    PEERS.map(async (entry) => sizeResult(entry, await bundle(entry))),
   );
+  const peerBaseline = PEERS[0]?.name as string;
   results.push({
     id: 'bundle-size/peers',
     title: 'Bundle size of peers, min+gzip, same settings',
     unit: 'B, min+gzip',
-    baseline: PEERS[1]?.name as string,
-    variants: ratios(peers, PEERS[1]?.name as string),
+    baseline: peerBaseline,
+    variants: ratios(peers, peerBaseline),
     spread: false,
     columns: [
       { key: 'minified', title: 'minified' },
-      { key: 'byOrigin', title: 'largest parts (minified)' },
+      { key: 'largest', title: 'largest parts (minified)' },
     ],
   });
   return results;
