@@ -3,8 +3,12 @@ import fc from 'fast-check';
 import { asyncScheduler, Observable, type Subscription } from 'rxjs';
 import {
   type CorrectionRule,
+  circuitBreaker,
+  createCircuitBreaker,
+  createRecoveryHub,
   type DegradationLevel,
   type ErrorPattern,
+  hedge,
   type RecoverySignal,
   type RecoveryStrategy,
   type SourceFactory,
@@ -409,6 +413,59 @@ const randomMoments: Case = {
   },
 };
 
+/** Each timer the fleet options add is gone after an unsubscribe at the moment it is pending. */
+const fleetTimers: Case = {
+  name: 'hedge delays, attempt timeouts, deadlines, waiting escalations and breaker calls leave nothing behind',
+  async run() {
+    const before = handles();
+    const hub = createRecoveryHub();
+    const breaker = createCircuitBreaker({ name: 'teardown', trip: { consecutive: 1 } });
+    const cases: Array<[string, (tracker: Tracker) => Observable<string>]> = [
+      // A hedge waits 60 s before its second attempt; a hedge in flight holds its own timer.
+      ['hedge waiting', (t) => holding(t).pipe(hedge({ delayMs: 60_000 }))],
+      // The attempt's 60 s timeout is armed while the source holds.
+      [
+        'attempt timeout',
+        (t) => holding(t).pipe(withRecovery(undefined, { attemptTimeoutMs: 60_000 })),
+      ],
+      // The deadline's timer runs during a 60 s backoff.
+      [
+        'deadline',
+        (t) =>
+          failingSoon(t, timeoutError).pipe(
+            withRecovery(undefined, { deadlineMs: 120_000, retry: { baseDelayMs: 60_000 } }),
+          ),
+      ],
+      // An escalation waiting for a person, with a 60 s timeout, listed on the hub.
+      [
+        'waiting escalation',
+        (t) =>
+          failingSoon(t, timeoutError).pipe(
+            withRecovery(undefined, {
+              hub,
+              maxAttempts: 0,
+              escalation: { await: { timeoutMs: 60_000 } },
+            }),
+          ),
+      ],
+      // A call through a breaker, held open.
+      ['breaker call', (t) => holding(t).pipe(circuitBreaker(breaker))],
+    ];
+    for (const [label, build] of cases) {
+      const tracker: Tracker = { active: 0, subscribed: 0 };
+      const subscription = build(tracker).subscribe({ error: () => {} });
+      await ticks(2);
+      assert.ok(handles().Timeout > before.Timeout, `${label}: a timer is pending`);
+      subscription.unsubscribe();
+      assert.equal(tracker.active, 0, `${label}: the source is torn down`);
+      assert.deepEqual(handles(), before, `${label}: no timer or immediate left`);
+    }
+    assert.deepEqual(hub.pendingEscalations(), []);
+    // The breaker's permit was given back: the call left no outcome, the circuit is closed.
+    assert.equal(breaker.state, 'closed');
+  },
+};
+
 export const teardownCases: readonly Case[] = [
   midBackoff,
   midStep('an alternative', 'alternative'),
@@ -417,6 +474,7 @@ export const teardownCases: readonly Case[] = [
   duringOnEscalate,
   levelReleased,
   randomMoments,
+  fleetTimers,
 ];
 
 if (isMain(import.meta.url)) await runCases(teardownCases);
