@@ -1,5 +1,5 @@
 import {
-  type MonoTypeOperatorFunction,
+  type Observable,
   type ObservableInput,
   type SchedulerLike,
   timeout,
@@ -296,6 +296,27 @@ function guardSource<T>(
 }
 
 /**
+ * What {@link withRecovery} returns: an operator for a source of any type `S`, whose
+ * recovered stream emits `S` or what recovery adds (`T`: alternatives, degradation
+ * levels, corrections and resolutions emit `T`). With none of those, `T` is `never`: the
+ * operator keeps the source's type.
+ *
+ * @example
+ * ```ts
+ * import { type Observable, of } from 'rxjs';
+ * import { type RecoveryOperator, withRecovery } from 'rx-recovery';
+ *
+ * const orStub: RecoveryOperator<null> = withRecovery(undefined, {
+ *   degradation: { levels: [{ name: 'none', value: null }] },
+ * });
+ * declare const user$: Observable<{ id: string }>;
+ * const maybeUser$ = user$.pipe(orStub); // Observable<{ id: string } | null>
+ * ```
+ * @typeParam T What recovery adds to the stream.
+ */
+export type RecoveryOperator<T> = <S>(source: Observable<S>) => Observable<S | T>;
+
+/**
  * Recovers a stream from errors: classifies each error against `patterns` and runs the
  * matching pattern's plan — retry with backoff, alternatives, degradation, correction,
  * escalation — publishing every decision as a signal.
@@ -341,9 +362,11 @@ function guardSource<T>(
  * @throws RecoveryConfigError, when the pipe is built, naming every bad path.
  * @see retryBackoff, switchToAlternative, degradeGracefully, correctErrors, escalateOn
  */
-export function withRecovery<T>(
+export function withRecovery<T = never>(
   patterns: readonly ErrorPattern[] = defaultPatterns,
   options: WithRecoveryOptions<T> = {},
-): MonoTypeOperatorFunction<T> {
-  return recoveryOperator(resolveRecoveryConfig(patterns, options));
+): RecoveryOperator<T> {
+  // The source's type S is the caller's: what recovery adds (alternatives, levels,
+  // corrections, a person's value) widens it to S | T, as degradeGracefully does.
+  return recoveryOperator(resolveRecoveryConfig(patterns, options)) as RecoveryOperator<T>;
 }

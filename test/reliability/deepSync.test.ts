@@ -76,7 +76,7 @@ function expectQueueSchedulerUsable() {
   expect(values).toEqual([1, 2, 3]);
 }
 
-const zeroDelay = <T>(extra: WithRecoveryOptions<T> = {}): WithRecoveryOptions<T> => ({
+const zeroDelay = <T = never>(extra: WithRecoveryOptions<T> = {}): WithRecoveryOptions<T> => ({
   maxAttempts: UNLIMITED,
   retry: { baseDelayMs: 0 },
   ...extra,
