@@ -52,7 +52,7 @@ export type { RetryBackoffOptions } from './operators/retryBackoff.js';
 export { retryBackoff } from './operators/retryBackoff.js';
 export type { SwitchToAlternativeOptions } from './operators/switchToAlternative.js';
 export { switchToAlternative } from './operators/switchToAlternative.js';
-export type { WithRecoveryOptions } from './operators/withRecovery.js';
+export type { RecoveryOperator, WithRecoveryOptions } from './operators/withRecovery.js';
 export { withRecovery } from './operators/withRecovery.js';
 export type {
   HandledError,
