@@ -113,6 +113,11 @@ export function patternFileJsonSchema(): Record<string, unknown> {
     if (field === 'match' && Array.isArray(schema.anyOf)) {
       schema.anyOf = schema.anyOf.filter((branch) => Object.keys(branch as object).length > 0);
     }
+    // JSON cannot write Infinity ("unlimited"; YAML's `.inf` can): a whole number ≥ 0 here.
+    if (field === 'maxRetries') {
+      for (const key of Object.keys(schema)) delete (schema as Record<string, unknown>)[key];
+      Object.assign(schema, { default: 3, type: 'integer', minimum: 0 });
+    }
     const description = FIELD_DESCRIPTIONS[field];
     if (description !== undefined) schema.description = description;
   }

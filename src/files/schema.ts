@@ -67,11 +67,10 @@ const ErrorPatternFields = z.strictObject({
   strategy: PlanSchema,
   /** The budget of each `retry` and `correct` step; `Infinity` (not in JSON) for unlimited. @default 3 */
   maxRetries: z
-    .number()
-    .min(0, { error: 'must be ≥ 0' })
-    .refine((value) => Number.isInteger(value) || value === Number.POSITIVE_INFINITY, {
-      error: 'must be a whole number',
-    })
+    .union([
+      z.number().int({ error: 'must be a whole number' }).min(0, { error: 'must be ≥ 0' }),
+      z.literal(Number.POSITIVE_INFINITY),
+    ])
     .default(3),
   /** Higher runs first; equal priorities keep table order. @default 5 */
   priority: z.number().default(5),

@@ -15,33 +15,45 @@ const accepts = (entry: unknown) => {
   }
 };
 
-const field = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined, freq: 3 });
+/** Mostly a valid value, sometimes an invalid one. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) =>
+  fc.oneof({ arbitrary: valid, weight: 8 }, { arbitrary: invalid, weight: 1 });
+const absentOr = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined, freq: 2 });
 const entry = fc.record(
   {
-    id: fc.oneof(fc.constantFrom('p', 'rate_limit', ''), fc.integer()),
-    errorType: fc.constantFrom('timeout', 'transient', 'cosmic', 7),
-    match: fc.oneof(
-      fc.constantFrom('timed out', '(a+)+$', '(', '\\d{1,3}'),
-      fc.constant(/x/i),
-      fc.record({
-        source: fc.constantFrom('x', '('),
-        flags: field(fc.constantFrom('i', 'gi', 'q')),
-      }),
-      fc.integer(),
+    id: mostly(fc.constantFrom('p', 'rate_limit'), fc.constantFrom('', 7)),
+    errorType: mostly(fc.constantFrom('timeout', 'transient'), fc.constantFrom('cosmic', 7)),
+    match: mostly(
+      fc.oneof(
+        fc.constantFrom('timed out', '\\d{1,3} of \\d{1,3}'),
+        fc.constant(/x/i),
+        fc.record({ source: fc.constant('x'), flags: absentOr(fc.constantFrom('i', 'gi')) }),
+      ),
+      fc.oneof(
+        fc.constantFrom('(a+)+$', '('),
+        fc.record({ source: fc.constant('x'), flags: fc.constant('q') }),
+        fc.integer(),
+      ),
     ),
-    strategy: fc.oneof(
-      fc.constantFrom('retry', 'pray'),
-      fc.array(fc.constantFrom('retry', 'escalate', 'pray'), { maxLength: 3 }),
+    strategy: mostly(
+      fc.oneof(
+        fc.constant('retry'),
+        fc.array(fc.constantFrom('retry', 'escalate'), { minLength: 1, maxLength: 3 }),
+      ),
+      fc.oneof(fc.constant('pray'), fc.constant([]), fc.constant(['retry', 'pray'])),
     ),
-    maxRetries: field(
-      fc.oneof(fc.integer({ min: -2, max: 5 }), fc.constant(1.5), fc.constant(Infinity)),
+    maxRetries: absentOr(
+      mostly(
+        fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant(Infinity)),
+        fc.constantFrom(-1, 1.5),
+      ),
     ),
-    priority: field(fc.oneof(fc.integer(), fc.constant('high'))),
-    metadata: field(fc.oneof(fc.constant({ owner: 'x' }), fc.constant('nope'))),
-    allowUnsafeRegex: field(fc.oneof(fc.boolean(), fc.constant('yes'))),
-    maxRetry: field(fc.constant(2)),
+    priority: absentOr(mostly(fc.integer({ min: -5, max: 20 }), fc.constant('high'))),
+    metadata: absentOr(mostly(fc.constant({ owner: 'x' }), fc.constant('nope'))),
+    allowUnsafeRegex: absentOr(mostly(fc.boolean(), fc.constant('yes'))),
+    maxRetry: fc.option(fc.constant(2), { nil: undefined, freq: 10 }),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['id', 'errorType', 'match', 'strategy'] },
 );
 
 describe('the zod schema and the core checks', () => {
