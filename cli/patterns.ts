@@ -16,11 +16,12 @@ function readPatternFile(file: string): readonly ResolvedErrorPattern[] {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new UsageError(
-      code === 'ENOENT'
-        ? `cannot read ${file}: no such file`
-        : `cannot read ${file}: ${code ?? error}`,
-    );
+    const why: Record<string, string> = {
+      ENOENT: 'no such file',
+      EISDIR: 'it is a directory, not a pattern file',
+      EACCES: 'permission denied',
+    };
+    throw new UsageError(`cannot read ${file}: ${why[code ?? ''] ?? code ?? String(error)}`);
   }
   const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
   try {

@@ -173,7 +173,7 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
     [['validate', 'README.md'], /^rx-recovery: README\.md is not valid JSON: .+$/],
     [
       ['validate', 'test/fixtures/bad-syntax.yaml'],
-      /^rx-recovery: test\/fixtures\/bad-syntax\.yaml is not valid YAML at line \d: .+$/,
+      /^rx-recovery: test\/fixtures\/bad-syntax\.yaml is not valid YAML at line \d, column \d+: .+$/,
     ],
   ])('%j', (args, expected) => {
     const { status, stdout, stderr } = run(...args);

@@ -45,6 +45,9 @@ describe('README code blocks', () => {
         'rx-recovery': ['src/index.ts'],
         'rx-recovery/otel': ['src/otel.ts'],
         'rx-recovery/files': ['src/files.ts'],
+        'rx-recovery/codegen': ['src/codegen.ts'],
+        'rx-recovery/redis': ['src/redis.ts'],
+        'rx-recovery/dashboard': ['src/dashboard.ts'],
       },
     });
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {

@@ -56,10 +56,15 @@ export function parsePatternFile(
   try {
     value = format === 'json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    const { message, linePos } = error as { message?: string; linePos?: { line: number }[] };
-    const line = linePos?.[0]?.line;
-    const where = line === undefined ? '' : ` at line ${line}`;
+    const { message, linePos } = error as {
+      message?: string;
+      linePos?: { line: number; col: number }[];
+    };
+    const at = format === 'json' ? jsonPosition(text, String(message)) : linePos?.[0];
+    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+    // V8 quotes the input after the reason ("Unexpected token '}', "{…" is not valid JSON").
     const first = String(message ?? error)
+      .replace(/, ".*$/s, '')
       .split('\n')[0]
       ?.replace(/ at line \d+, column \d+:?$/, '');
     throw new RecoveryConfigError([
@@ -69,6 +74,25 @@ export function parsePatternFile(
   return parsePatterns(value, options);
 }
 
+/**
+ * Where a JSON syntax error is, as line and column: V8 says "position N", or means the end;
+ * otherwise the YAML parser (JSON is YAML 1.2) locates it.
+ */
+function jsonPosition(text: string, message: string): { line: number; col: number } | undefined {
+  const found = /at position (\d+)/.exec(message);
+  const end = /end of JSON input/.test(message);
+  if (found === null && !end) {
+    try {
+      parseYaml(text);
+    } catch (error) {
+      return (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    }
+    return undefined;
+  }
+  const before = text.slice(0, found === null ? text.length : Number(found[1])).split('\n');
+  return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
+}
+
 /** What editors show for each field of a pattern in a pattern file. */
 const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   id: 'Unique within the table; alternatives and budgets are keyed by it.',
@@ -76,7 +100,8 @@ const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   match:
     'A regex source (compiled with no flags), or { "source", "flags" }. Matched against "<name>: <message>" of the error, then its code on a line of its own.',
   strategy: 'One strategy, or a plan: the first step that still has budget runs.',
-  maxRetries: 'The budget of each retry and correct step: a whole number, or .inf (YAML) for unlimited.',
+  maxRetries:
+    'The budget of each retry and correct step: a whole number, or .inf (YAML) for unlimited.',
   priority: 'Higher runs first; equal priorities keep table order.',
   metadata: 'Free-form data carried to signals and escalation records.',
   allowUnsafeRegex:

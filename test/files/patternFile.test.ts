@@ -35,10 +35,13 @@ describe('parsePatternFile', () => {
 
   it('names the line of a syntax error, and every bad path of a valid file', () => {
     expect(problems(() => parsePatternFile('patterns:\n  - id: [x\nfoo: 1', 'yaml'))).toEqual([
-      expect.stringMatching(/^file: invalid YAML at line 3: /),
+      expect.stringMatching(/^file: invalid YAML at line 3, column \d+: /),
     ]);
     expect(problems(() => parsePatternFile('{"patterns": [', 'json'))).toEqual([
-      expect.stringMatching(/^file: invalid JSON: /),
+      'file: invalid JSON at line 1, column 15: Unexpected end of JSON input',
+    ]);
+    expect(problems(() => parsePatternFile('{\n  "patterns": [}\n}', 'json'))).toEqual([
+      expect.stringMatching(/^file: invalid JSON at line 2, column 16: /),
     ]);
     expect(
       problems(() =>
