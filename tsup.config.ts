@@ -2,16 +2,28 @@ import { defineConfig } from 'tsup';
 
 // rxjs stays external: a bundled second copy would ignore TestScheduler virtual time and
 // the user's own scheduler. The other runtime dependencies are installed beside us.
-const external = ['rxjs', 'zod', 'rxjs-for-await', 'recheck', 'yaml', '@opentelemetry/api'];
+const external = [
+  'rxjs',
+  'zod',
+  'rxjs-for-await',
+  'recheck',
+  'yaml',
+  '@opentelemetry/api',
+  'ioredis',
+];
 
 // The main entry is an RxJS core; each subpath is an entry of its own, so that only
 // rx-recovery/otel loads @opentelemetry/api, only rx-recovery/files loads zod, the YAML
-// parser and the regex checker, and only rx-recovery/codegen carries the code repair.
+// parser and the regex checker, only rx-recovery/codegen carries the code repair, only
+// rx-recovery/redis speaks to Redis (ioredis, an optional peer), and only
+// rx-recovery/dashboard serves a page (node:http).
 const entry = {
   index: 'src/index.ts',
   otel: 'src/otel.ts',
   files: 'src/files.ts',
   codegen: 'src/codegen.ts',
+  redis: 'src/redis.ts',
+  dashboard: 'src/dashboard.ts',
 };
 
 export default defineConfig([

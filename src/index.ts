@@ -11,10 +11,11 @@ export type {
 export { createCircuitBreaker, isCircuitBreaker } from './fleet/circuitBreaker.js';
 export { DeadlineExceededError, isDeadlineExceededError } from './fleet/DeadlineExceededError.js';
 export type { RetryBudget, RetryBudgetOptions, RetryBudgetSnapshot } from './fleet/retryBudget.js';
+export type { SharedStore } from './fleet/store.js';
 export { createRetryBudget, isRetryBudget } from './fleet/retryBudget.js';
 export type { AsyncSignalMode } from './observability/asyncSignals.js';
 export { asyncSignals } from './observability/asyncSignals.js';
-export type { RecoveryHub, RecoveryHubOptions } from './observability/hub.js';
+export type { HubAnswer, RecoveryHub, RecoveryHubOptions } from './observability/hub.js';
 export { createRecoveryHub, isRecoveryHub } from './observability/hub.js';
 export type { RecoveryMetric, RecoveryMetricName } from './observability/metrics.js';
 export type {

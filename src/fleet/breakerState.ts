@@ -94,7 +94,7 @@ export class BreakerMachine {
   private readonly rate: number;
   private readonly minimumCalls: number;
 
-  constructor(private readonly settings: BreakerSettings) {
+  constructor(readonly settings: BreakerSettings) {
     const { trip } = settings;
     this.timeFreeSuccess = 'consecutive' in trip && settings.slowCall === undefined;
     if ('consecutive' in trip) {
@@ -235,7 +235,11 @@ export class BreakerMachine {
     return slowCall !== undefined && window.slow / calls >= slowCall.rate;
   }
 
-  private move(to: CircuitState, now: number): void {
+  /**
+   * Enters `to` (a transition, a new generation). Also how a shared store makes the
+   * machine follow the shared state.
+   */
+  move(to: CircuitState, now: number): void {
     const from = this.state;
     this.state = to;
     this.generation++;
@@ -252,7 +256,8 @@ export class BreakerMachine {
     this.opens = 0;
   }
 
-  private openDuration(opens: number): number {
+  /** How long the `opens`-th opening in a row lasts: `openMs`, guarded. */
+  openDuration(opens: number): number {
     const { openMs } = this.settings;
     if (typeof openMs === 'number') return openMs;
     let ms: unknown;

@@ -15,7 +15,11 @@ import { type CircuitState, circuitStateChangedSignal } from '../observability/s
 import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
 import { BreakerMachine, REFUSED, type TripRule } from './breakerState.js';
-import { all, fraction, hubRule, pathOf, positive, storeRule } from './rules.js';
+import type { BreakerProtocol } from './protocols.js';
+import { all, fraction, hubRule, pathOf, positive } from './rules.js';
+import { type SharedStore, storeOf, storeRule } from './store.js';
+
+export type { BreakerProtocol } from './protocols.js';
 
 /**
  * Options of {@link createCircuitBreaker}. Strict: an unknown key is a
@@ -37,7 +41,9 @@ import { all, fraction, hubRule, pathOf, positive, storeRule } from './rules.js'
  */
 export interface CircuitBreakerOptions {
   /**
-   * The breaker's name: in `circuit_state_changed` signals and in `BrokenCircuitError`s.
+   * The breaker's name: in `circuit_state_changed` signals and in `BrokenCircuitError`s;
+   * with a `store`, its key there (required then: the processes that share a breaker
+   * name it alike).
    * @default `breaker-<n>`, numbered in creation order
    */
   name?: string;
@@ -85,10 +91,14 @@ export interface CircuitBreakerOptions {
   /** Where `circuit_state_changed` signals are published. @default none */
   hub?: RecoveryHub;
   /**
-   * A shared store, so that many processes share the breaker. Not available yet: any
-   * value is refused.
+   * A store shared by many processes (`createRedisStore` from `rx-recovery/redis`): the
+   * breakers of every process with the same `name` are one breaker. Each process decides
+   * from its own state, kept in step with the store's (see the store); only a half-open
+   * trial waits for the store, for its permit. `snapshot()` gives the shared state with
+   * this process's counts. `store_degraded` and `store_recovered` signals reach `hub`.
+   * @default none: the breaker is this process's
    */
-  store?: undefined;
+  store?: SharedStore;
 }
 
 /**
@@ -175,54 +185,21 @@ export interface CircuitBreaker {
   snapshot(): CircuitBreakerSnapshot;
   /**
    * Closes the breaker, whatever its state (isolation included), and forgets its counts:
-   * calls admitted before the reset have no say.
+   * calls admitted before the reset have no say. With a store, in every process.
    */
   reset(): void;
   /**
    * Completes `state$`. The breaker holds no timer, so nothing else is left behind; calls
-   * through it still work, and transitions still reach the hub.
+   * through it still work, and transitions still reach the hub. With a store, the breaker
+   * leaves it and goes on with its local state.
    */
   dispose(): void;
   /**
    * Opens the breaker by hand (`isolated`): every call is refused with
    * `retryAfterMs: Infinity` until every handle returned is released; then it is `closed`.
+   * With a store, in every process, until every process's handles are released.
    */
   isolate(): IsolationHandle;
-}
-
-/**
- * How the library calls through a breaker (the `circuitBreaker` operator and the engine).
- * It is kept under a registered symbol, so a breaker made by another copy of the package
- * (ESM beside CJS) works, and off the public type, so no user can forge an outcome.
- *
- * A call is `admit()`, then exactly one of `succeed`, `fail` or `release` with the permit:
- * - `succeed(permit, startedAt)` on its first value or on completion (whichever comes
- *   first; later values say nothing). `startedAt` is `now()` read right after `admit()`
- *   when `timesCalls` is true; any number otherwise.
- * - `fail(permit, error, classification)` when it errors before any value; the breaker
- *   asks `countsAsFailure(error, classification)`.
- * - `release(permit)` when it is unsubscribed before either.
- * Record the outcome before passing the value or error on, so that a retry downstream
- * sees the breaker's new state.
- */
-export interface BreakerProtocol {
-  /** The protocol's version: 1. */
-  readonly version: 1;
-  /** The breaker's name. */
-  readonly name: string;
-  /** Whether `succeed` needs a real `startedAt` (the breaker has `slowCall`). */
-  readonly timesCalls: boolean;
-  /** The breaker's clock. */
-  now(): number;
-  /**
-   * Asks to start a call.
-   * @returns A permit (a number ≥ 0), or the `BrokenCircuitError` to fail the call with;
-   * then the source must not be subscribed.
-   */
-  admit(): number | BrokenCircuitError;
-  succeed(permit: number, startedAt: number): void;
-  fail(permit: number, error: unknown, classification: Classification): void;
-  release(permit: number): void;
 }
 
 const PROTOCOL: unique symbol = Symbol.for('rx-recovery.breaker') as never;
@@ -482,6 +459,14 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       if (transitions.length > 0) announce();
     },
   });
+  const shared = storeOf(options.store)?.breaker({
+    name: options.name,
+    machine,
+    local: protocol,
+    countsAsFailure,
+    announce,
+    hub,
+  });
 
   const breaker: CircuitBreaker = {
     name,
@@ -515,27 +500,31 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       });
     },
     reset() {
+      shared?.manual('reset');
       machine.reset(scheduler.now());
       if (transitions.length > 0) announce();
     },
     dispose() {
+      shared?.dispose();
       disposed = true;
       states.complete();
     },
     isolate(): IsolationHandle {
       const epoch = machine.isolate(scheduler.now());
+      shared?.manual('isolate');
       if (transitions.length > 0) announce();
       let released = false;
       return Object.freeze({
         release() {
           if (released) return;
           released = true;
+          shared?.manual('release', epoch);
           machine.releaseIsolation(epoch, scheduler.now());
           if (transitions.length > 0) announce();
         },
       });
     },
   };
-  Object.defineProperty(breaker, PROTOCOL, { value: protocol });
+  Object.defineProperty(breaker, PROTOCOL, { value: shared?.protocol ?? protocol });
   return Object.freeze(breaker);
 }

@@ -7,8 +7,12 @@ import {
   shape,
   string,
 } from '../config/check.js';
-import { positive, storeRule } from './rules.js';
+import type { BudgetProtocol } from './protocols.js';
+import { positive } from './rules.js';
+import { type SharedStore, storeOf, storeRule } from './store.js';
 import { TimeBuckets } from './windows.js';
+
+export type { BudgetProtocol } from './protocols.js';
 
 /**
  * Options of {@link createRetryBudget}. Strict: an unknown key is a `RecoveryConfigError`.
@@ -23,7 +27,11 @@ import { TimeBuckets } from './windows.js';
  * ```
  */
 export interface RetryBudgetOptions {
-  /** The budget's name, in `retry_budget_exhausted` signals. @default `budget-<n>`, numbered in creation order */
+  /**
+   * The budget's name, in `retry_budget_exhausted` signals; with a `store`, its key there
+   * (required then).
+   * @default `budget-<n>`, numbered in creation order
+   */
   name?: string;
   /**
    * Retries allowed per request, over the last `ttlMs`: 0.2 lets retries add at most 20 %
@@ -45,8 +53,14 @@ export interface RetryBudgetOptions {
   ttlMs?: number;
   /** Whose clock `ttlMs` is measured on. @default asyncScheduler */
   scheduler?: SchedulerLike;
-  /** A shared store, so that many processes share the budget. Not available yet: any value is refused. */
-  store?: undefined;
+  /**
+   * A store shared by many processes (`createRedisStore` from `rx-recovery/redis`): the
+   * budgets of every process with the same `name` are one budget, so the fleet's retries
+   * stay within `ratio` of the fleet's requests (and one `minPerSecond`). No call waits
+   * for the store: each process pays from tokens the store lends it ahead of time.
+   * @default none: the budget is this process's
+   */
+  store?: SharedStore;
 }
 
 /**
@@ -84,25 +98,12 @@ export interface RetryBudgetSnapshot {
 export interface RetryBudget {
   /** The budget's name. */
   readonly name: string;
-  /** The counters over the last `ttlMs`, now. */
+  /**
+   * The counters over the last `ttlMs`, now. With a store: the fleet's deposits and
+   * withdrawals as of this process's last exchange with it (tokens lent to processes count
+   * as withdrawn), and as `balance` what this process can pay without asking the store.
+   */
   snapshot(): RetryBudgetSnapshot;
-}
-
-/**
- * How the library uses a budget (the engine and `hedge`), kept under a registered symbol
- * and off the public type, like the breaker's protocol.
- * - `deposit()`: one request (a first subscription; never a retry).
- * - `tryWithdraw()`: asks to pay for one retry, correct step or hedge; `true` when paid
- *   (the withdrawal is recorded), `false` when the budget cannot pay (nothing recorded):
- *   the step is skipped.
- */
-export interface BudgetProtocol {
-  /** The protocol's version: 1. */
-  readonly version: 1;
-  /** The budget's name. */
-  readonly name: string;
-  deposit(): void;
-  tryWithdraw(): boolean;
 }
 
 const PROTOCOL: unique symbol = Symbol.for('rx-recovery.budget') as never;
@@ -158,12 +159,13 @@ const EPSILON = 1e-9;
  */
 export class BudgetLedger {
   private readonly buckets: TimeBuckets;
-  private readonly reserve: number;
+  /** Withdrawals allowed whatever the traffic: `minPerSecond × ttlMs / 1000`. */
+  readonly reserve: number;
 
   constructor(
-    private readonly ratio: number,
+    readonly ratio: number,
     minPerSecond: number,
-    ttlMs: number,
+    readonly ttlMs: number,
   ) {
     this.buckets = new TimeBuckets(ttlMs, 2);
     this.reserve = (minPerSecond * ttlMs) / 1000;
@@ -249,17 +251,22 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
     deposit: () => ledger.deposit(scheduler.now()),
     tryWithdraw: () => ledger.tryWithdraw(scheduler.now()),
   });
-  const budget: RetryBudget = {
-    name,
-    snapshot(): RetryBudgetSnapshot {
-      const balance = ledger.balance(scheduler.now());
-      return Object.freeze({
-        deposits: ledger.deposits,
-        withdrawals: ledger.withdrawals,
-        balance,
-      });
-    },
+  const snapshot = (): RetryBudgetSnapshot => {
+    const balance = ledger.balance(scheduler.now());
+    return Object.freeze({
+      deposits: ledger.deposits,
+      withdrawals: ledger.withdrawals,
+      balance,
+    });
   };
-  Object.defineProperty(budget, PROTOCOL, { value: protocol });
+  const shared = storeOf(options.store)?.budget({
+    name: options.name,
+    local: protocol,
+    ledger,
+    snapshot,
+    now: () => scheduler.now(),
+  });
+  const budget: RetryBudget = { name, snapshot: shared?.snapshot ?? snapshot };
+  Object.defineProperty(budget, PROTOCOL, { value: shared?.protocol ?? protocol });
   return Object.freeze(budget);
 }

@@ -25,11 +25,6 @@ export const hubRule: Rule = (value, path, issues) => {
   if (!isRecoveryHub(value)) issues.push(`${path}: must be a RecoveryHub (createRecoveryHub)`);
 };
 
-/** A `store` option: refused until shared stores exist (`rx-recovery/redis`). */
-export const storeRule: Rule = (_value, path, issues) => {
-  issues.push(`${path}: shared stores are not available yet; leave it out`);
-};
-
 /** A finite number > 0. */
 export const positive: Rule = (value, path, issues) => {
   if (typeof value !== 'number' || Number.isNaN(value)) {

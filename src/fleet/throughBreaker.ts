@@ -6,13 +6,16 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 import type { Classification } from '../patterns/classifier.js';
-import type { BreakerProtocol } from './circuitBreaker.js';
+import type { BrokenCircuitError } from './BrokenCircuitError.js';
+import type { BreakerProtocol } from './protocols.js';
 
 /**
  * Every subscription of the source as a call through a breaker: admitted or refused (the
  * source is then never subscribed), and its outcome reported before it is passed on.
  * `classify` tells the breaker what an error is: the default table for the
- * `circuitBreaker` operator, the engine's own classifier inside `withRecovery`.
+ * `circuitBreaker` operator, the engine's own classifier inside `withRecovery`. A permit
+ * that comes later (a half-open trial of a breaker shared through a store) is waited for;
+ * unsubscribing meanwhile stops the wait.
  */
 export function throughBreaker<T>(
   protocol: BreakerProtocol,
@@ -20,14 +23,27 @@ export function throughBreaker<T>(
 ): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
+      const start = (permit: number | BrokenCircuitError): Unsubscribable | undefined => {
+        if (typeof permit !== 'number') {
+          subscriber.error(permit);
+          return;
+        }
+        const call = new Call(subscriber, protocol, permit, classify);
+        call.inner = source.subscribe(call);
+        return call;
+      };
       const permit = protocol.admit();
-      if (typeof permit !== 'number') {
-        subscriber.error(permit);
-        return;
-      }
-      const call = new Call(subscriber, protocol, permit, classify);
-      call.inner = source.subscribe(call);
-      return call;
+      if (typeof permit === 'number' || !('subscribe' in permit)) return start(permit);
+      let call: Unsubscribable | undefined;
+      const wait = permit.subscribe({
+        next: (later) => {
+          call = start(later);
+        },
+      });
+      return () => {
+        wait.unsubscribe();
+        call?.unsubscribe();
+      };
     });
 }
 

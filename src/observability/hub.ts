@@ -8,6 +8,7 @@ import {
 } from 'rxjs';
 import { check, shape, string } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
+import { type SharedStore, storeOf, storeRule } from '../fleet/store.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
@@ -135,7 +136,9 @@ export function hubListening(hub: RecoveryHub): boolean {
  * hub.snapshot().successRate; // → e.g. 0.75, over the recoveries of both pipelines
  * ```
  */
-export interface RecoveryHub {
+export interface RecoveryHub<
+  Answer extends boolean | Promise<boolean> = boolean | Promise<boolean>,
+> {
   /** The hub's name: the `hub` attribute of its OpenTelemetry instruments. */
   readonly name: string;
   /**
@@ -151,7 +154,8 @@ export interface RecoveryHub {
   snapshot(): RecoveryStatistics;
   /**
    * The escalations waiting for a person (`escalation.await`), oldest first, each with
-   * `pending: true`.
+   * `pending: true`. With a store, those of every process that shares it (as of the last
+   * news from the store: at most `syncMs` old).
    */
   pendingEscalations(): readonly EscalationRecord[];
   /** The waiting escalations: the current list first, then after every change. */
@@ -160,13 +164,19 @@ export interface RecoveryHub {
    * Resolves a waiting escalation: its stream resumes as `resolution` says. The first valid
    * resolution wins.
    *
+   * With a store, the escalation may wait in any process that shares it, and the answer
+   * needs the store: a `Promise<boolean>`. A resolution for another process must travel:
+   * a `value` that JSON can carry, `retry`, `complete` or `abort` (a `source` only reaches
+   * the process that holds it).
+   *
    * @param id The record's `id`.
    * @param resolution What to do; see {@link Resolution}.
-   * @returns `true` when it resumed a waiting stream; `false` when nothing waits under `id`
-   * (never did, already resolved, timed out, or unsubscribed).
+   * @returns `true` when it resumed a waiting stream (with a store: when it was the first
+   * resolution of an escalation that waited); `false` when nothing waits under `id` (never
+   * did, already resolved, timed out, or unsubscribed).
    * @throws RecoveryConfigError for a resolution that is not one (it never reaches the stream).
    */
-  resolveEscalation(id: string, resolution: Resolution<unknown>): boolean;
+  resolveEscalation(id: string, resolution: Resolution<unknown>): Answer;
   /** Brand: always `true`. What {@link isRecoveryHub} checks, across copies of the package. */
   readonly isRecoveryHub: true;
 }
@@ -216,8 +226,11 @@ export interface RecoveryHub {
  * @throws RecoveryConfigError for an unknown or invalid option.
  * @see isRecoveryHub, asyncSignals
  */
-export function createRecoveryHub(options: RecoveryHubOptions = {}): RecoveryHub {
-  check(hubOptions, options, 'options');
+export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, never>>(
+  options: O = {} as O,
+): RecoveryHub<HubAnswer<O>> {
+  // Built here, not at module level: a program that never makes a hub does not ship it.
+  check(shape({ name: string(true), store: storeRule }), options, 'options');
   const name = options.name ?? `hub-${++hubs}`;
   const statistics = new StatisticsAccumulator();
   /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
@@ -254,7 +267,9 @@ export function createRecoveryHub(options: RecoveryHubOptions = {}): RecoveryHub
   >();
   const escalations$ = new BehaviorSubject<readonly EscalationRecord[]>(Object.freeze([]));
   const waitingChanged = () =>
-    escalations$.next(Object.freeze([...waiting.values()].map((entry) => entry.record)));
+    escalations$.next(
+      shared?.list() ?? Object.freeze([...waiting.values()].map((entry) => entry.record)),
+    );
 
   const channel: HubChannel = {
     publish(signal: RecoverySignal) {
@@ -272,9 +287,11 @@ export function createRecoveryHub(options: RecoveryHubOptions = {}): RecoveryHub
     },
     awaitResolution(record, settle) {
       waiting.set(record.id, { record, settle });
+      shared?.add(record);
       waitingChanged();
       return () => {
         if (waiting.get(record.id)?.settle === settle && waiting.delete(record.id)) {
+          shared?.remove(record.id);
           waitingChanged();
         }
       };
@@ -293,19 +310,32 @@ export function createRecoveryHub(options: RecoveryHubOptions = {}): RecoveryHub
     snapshot: () => statistics.snapshot(),
     pendingEscalations: () => escalations$.getValue(),
     escalations$: new ConsumerStream(escalations$, report, 'escalations'),
-    resolveEscalation(id: string, resolution: Resolution<unknown>): boolean {
+    resolveEscalation(id: string, resolution: Resolution<unknown>) {
       const problem = resolutionProblem(resolution);
       if (problem !== undefined) throw new RecoveryConfigError([problem]);
-      const entry = waiting.get(id);
-      if (entry === undefined) return false;
       // The stream withdraws the record itself when it accepts (and the subscription ends).
-      return entry.settle(resolution);
+      return shared?.resolve(id, resolution) ?? settle(id, resolution);
     },
     isRecoveryHub: true as const,
   };
+  const settle = (id: string, resolution: Resolution<unknown>) =>
+    waiting.get(id)?.settle(resolution) ?? false;
+  const shared = storeOf(options.store)?.escalations({ hub, settle, changed: waitingChanged });
   Object.defineProperty(hub, CHANNEL, { value: channel });
-  return Object.freeze(hub);
+  return Object.freeze(hub) as unknown as RecoveryHub<HubAnswer<O>>;
 }
+
+/**
+ * What `resolveEscalation` answers on a hub made with options `O`: a `boolean`, or a
+ * `Promise<boolean>` when the hub has a store.
+ */
+export type HubAnswer<O> = 'store' extends keyof O
+  ? O extends { store: SharedStore }
+    ? Promise<boolean>
+    : O extends { store?: undefined }
+      ? boolean
+      : boolean | Promise<boolean>
+  : boolean;
 
 let hubs = 0;
 
@@ -328,9 +358,16 @@ export interface RecoveryHubOptions {
    * @default `hub-<n>`, numbered in creation order
    */
   name?: string;
+  /**
+   * A store shared by many processes (`createRedisStore` from `rx-recovery/redis`): the
+   * escalations that wait (`escalation.await`) are listed there, with a TTL, so that
+   * `pendingEscalations()` shows every process's and `resolveEscalation` resumes a stream
+   * wherever it waits (then it answers with a `Promise<boolean>`). `store_degraded` and
+   * `store_recovered` signals are published here.
+   * @default none: escalations wait in this process only
+   */
+  store?: SharedStore;
 }
-
-const hubOptions = shape({ name: string(true) });
 
 /**
  * True for a {@link RecoveryHub}, also one from another copy of the package (ESM and CJS

@@ -66,7 +66,7 @@ describe('createCircuitBreaker options', () => {
       options.countsAsFailure: must be a function (error, classification) => boolean
       options.scheduler: must be a SchedulerLike
       options.hub: must be a RecoveryHub (createRecoveryHub)
-      options.store: shared stores are not available yet; leave it out
+      options.store: must be a shared store (createRedisStore from rx-recovery/redis)
       options.halfOpen: unknown option"
     `);
   });

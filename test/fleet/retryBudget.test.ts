@@ -121,7 +121,7 @@ describe('createRetryBudget', () => {
       options.ratio: must be ≥ 0
       options.minPerSecond: expected number, got "x"
       options.ttlMs: must be > 0
-      options.store: shared stores are not available yet; leave it out
+      options.store: must be a shared store (createRedisStore from rx-recovery/redis)
       options.ttl: unknown option"
     `);
   });

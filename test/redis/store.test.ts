@@ -1,0 +1,451 @@
+import { defer, NEVER, of, Subject, throwError } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  circuitBreaker,
+  createCircuitBreaker,
+  createRecoveryHub,
+  createRetryBudget,
+  isBrokenCircuitError,
+  isRecoveryConfigError,
+  type RecoverySignal,
+  withRecovery,
+} from '../../src/index.js';
+import { createRedisStore, type RedisStoreOptions } from '../../src/redis.js';
+import { thrownBy } from '../helpers/capture.js';
+import { quorumError } from '../helpers/errors.js';
+import {
+  connect,
+  describeRedis,
+  keysWithTtl,
+  shiftedClock,
+  uniquePrefix,
+  waitFor,
+} from './helpers.js';
+
+/**
+ * One test process, several "processes" of a fleet: each with its own ioredis client and
+ * its own store, as separate processes would have (the multi-process suite does the same
+ * with real child processes). Clocks are driven by the tests (`shiftedClock`).
+ */
+const cleanup: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function member(prefix: string, options: Partial<RedisStoreOptions> = {}) {
+  const client = connect();
+  const store = createRedisStore({ client, prefix, flushMs: 20, syncMs: 200, ...options });
+  cleanup.push(
+    () => store.close(),
+    () => client.quit(),
+  );
+  return { client, store };
+}
+
+type Outcome = 'ok' | 'failed' | 'refused';
+const unavailable = () => throwError(() => new Error('HTTP 503 Service Unavailable'));
+
+/** One call through `breaker`; resolves how it ended. */
+function call(breaker: CircuitBreaker, ok: boolean): Promise<Outcome> {
+  return new Promise((resolve) => {
+    defer(() => (ok ? of('ok') : unavailable()))
+      .pipe(circuitBreaker(breaker))
+      .subscribe({
+        next: () => resolve('ok'),
+        error: (error: unknown) => resolve(isBrokenCircuitError(error) ? 'refused' : 'failed'),
+      });
+  });
+}
+
+describe('createRedisStore options', () => {
+  it('names every bad option at once', () => {
+    const error = thrownBy(() =>
+      createRedisStore({
+        client: {},
+        prefix: 'a{b}',
+        syncMs: 0,
+        flushMs: 'fast',
+        hub: {},
+        sync: 1,
+      } as never),
+    );
+    expect(isRecoveryConfigError(error)).toBe(true);
+    expect((error as Error).message).toMatchInlineSnapshot(`
+      "options.client: must be an ioredis client (new Redis(…) or new Cluster(…))
+      options.prefix: must be a non-empty string without { or }
+      options.syncMs: must be ≥ 1
+      options.flushMs: expected number, got "fast"
+      options.hub: must be a RecoveryHub (createRecoveryHub)
+      options.sync: unknown option"
+    `);
+    expect((thrownBy(() => createRedisStore(undefined as never)) as Error).message).toBe(
+      'options: expected object, got nothing',
+    );
+  });
+
+  it('is what store options accept, and nothing else is', () => {
+    expect(
+      (thrownBy(() => createRecoveryHub({ store: { close: async () => {} } as never })) as Error)
+        .message,
+    ).toBe('options.store: must be a shared store (createRedisStore from rx-recovery/redis)');
+  });
+});
+
+describeRedis('a breaker shared through Redis', () => {
+  it('requires a name with a store', () => {
+    const { store } = member(uniquePrefix());
+    const error = thrownBy(() => createCircuitBreaker({ trip: { consecutive: 1 }, store }));
+    expect(isRecoveryConfigError(error)).toBe(true);
+    expect((error as Error).message).toBe('options.name: required with a store');
+    expect((thrownBy(() => createRetryBudget({ store })) as Error).message).toBe(
+      'options.name: required with a store',
+    );
+  });
+
+  it("opens in every process when one process's failures trip it", async () => {
+    const prefix = uniquePrefix();
+    const options: CircuitBreakerOptions = {
+      name: 'api',
+      trip: { consecutive: 3 },
+      openMs: 60_000,
+    };
+    const a = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const b = createCircuitBreaker({ ...options, store: member(prefix).store });
+    await waitFor(async () => (await call(b, true)) === 'ok');
+    expect(await Promise.all([call(a, false), call(a, false), call(a, false)])).toEqual([
+      'failed',
+      'failed',
+      'failed',
+    ]);
+    expect(a.state).toBe('open');
+    const elapsed = await waitFor(() => b.state === 'open', { what: 'b opens' });
+    expect(elapsed).toBeLessThan(200); // syncMs: the channel brings it sooner
+    expect(await call(b, true)).toBe('refused');
+  });
+
+  it("trips on the fleet's window: failures split between processes count together", async () => {
+    const prefix = uniquePrefix();
+    const clock = shiftedClock();
+    const options: CircuitBreakerOptions = {
+      name: 'api',
+      trip: { rate: 0.5, minimumCalls: 4, window: { ms: 10_000 } },
+      scheduler: clock,
+    };
+    const [one, two, three] = [member(prefix), member(prefix), member(prefix)];
+    const a = createCircuitBreaker({ ...options, store: one.store });
+    const b = createCircuitBreaker({ ...options, store: two.store });
+    const c = createCircuitBreaker({ ...options, store: three.store });
+    // Two failures in A, then, 20 s later (the window has moved on), two in B: no trip.
+    await call(a, false);
+    await call(a, false);
+    expect(await one.store.sync()).toBe(true);
+    clock.advance(20_000);
+    await call(b, false);
+    await call(b, false);
+    expect(await two.store.sync()).toBe(true);
+    expect(await three.store.sync()).toBe(true);
+    expect([a.state, b.state, c.state]).toEqual(['closed', 'closed', 'closed']);
+    // Two more in A, within the window of B's: four calls, all failed, though no process
+    // saw four: every process opens.
+    await call(a, false);
+    await call(a, false);
+    await waitFor(() => c.state === 'open', { what: 'c opens' });
+    expect([a.state, b.state]).toEqual(['open', 'open']);
+  });
+});
+
+describeRedis('a breaker whose shared state is lost', () => {
+  it('puts back what this process knows when its key disappears (expired, Redis restarted)', async () => {
+    const prefix = uniquePrefix();
+    const one = member(prefix);
+    const two = member(prefix);
+    const options: CircuitBreakerOptions = {
+      name: 'api',
+      trip: { consecutive: 1 },
+      openMs: 60_000,
+    };
+    const a = createCircuitBreaker({ ...options, store: one.store });
+    const handle = a.isolate();
+    expect(await one.store.sync()).toBe(true);
+    const key = `{${prefix}:breaker:api}`;
+    expect(await one.client.hget(key, 'state')).toBe('isolated');
+    await one.client.del(key);
+    // The next exchange finds a new hash: the isolation goes back, and others see it.
+    const b = createCircuitBreaker({ ...options, store: two.store });
+    expect(await one.store.sync()).toBe(true);
+    await waitFor(async () => (await one.client.hget(key, 'state')) === 'isolated');
+    await waitFor(() => b.state === 'isolated');
+    expect(a.state).toBe('isolated');
+    handle.release();
+    await waitFor(() => b.state === 'closed' && a.state === 'closed');
+  });
+
+  it('stops following the store once disposed', async () => {
+    const prefix = uniquePrefix();
+    const options: CircuitBreakerOptions = {
+      name: 'api',
+      trip: { consecutive: 1 },
+      openMs: 60_000,
+    };
+    const a = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const b = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const c = createCircuitBreaker({ ...options, store: member(prefix).store });
+    b.dispose();
+    await call(a, false);
+    await waitFor(() => c.state === 'open');
+    expect(b.state).toBe('closed');
+    expect(await call(b, true)).toBe('ok');
+  });
+});
+
+describeRedis('half-open across processes', () => {
+  it('admits exactly halfOpenCalls trial calls in the fleet, then closes everywhere', async () => {
+    const prefix = uniquePrefix();
+    const clock = shiftedClock();
+    const options: CircuitBreakerOptions = {
+      name: 'api',
+      trip: { consecutive: 1 },
+      openMs: 30_000,
+      halfOpenCalls: 2,
+      scheduler: clock,
+    };
+    const breakers = [member(prefix), member(prefix), member(prefix)].map(({ store }) =>
+      createCircuitBreaker({ ...options, store }),
+    );
+    const [a, b, c] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+    await call(a, false);
+    await waitFor(() => b.state === 'open' && c.state === 'open');
+    clock.advance(30_000);
+    // Every process tries three trial calls at once, each held open until released.
+    const trials = new Subject<string>();
+    let admitted = 0;
+    let settled = 0;
+    const outcomes = breakers.flatMap((breaker) =>
+      [1, 2, 3].map(
+        () =>
+          new Promise<Outcome>((resolve) => {
+            const end = (outcome: Outcome) => {
+              settled++;
+              resolve(outcome);
+            };
+            defer(() => {
+              admitted++;
+              return trials;
+            })
+              .pipe(circuitBreaker(breaker))
+              .subscribe({
+                next: () => end('ok'),
+                error: (error: unknown) => end(isBrokenCircuitError(error) ? 'refused' : 'failed'),
+              });
+          }),
+      ),
+    );
+    // Seven are refused; two run, and wait for `trials`.
+    await waitFor(() => settled === 7);
+    expect(admitted).toBe(2);
+    trials.next('fine');
+    const results = await Promise.all(outcomes);
+    expect(results.filter((r) => r === 'ok')).toHaveLength(2);
+    expect(results.filter((r) => r === 'refused')).toHaveLength(7);
+    await waitFor(() => breakers.every((breaker) => breaker.state === 'closed'));
+  });
+
+  it('gives the permit back when the trial call is unsubscribed before it starts', async () => {
+    const prefix = uniquePrefix();
+    const clock = shiftedClock();
+    const options: CircuitBreakerOptions = {
+      name: 'api',
+      trip: { consecutive: 1 },
+      openMs: 1000,
+      scheduler: clock,
+    };
+    const a = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const b = createCircuitBreaker({ ...options, store: member(prefix).store });
+    await call(a, false);
+    await waitFor(() => b.state === 'open');
+    clock.advance(1000);
+    // Unsubscribed at once: the permit, if the store grants it, goes back.
+    NEVER.pipe(circuitBreaker(a)).subscribe().unsubscribe();
+    // Unsubscribed while running: the permit goes back too.
+    await waitFor(async () => {
+      let started = false;
+      const running = defer(() => {
+        started = true;
+        return NEVER;
+      })
+        .pipe(circuitBreaker(b))
+        .subscribe({ error: () => {} });
+      await waitFor(() => started || running.closed, { timeoutMs: 500 }).catch(() => {});
+      running.unsubscribe();
+      return started;
+    });
+    expect(await waitFor(async () => (await call(a, true)) === 'ok')).toBeGreaterThanOrEqual(0);
+    await waitFor(() => b.state === 'closed');
+  });
+});
+
+describeRedis('a retry budget shared through Redis', () => {
+  it("holds the fleet's retries to ratio × the fleet's requests + one reserve", async () => {
+    const prefix = uniquePrefix();
+    const options = { name: 'api', ratio: 0.5, minPerSecond: 1, ttlMs: 10_000 };
+    const budgets = [member(prefix), member(prefix), member(prefix)].map(({ store }) => {
+      const budget = createRetryBudget({ ...options, store });
+      return {
+        budget,
+        protocol: budgetProtocolOf(budget) as NonNullable<ReturnType<typeof budgetProtocolOf>>,
+        store,
+      };
+    });
+    for (const { store } of budgets) await store.sync();
+    // 10 requests in each process: the fleet may retry ⌊0.5 × 30 + 1 × 10⌋ = 25 times.
+    for (const { protocol } of budgets) for (let n = 0; n < 10; n++) protocol.deposit();
+    let paid = 0;
+    for (let round = 0; round < 40; round++) {
+      for (const { protocol } of budgets)
+        for (let n = 0; n < 3; n++) if (protocol.tryWithdraw()) paid++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    for (const { store } of budgets) await store.sync();
+    expect(paid).toBeLessThanOrEqual(25);
+    expect(paid).toBeGreaterThanOrEqual(20);
+    const { deposits, withdrawals } = budgets[0]?.budget.snapshot() ?? {};
+    expect(deposits).toBe(30);
+    expect(withdrawals).toBeLessThanOrEqual(25);
+  });
+});
+
+describeRedis('escalations shared through Redis', () => {
+  it('lists a waiting escalation in every process, and a resolution from another resumes it', async () => {
+    const prefix = uniquePrefix();
+    const here = createRecoveryHub({ store: member(prefix).store });
+    const there = createRecoveryHub({ store: member(prefix).store });
+    const values: string[] = [];
+    let completed = false;
+    throwError(() => quorumError)
+      .pipe(
+        withRecovery<string>(undefined, { hub: here, maxAttempts: 0, escalation: { await: true } }),
+      )
+      .subscribe({ next: (value) => values.push(value), complete: () => (completed = true) });
+    const [record] = here.pendingEscalations();
+    expect(record?.pending).toBe(true);
+    await waitFor(() => there.pendingEscalations().some((r) => r.id === record?.id));
+    const id = record?.id ?? '';
+    expect(there.pendingEscalations()[0]).toMatchObject({
+      id,
+      patternId: 'quorum_consensus_failed',
+    });
+    expect(() => there.resolveEscalation(id, { action: 'source', source: of('x') })).toThrow(
+      'resolution.source: cannot reach another process',
+    );
+    const answer = there.resolveEscalation(id, { action: 'value', value: 'approved' });
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toBe(true);
+    await waitFor(() => completed);
+    expect(values).toEqual(['approved']);
+    expect(await there.resolveEscalation(id, { action: 'complete' })).toBe(false);
+    expect(await here.resolveEscalation(id, { action: 'complete' })).toBe(false);
+    expect(await there.resolveEscalation('nobody', { action: 'complete' })).toBe(false);
+    await waitFor(() => there.pendingEscalations().length === 0);
+    expect(here.pendingEscalations()).toEqual([]);
+  });
+
+  it('resolves in the same process too, keeping a source resolution local', async () => {
+    const prefix = uniquePrefix();
+    const hub = createRecoveryHub({ store: member(prefix).store });
+    const values: string[] = [];
+    throwError(() => quorumError)
+      .pipe(withRecovery<string>(undefined, { hub, maxAttempts: 0, escalation: { await: true } }))
+      .subscribe((value) => values.push(value));
+    const id = hub.pendingEscalations()[0]?.id ?? '';
+    expect(await hub.resolveEscalation(id, { action: 'source', source: of('by hand') })).toBe(true);
+    expect(values).toEqual(['by hand']);
+    expect(await hub.resolveEscalation(id, { action: 'complete' })).toBe(false);
+  });
+
+  it('withdraws it everywhere when the waiting subscriber unsubscribes', async () => {
+    const prefix = uniquePrefix();
+    const here = createRecoveryHub({ store: member(prefix).store });
+    const there = createRecoveryHub({ store: member(prefix).store });
+    const lists: number[] = [];
+    there.escalations$.subscribe((list) => lists.push(list.length));
+    const subscription = throwError(() => quorumError)
+      .pipe(
+        withRecovery<string>(undefined, { hub: here, maxAttempts: 0, escalation: { await: true } }),
+      )
+      .subscribe();
+    const id = here.pendingEscalations()[0]?.id ?? '';
+    await waitFor(() => there.pendingEscalations().length === 1);
+    subscription.unsubscribe();
+    await waitFor(() => there.pendingEscalations().length === 0);
+    expect(lists).toEqual([0, 1, 0]);
+    expect(await there.resolveEscalation(id, { action: 'complete' })).toBe(false);
+  });
+});
+
+describeRedis('keys and teardown', () => {
+  it('gives every key a TTL', async () => {
+    const prefix = uniquePrefix();
+    const { store, client } = member(prefix);
+    const clock = shiftedClock();
+    const breaker = createCircuitBreaker({
+      name: 'api',
+      trip: { rate: 0.5, minimumCalls: 2, window: { ms: 5000 } },
+      store,
+      scheduler: clock,
+    });
+    const budget = budgetProtocolOf(createRetryBudget({ name: 'api', store }));
+    const hub = createRecoveryHub({ store });
+    await call(breaker, false);
+    budget?.deposit();
+    throwError(() => quorumError)
+      .pipe(withRecovery<string>(undefined, { hub, maxAttempts: 0, escalation: { await: true } }))
+      .subscribe();
+    await store.sync();
+    const ttls = await keysWithTtl(client, prefix);
+    expect([...ttls.keys()].sort()).toEqual([
+      `{${prefix}:breaker:api}`,
+      `{${prefix}:budget:api}`,
+      `{${prefix}:escalations}`,
+      `{${prefix}:escalations}#seq`,
+      `{${prefix}:escalations}:${hub.pendingEscalations()[0]?.id}`,
+    ]);
+    for (const [key, ttl] of ttls) {
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(60_000);
+    }
+  });
+
+  it('close() ends its subscription and connection, withdraws its escalations, and leaves objects working locally', async () => {
+    const prefix = uniquePrefix();
+    const { store, client } = member(prefix);
+    const observer = connect();
+    cleanup.push(() => observer.quit());
+    const signals: RecoverySignal[] = [];
+    const hub = createRecoveryHub({ store });
+    hub.signals.subscribe((signal) => signals.push(signal));
+    const breaker = createCircuitBreaker({ name: 'api', trip: { consecutive: 2 }, store, hub });
+    throwError(() => quorumError)
+      .pipe(withRecovery<string>(undefined, { hub, maxAttempts: 0, escalation: { await: true } }))
+      .subscribe();
+    await store.sync();
+    const channel = `${prefix}:events`;
+    await waitFor(async () => (await observer.pubsub('NUMSUB', channel))[1] === 1);
+    await store.close();
+    expect(store.healthy).toBe(false);
+    // The store's own connection is gone (the server notices the closed socket at once).
+    await waitFor(async () => (await observer.pubsub('NUMSUB', channel))[1] === 0);
+    expect(await observer.zcard(`{${prefix}:escalations}`)).toBe(0);
+    expect(client.status).toBe('ready'); // the client is the caller's
+    // The breaker goes on alone, and no store signal was published by closing.
+    expect([
+      await call(breaker, false),
+      await call(breaker, false),
+      await call(breaker, true),
+    ]).toEqual(['failed', 'failed', 'refused']);
+    expect(signals.map((signal) => signal.type)).not.toContain('store_degraded');
+    await store.close(); // twice is fine
+  });
+});
