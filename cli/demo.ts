@@ -14,6 +14,17 @@ export interface DemoOptions {
   /** Real ms per simulated ms; 0 runs as fast as the CPU allows. */
   readonly timeScale: number;
   readonly json: boolean;
+  /** Escalated reviews wait for a person; a scripted reviewer resolves them. */
+  readonly awaitHuman?: boolean;
+}
+
+/** What the scripted reviewer did with one waiting escalation. */
+export interface Review {
+  readonly contract: string;
+  readonly node: string | undefined;
+  readonly waitedMs: number;
+  readonly action: 'value' | 'retry' | 'abort';
+  readonly resumed: boolean;
 }
 
 /** What `--json` prints: a pure function of the options, so the same seed gives the same text. */
@@ -36,7 +47,14 @@ export interface DemoReport {
   readonly escalations: Array<
     Omit<EscalationRecord, 'id' | 'context'> & { node: string | undefined }
   >;
+  /** With `awaitHuman`: what the reviewer decided for each waiting escalation, in order. */
+  readonly reviews?: readonly Review[];
 }
+
+/** How long the scripted reviewer takes to answer, in simulated ms. */
+const REVIEW_MS = 2000;
+/** Its answers, in turn: approve the code as it is, try the review again, give up. */
+const REVIEW_ACTIONS: readonly Review['action'][] = ['value', 'retry', 'abort'];
 
 /** Simulated time advanced between two looks at the clock and the progress line. */
 const STEP_MS = 250;
@@ -64,6 +82,49 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream): Pr
   const outcomes: ContractOutcome[] = [];
   let failure: unknown;
   let done = false;
+  const reviews: Review[] = [];
+  if (options.awaitHuman === true) {
+    // The scripted reviewer: answers each waiting escalation REVIEW_MS later, in turn.
+    const seen = new Set<string>();
+    hub.escalations$.subscribe((waiting) => {
+      for (const record of waiting) {
+        if (seen.has(record.id)) continue;
+        seen.add(record.id);
+        const action = REVIEW_ACTIONS[(seen.size - 1) % REVIEW_ACTIONS.length] as Review['action'];
+        const contract = record.context.correlationId.split('/')[0] ?? '';
+        scheduler.schedule(() => {
+          const resumed = hub.resolveEscalation(
+            record.id,
+            action === 'value'
+              ? {
+                  action,
+                  value: { contract, code: '// approved by a reviewer', fallbacks: ['review'] },
+                }
+              : action === 'abort'
+                ? { action, reason: 'not worth a fix' }
+                : { action },
+          );
+          reviews.push({
+            contract,
+            node: record.context.nodeName,
+            waitedMs: REVIEW_MS,
+            action,
+            resumed,
+          });
+          if (!options.json) {
+            const how = {
+              value: 'approved as it is',
+              retry: 'asked to review again',
+              abort: 'gave up on it',
+            }[action];
+            out.write(
+              `reviewer: ${contract} at ${record.context.nodeName} → ${how} after ${REVIEW_MS / 1000} s${resumed ? '; the stream resumed in place' : ''}\n`,
+            );
+          }
+        }, REVIEW_MS);
+      }
+    });
+  }
   runWorkflow({
     ...options,
     scheduler,
@@ -131,7 +192,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream): Pr
       p95Ms: percentile(durations, 95),
     };
   }
-  const { json: _json, timeScale: _scale, ...reportedOptions } = options;
+  const { json: _json, timeScale: _scale, awaitHuman: _human, ...reportedOptions } = options;
   return {
     options: reportedOptions,
     contracts: {
@@ -147,6 +208,7 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream): Pr
       node: context.nodeName,
       ...record,
     })),
+    ...(options.awaitHuman === true ? { reviews } : {}),
   };
 }
 

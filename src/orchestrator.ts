@@ -25,7 +25,8 @@ import { isRecoveryConfigError, RecoveryConfigError } from './config/RecoveryCon
 import { createRecoveryHub, type RecoveryHub } from './observability/hub.js';
 import type { RecoveryResult, RecoverySignal } from './observability/signals.js';
 import type { RecoveryStatistics } from './observability/statistics.js';
-import type { EngineConfig } from './operators/engine/config.js';
+import { engineConfig } from './operators/engine/config.js';
+import type { EngineConfig } from './operators/engine/engine.js';
 import { recoveryOperator } from './operators/engine/engine.js';
 import { resolveRecoveryConfig, type WithRecoveryOptions } from './operators/withRecovery.js';
 import { type Classifier, createClassifier } from './patterns/classifier.js';
@@ -281,10 +282,10 @@ export class ErrorRecoveryOrchestrator {
       issues.unshift(...error.issues);
     }
     throwIfAny(issues);
-    this.base = base as EngineConfig<unknown>;
+    const resolved = base as EngineConfig<unknown>;
     this.table = [...patterns];
     this.unmatched = rest.unmatched ?? [];
-    this.classifier = this.base.classifier as Classifier; // resolveRecoveryConfig compiles a full one
+    this.classifier = resolved.classifier as Classifier; // resolveRecoveryConfig compiles a full one
     const self = this;
     this.live = {
       get patterns() {
@@ -293,6 +294,8 @@ export class ErrorRecoveryOrchestrator {
       classify: (error) => self.classifier.classify(error),
       explain: (error) => self.classifier.explain(error),
     };
+    // Every operator of this orchestrator classifies through `live`: later table changes count.
+    this.base = engineConfig(resolved, { ...resolved, classifier: this.live });
   }
 
   /**
@@ -494,10 +497,9 @@ export class ErrorRecoveryOrchestrator {
           own?.next?.(signal);
         },
       };
-      const operator = recoveryOperator<T>({
-        ...this.config<T>({ ...recovery, state, correlationId }),
-        signals: capture,
-      });
+      const operator = recoveryOperator<T>(
+        this.config<T>({ ...recovery, state, correlationId }, capture),
+      );
       let value: { value: T } | undefined;
       const onAbort = () => {
         subscription?.unsubscribe();
@@ -527,12 +529,14 @@ export class ErrorRecoveryOrchestrator {
     });
   }
 
-  private config<T>(context: ContextOptions): EngineConfig<T> {
-    return {
-      ...(this.base as EngineConfig<T>),
-      classifier: this.live,
-      context: Object.freeze({ ...this.base.context, ...context }),
-    };
+  /** The engine's configuration for `context`, and `signals` (the options' by default). */
+  private config<T>(context: ContextOptions, signals = this.base.signals): EngineConfig<T> {
+    const base = this.base as EngineConfig<T>;
+    const { metrics, hub, scheduler, clock } = base;
+    return engineConfig<T>(
+      { context: { ...base.context, ...context }, signals, metrics, hub, scheduler, clock },
+      base,
+    );
   }
 }
 

@@ -170,7 +170,7 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
       ['validate', 'package-lock.json', 'README.md'],
       'rx-recovery: validate takes one file: rx-recovery validate <file.json>',
     ],
-    [['validate', 'README.md'], /^rx-recovery: README\.md is not valid JSON: .+$/],
+    [['validate', 'README.md'], /^rx-recovery: README\.md is not valid JSON at line \d+, column \d+: .+$/],
     [
       ['validate', 'test/fixtures/bad-syntax.yaml'],
       /^rx-recovery: test\/fixtures\/bad-syntax\.yaml is not valid YAML at line \d, column \d+: .+$/,

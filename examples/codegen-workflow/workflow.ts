@@ -35,6 +35,11 @@ export interface WorkflowOptions {
   readonly hub: RecoveryHub;
   /** Told of every escalation, as an on-call rota would be. */
   readonly onEscalate: (record: EscalationRecord) => void;
+  /**
+   * Quorum reviews that escalate wait for a person (`escalation.await`) instead of ending
+   * the contract: whoever resolves them through the hub resumes the stream in place.
+   */
+  readonly awaitHuman?: boolean;
 }
 
 /** How one contract ended. */
@@ -212,7 +217,13 @@ export function runWorkflow(options: WorkflowOptions): Observable<ContractOutcom
       ),
       concatMap((artifact) =>
         attempt(options, contract, 'review', () => artifact).pipe(
-          recovery<Artifact>(contract, 'quorum_review'),
+          recovery<Artifact>(
+            contract,
+            'quorum_review',
+            options.awaitHuman === true
+              ? { escalation: { onEscalate: options.onEscalate, await: { timeoutMs: 60_000 } } }
+              : {},
+          ),
         ),
       ),
       map(

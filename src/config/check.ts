@@ -12,20 +12,47 @@ export type Rule = (value: unknown, path: string, issues: string[]) => void;
 
 /** How a value is named in a problem line: short, and never by calling user code. */
 export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return value === undefined
+    ? 'nothing'
+    : value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'an array'
+        : type === 'string'
+          ? JSON.stringify(
+              (value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value,
+            )
+          : type === 'number' || type === 'boolean'
+            ? String(value)
+            : `a ${type}`;
 }
 
 /** A plain-object test that never calls user code (a Proxy's traps excepted). */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Whether `options` is an empty plain object (`{}`): what an operator called without
+ * options gets, so that the operator built for it can be reused.
+ */
+export function isEmptyOptions(options: unknown): boolean {
+  if (!isObject(options) || Object.getPrototypeOf(options) !== Object.prototype) return false;
+  for (const _ in options) return false;
+  return true;
+}
+
+/** `expected <what>, got <value>`. */
+const expected = (what: string, value: unknown) => `expected ${what}, got ${describeValue(value)}`;
+
+/** A rule from a function that names the value's problem, or returns nothing when it is fine. */
+export const rule =
+  (problem: (value: unknown) => string | false | undefined): Rule =>
+  (value, path, issues) => {
+    const found = problem(value);
+    if (found) issues.push(`${path}: ${found}`);
+  };
 
 const join = (path: string, key: string | number) =>
   typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
@@ -40,15 +67,15 @@ export function shape(
 ): Rule {
   return (value, path, issues) => {
     if (!isObject(value)) {
-      issues.push(`${path}: expected object, got ${describeValue(value)}`);
+      issues.push(`${path}: ${expected('object', value)}`);
       return;
     }
     for (const key of required) {
       if (value[key] !== undefined) continue;
       // A missing function is best described by its signature.
-      const expected = (fields[key] as { signature?: string } | undefined)?.signature;
+      const signature = (fields[key] as { signature?: string } | undefined)?.signature;
       issues.push(
-        `${join(path, key)}: ${expected === undefined ? 'required' : `must be a function ${expected}`}`,
+        `${join(path, key)}: ${signature === undefined ? 'required' : `must be a function ${signature}`}`,
       );
     }
     // The known options in their documented order, then every unknown one.
@@ -62,66 +89,64 @@ export function shape(
 }
 
 /** A number: `int` for whole numbers, `min` inclusive; `Infinity` only with `infinite`. */
-export function number(
-  options: { min?: number; int?: boolean; infinite?: boolean; max?: number } = {},
-): Rule {
-  return (value, path, issues) => {
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      issues.push(`${path}: expected number, got ${describeValue(value)}`);
-    } else if (value === Number.POSITIVE_INFINITY && options.infinite === true) {
-      // "unlimited"
-    } else if (!Number.isFinite(value)) {
-      issues.push(`${path}: must be a finite number`);
-    } else if (options.int === true && !Number.isInteger(value)) {
-      issues.push(`${path}: must be a whole number`);
-    } else if (options.min !== undefined && value < options.min) {
-      issues.push(`${path}: must be ≥ ${options.min}`);
-    } else if (options.max !== undefined && value > options.max) {
-      issues.push(`${path}: must be ≤ ${options.max}`);
-    }
-  };
-}
+export const number = ({
+  min,
+  max,
+  int,
+  infinite,
+}: {
+  min?: number;
+  int?: boolean;
+  infinite?: boolean;
+  max?: number;
+} = {}): Rule =>
+  rule((value) =>
+    typeof value !== 'number' || Number.isNaN(value)
+      ? expected('number', value)
+      : !(value === Number.POSITIVE_INFINITY && infinite === true) &&
+        (!Number.isFinite(value)
+          ? 'must be a finite number'
+          : int === true && !Number.isInteger(value)
+            ? 'must be a whole number'
+            : min !== undefined && value < min
+              ? `must be ≥ ${min}`
+              : max !== undefined && value > max && `must be ≤ ${max}`),
+  );
 
 /** `true` or `false`. */
-export const boolean: Rule = (value, path, issues) => {
-  if (typeof value !== 'boolean') {
-    issues.push(`${path}: expected boolean, got ${describeValue(value)}`);
-  }
-};
+export const boolean: Rule = /* @__PURE__ */ rule(
+  (value) => typeof value !== 'boolean' && expected('boolean', value),
+);
 
 /** A string; `nonEmpty` refuses `''`. */
-export function string(nonEmpty = false): Rule {
-  return (value, path, issues) => {
-    if (typeof value !== 'string') {
-      issues.push(`${path}: expected string, got ${describeValue(value)}`);
-    } else if (nonEmpty && value.length === 0) {
-      issues.push(`${path}: must not be empty`);
-    }
-  };
-}
+export const string = (nonEmpty = false): Rule =>
+  rule((value) =>
+    typeof value !== 'string'
+      ? expected('string', value)
+      : nonEmpty && value === '' && 'must not be empty',
+  );
 
 /** One of `values`. */
-export function oneOf(values: readonly string[]): Rule {
-  return (value, path, issues) => {
-    if (!values.includes(value as string)) {
-      issues.push(`${path}: must be one of ${values.join(', ')}, got ${describeValue(value)}`);
-    }
-  };
-}
+export const oneOf = (values: readonly string[]): Rule =>
+  rule(
+    (value) =>
+      !values.includes(value as string) &&
+      `must be one of ${values.join(', ')}, got ${describeValue(value)}`,
+  );
 
 /** A function; `signature` says which, in the problem line. */
-export function fn(signature: string): Rule {
-  const rule: Rule = (value, path, issues) => {
-    if (typeof value !== 'function') issues.push(`${path}: must be a function ${signature}`);
-  };
-  return Object.assign(rule, { signature });
-}
+export const fn = (signature: string): Rule =>
+  Object.assign(
+    rule((value) => typeof value !== 'function' && `must be a function ${signature}`),
+    { signature },
+  );
 
 /** An array whose items each pass `item`. */
-export function arrayOf(item: Rule, options: { nonEmpty?: boolean } = {}): Rule {
-  return (value, path, issues) => {
+export const arrayOf =
+  (item: Rule, options: { nonEmpty?: boolean } = {}): Rule =>
+  (value, path, issues) => {
     if (!Array.isArray(value)) {
-      issues.push(`${path}: expected array, got ${describeValue(value)}`);
+      issues.push(`${path}: ${expected('array', value)}`);
       return;
     }
     if (options.nonEmpty === true && value.length === 0) issues.push(`${path}: must not be empty`);
@@ -129,38 +154,36 @@ export function arrayOf(item: Rule, options: { nonEmpty?: boolean } = {}): Rule 
       item(entry, join(path, index), issues);
     });
   };
-}
 
 /** A record whose values each pass `item`. */
-export function recordOf(item: Rule): Rule {
-  return (value, path, issues) => {
+export const recordOf =
+  (item: Rule): Rule =>
+  (value, path, issues) => {
     if (!isObject(value)) {
-      issues.push(`${path}: expected object, got ${describeValue(value)}`);
+      issues.push(`${path}: ${expected('object', value)}`);
       return;
     }
     for (const key of Object.keys(value)) item(value[key], join(path, key), issues);
   };
-}
 
 /** Any value that passes `test`; `message` otherwise. */
-export function satisfies(test: (value: unknown) => boolean, message: string): Rule {
-  return (value, path, issues) => {
-    if (!test(value)) issues.push(`${path}: ${message}`);
-  };
-}
+export const satisfies = (test: (value: unknown) => boolean, message: string): Rule =>
+  rule((value) => !test(value) && message);
+
+const isAnObject = (value: unknown) => typeof value === 'object' && value !== null;
 
 /** Any object (a `Subject`, an `{ next }`, a class instance). */
-export const anObject = (message: string): Rule =>
-  satisfies((value) => typeof value === 'object' && value !== null, message);
+export const anObject = (message: string): Rule => satisfies(isAnObject, message);
 
 /** Where signals or metrics go. */
-export const observer: Rule = anObject('must be an observer ({ next }) or a Subject');
+export const observer: Rule = /* @__PURE__ */ anObject(
+  'must be an observer ({ next }) or a Subject',
+);
 
 /** A `scheduler` option: anything with `now()` and `schedule()`. */
-export const scheduler: Rule = satisfies(
+export const scheduler: Rule = /* @__PURE__ */ satisfies(
   (value) =>
-    typeof value === 'object' &&
-    value !== null &&
+    isAnObject(value) &&
     typeof (value as SchedulerLike).now === 'function' &&
     typeof (value as SchedulerLike).schedule === 'function',
   'must be a SchedulerLike',

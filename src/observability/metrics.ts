@@ -78,32 +78,32 @@ export interface RecoveryMetric {
 
 type Tags = Record<string, string | undefined>;
 
-function metric(
-  kind: RecoveryMetric['kind'],
-  name: RecoveryMetricName,
-  value: number,
-  signal: RecoverySignal,
-  tags: Tags,
-): RecoveryMetric {
-  const clean: Record<string, string> = {};
-  for (const [key, tag] of Object.entries({ ...tags, nodeName: signal.nodeName })) {
-    if (tag !== undefined) clean[key] = tag;
-  }
-  return Object.freeze({
-    kind,
-    name,
-    value,
-    tags: Object.freeze(clean),
-    correlationId: signal.correlationId,
-    at: signal.at,
-  });
-}
-
 /**
  * The metrics a signal stands for. `successRate` is the rate after this signal, for the
  * `recovery.success_rate` gauge (the hub's, or one subscription's without a hub).
  */
 export function metricsOf(signal: RecoverySignal, successRate: number): RecoveryMetric[] {
+  /** One metric of `signal`: its tags, less those without a value, plus its `nodeName`. */
+  const metric = (
+    kind: RecoveryMetric['kind'],
+    name: RecoveryMetricName,
+    value: number,
+    tags: Tags,
+  ): RecoveryMetric => {
+    const clean: Record<string, string> = {};
+    for (const [key, tag] of Object.entries({ ...tags, nodeName: signal.nodeName })) {
+      if (tag !== undefined) clean[key] = tag;
+    }
+    return Object.freeze({
+      kind,
+      name,
+      value,
+      tags: Object.freeze(clean),
+      correlationId: signal.correlationId,
+      at: signal.at,
+    });
+  };
+  const count = (name: RecoveryMetricName, tags: Tags) => [metric('counter', name, 1, tags)];
   switch (signal.type) {
     case 'error_detected': {
       const { classification } = signal;
@@ -113,18 +113,16 @@ export function metricsOf(signal: RecoverySignal, successRate: number): Recovery
         strategy: classification.plan[0] ?? 'none',
       };
       return [
-        metric('counter', 'error.classified', 1, signal, tags),
-        metric('timing', 'error.analysis_ms', signal.analysisMs, signal, tags),
+        ...count('error.classified', tags),
+        metric('timing', 'error.analysis_ms', signal.analysisMs, tags),
       ];
     }
     case 'recovery_attempt':
-      return [
-        metric('counter', 'recovery.attempts', 1, signal, {
-          strategy: signal.strategy,
-          errorType: signal.errorType,
-          patternId: signal.patternId,
-        }),
-      ];
+      return count('recovery.attempts', {
+        strategy: signal.strategy,
+        errorType: signal.errorType,
+        patternId: signal.patternId,
+      });
     case 'recovery_completed': {
       const { result } = signal;
       const tags = {
@@ -132,42 +130,31 @@ export function metricsOf(signal: RecoverySignal, successRate: number): Recovery
         errorType: result.errorType,
         patternId: result.patternId,
       };
+      const outcome = { ...tags, success: String(result.success) };
       return [
-        metric('timing', 'recovery.duration_ms', result.durationMs, signal, {
-          ...tags,
-          success: String(result.success),
-        }),
-        metric('gauge', 'recovery.success_rate', successRate, signal, tags),
-        metric('counter', 'recovery.completed', 1, signal, {
-          ...tags,
-          success: String(result.success),
-        }),
+        metric('timing', 'recovery.duration_ms', result.durationMs, outcome),
+        metric('gauge', 'recovery.success_rate', successRate, tags),
+        ...count('recovery.completed', outcome),
       ];
     }
     case 'escalated':
-      return [
-        metric('counter', 'recovery.escalations', 1, signal, {
-          errorType: signal.record.errorType,
-          patternId: signal.record.patternId,
-        }),
-      ];
+      return count('recovery.escalations', {
+        errorType: signal.record.errorType,
+        patternId: signal.record.patternId,
+      });
     case 'retry_budget_exhausted':
-      return [
-        metric('counter', 'retry_budget.exhausted', 1, signal, {
-          budget: signal.budgetName,
-          strategy: signal.strategy,
-          errorType: signal.errorType,
-          patternId: signal.patternId,
-        }),
-      ];
+      return count('retry_budget.exhausted', {
+        budget: signal.budgetName,
+        strategy: signal.strategy,
+        errorType: signal.errorType,
+        patternId: signal.patternId,
+      });
     case 'circuit_state_changed':
-      return [
-        metric('counter', 'circuit.transitions', 1, signal, {
-          breaker: signal.breakerName,
-          from: signal.from,
-          to: signal.to,
-        }),
-      ];
+      return count('circuit.transitions', {
+        breaker: signal.breakerName,
+        from: signal.from,
+        to: signal.to,
+      });
     case 'observer_error':
     case 'escalation_resolved':
     case 'store_degraded':

@@ -423,10 +423,18 @@ export interface StoreRecoveredSignal extends SignalBase {
   readonly store: string;
 }
 
-/** The fields every signal of one subscription carries: the one place they are read. */
-function base(context: SignalBase | RecoveryContext, at: number): SignalBase {
+/**
+ * A signal of `type` about the subscription of `context` at `at`, with `fields`: the one
+ * place the fields every signal carries are read. Frozen.
+ */
+function signal<S extends RecoverySignal>(
+  type: S['type'],
+  context: Pick<SignalBase, 'correlationId' | 'workflowId' | 'nodeName'>,
+  at: number,
+  fields: Omit<S, keyof SignalBase | 'type'>,
+): S {
   const { correlationId, workflowId, nodeName } = context;
-  return { at, correlationId, workflowId, nodeName };
+  return Object.freeze({ type, at, correlationId, workflowId, nodeName, ...fields }) as S;
 }
 
 /** Builds an `error_detected` signal. */
@@ -437,9 +445,13 @@ export function errorDetectedSignal(
   classification: Classification,
   analysisMs: number,
 ): ErrorDetectedSignal {
+  // Written out: one per error, on the path a failing retry loop takes.
   return Object.freeze({
     type: 'error_detected',
-    ...base(context, at),
+    at,
+    correlationId: context.correlationId,
+    workflowId: context.workflowId,
+    nodeName: context.nodeName,
     error,
     classification,
     analysisMs,
@@ -455,16 +467,20 @@ export function recoveryAttemptSignal(
   delayMs: number,
   classification: Classification,
 ): RecoveryAttemptSignal {
-  const { pattern, errorType } = classification;
-  return Object.freeze({
+  // Written out: one per step, on the path a failing retry loop takes.
+  const built: { -readonly [K in keyof RecoveryAttemptSignal]: RecoveryAttemptSignal[K] } = {
     type: 'recovery_attempt',
-    ...base(context, at),
+    at,
+    correlationId: context.correlationId,
+    workflowId: context.workflowId,
+    nodeName: context.nodeName,
     strategy,
     attempt,
     delayMs,
-    errorType,
-    ...(pattern === undefined ? {} : { patternId: pattern.id }),
-  });
+    errorType: classification.errorType,
+  };
+  if (classification.pattern !== undefined) built.patternId = classification.pattern.id;
+  return Object.freeze(built);
 }
 
 /** Builds a `recovery_completed` signal. */
@@ -473,7 +489,7 @@ export function recoveryCompletedSignal(
   at: number,
   result: RecoveryResult,
 ): RecoveryCompletedSignal {
-  return Object.freeze({ type: 'recovery_completed', ...base(context, at), result });
+  return signal('recovery_completed', context, at, { result });
 }
 
 /** Builds an `escalated` signal. */
@@ -482,7 +498,7 @@ export function escalatedSignal(
   at: number,
   record: EscalationRecord,
 ): EscalatedSignal {
-  return Object.freeze({ type: 'escalated', ...base(context, at), record });
+  return signal('escalated', context, at, { record });
 }
 
 /**
@@ -495,9 +511,7 @@ export function observerErrorSignal(
   consumer: ObserverErrorSignal['source'],
   record?: EscalationRecord,
 ): ObserverErrorSignal {
-  return Object.freeze({
-    type: 'observer_error',
-    ...base(about, about.at),
+  return signal('observer_error', about, about.at, {
     error,
     source: consumer,
     ...(record === undefined ? {} : { record }),
@@ -511,12 +525,7 @@ export function circuitStateChangedSignal(
   from: CircuitState,
   to: CircuitState,
 ): CircuitStateChangedSignal {
-  return Object.freeze({
-    type: 'circuit_state_changed',
-    at,
-    correlationId: `circuit:${breakerName}`,
-    workflowId: undefined,
-    nodeName: undefined,
+  return signal('circuit_state_changed', { correlationId: `circuit:${breakerName}` }, at, {
     breakerName,
     from,
     to,
@@ -532,9 +541,7 @@ export function retryBudgetExhaustedSignal(
   classification?: Classification,
 ): RetryBudgetExhaustedSignal {
   const pattern = classification?.pattern;
-  return Object.freeze({
-    type: 'retry_budget_exhausted',
-    ...base(context, at),
+  return signal('retry_budget_exhausted', context, at, {
     budgetName,
     strategy,
     ...(classification === undefined ? {} : { errorType: classification.errorType }),
@@ -548,12 +555,7 @@ export function escalationResolvedSignal(
   record: EscalationRecord,
   action: EscalationResolvedSignal['action'],
 ): EscalationResolvedSignal {
-  return Object.freeze({
-    type: 'escalation_resolved',
-    ...base(record.context, at),
-    record,
-    action,
-  });
+  return signal('escalation_resolved', record.context, at, { record, action });
 }
 
 /** Builds a `store_degraded` signal; its correlation id is `store:<prefix>`. */
@@ -562,25 +564,10 @@ export function storeDegradedSignal(
   store: string,
   error: unknown,
 ): StoreDegradedSignal {
-  return Object.freeze({
-    type: 'store_degraded',
-    at,
-    correlationId: `store:${store}`,
-    workflowId: undefined,
-    nodeName: undefined,
-    store,
-    error,
-  });
+  return signal('store_degraded', { correlationId: `store:${store}` }, at, { store, error });
 }
 
 /** Builds a `store_recovered` signal; its correlation id is `store:<prefix>`. */
 export function storeRecoveredSignal(at: number, store: string): StoreRecoveredSignal {
-  return Object.freeze({
-    type: 'store_recovered',
-    at,
-    correlationId: `store:${store}`,
-    workflowId: undefined,
-    nodeName: undefined,
-    store,
-  });
+  return signal('store_recovered', { correlationId: `store:${store}` }, at, { store });
 }

@@ -1,11 +1,12 @@
 import type { OperatorFunction } from 'rxjs';
 import { arrayOf, number, shape, throwIfAny } from '../config/check.js';
 import { type CorrectionRule, correctionRuleRule, correctStrategy } from '../strategies/correct.js';
+import { attemptContext } from './engine/attemptContext.js';
 import {
   type CommonOptions,
   commonRules,
   constantClassifier,
-  resolveCommon,
+  engineConfig,
   UNBOUNDED_ATTEMPTS,
 } from './engine/config.js';
 import { recoveryOperator } from './engine/engine.js';
@@ -78,12 +79,14 @@ export function correctErrors<T, C = T>(
   throwIfAny(issues);
   const { maxRetries = 3, ...common } = options;
   const frozen = Object.freeze([...rules]);
-  return recoveryOperator<T | C>({
-    ...resolveCommon(common),
-    classifier: constantClassifier('correctErrors', ['correct'], maxRetries),
-    strategies: () => ({ correct: correctStrategy<T | C>(frozen) }),
-    resetOnSuccess: false,
-    unmatchedMaxRetries: 0,
-    maxAttempts: UNBOUNDED_ATTEMPTS,
-  }) as OperatorFunction<T, T | C>;
+  return recoveryOperator<T | C>(
+    engineConfig(common, {
+      classifier: constantClassifier('correctErrors', ['correct'], maxRetries),
+      strategies: () => ({ correct: correctStrategy<T | C>(frozen) }),
+      resetOnSuccess: false,
+      unmatchedMaxRetries: 0,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
+      attemptContext,
+    }),
+  ) as OperatorFunction<T, T | C>;
 }

@@ -1,11 +1,12 @@
 import type { OperatorFunction } from 'rxjs';
 import { arrayOf, shape, throwIfAny } from '../config/check.js';
 import { type DegradationLevel, degradeStrategy, levelRule } from '../strategies/degrade.js';
+import { attemptContext } from './engine/attemptContext.js';
 import {
   type CommonOptions,
   commonRules,
   constantClassifier,
-  resolveCommon,
+  engineConfig,
   UNBOUNDED_ATTEMPTS,
 } from './engine/config.js';
 import { recoveryOperator } from './engine/engine.js';
@@ -73,12 +74,14 @@ export function degradeGracefully<T, D = T>(
   optionsRule(options, 'options', issues);
   throwIfAny(issues);
   const frozen = Object.freeze([...levels]);
-  return recoveryOperator<T | D>({
-    ...resolveCommon(options),
-    classifier: constantClassifier('degradeGracefully', ['degrade']),
-    strategies: () => ({ degrade: degradeStrategy<T | D>(frozen) }),
-    resetOnSuccess: false,
-    unmatchedMaxRetries: 0,
-    maxAttempts: UNBOUNDED_ATTEMPTS,
-  }) as OperatorFunction<T, T | D>;
+  return recoveryOperator<T | D>(
+    engineConfig(options, {
+      classifier: constantClassifier('degradeGracefully', ['degrade']),
+      strategies: () => ({ degrade: degradeStrategy<T | D>(frozen) }),
+      resetOnSuccess: false,
+      unmatchedMaxRetries: 0,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
+      attemptContext,
+    }),
+  ) as OperatorFunction<T, T | D>;
 }

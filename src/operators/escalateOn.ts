@@ -4,14 +4,16 @@ import { errorText } from '../patterns/errorText.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { escalateStrategy } from '../strategies/escalate.js';
 import type { Resolution } from '../strategies/resolution.js';
+import { attemptContext } from './engine/attemptContext.js';
 import {
   type CommonOptions,
   commonRules,
   constantClassifier,
-  resolveCommon,
+  engineConfig,
   UNBOUNDED_ATTEMPTS,
 } from './engine/config.js';
 import { recoveryOperator } from './engine/engine.js';
+import { escalation } from './engine/escalation.js';
 import { escalationRules, pauseOption } from './engine/escalationOptions.js';
 
 const optionsRule = /* @__PURE__ */ shape({
@@ -117,19 +119,20 @@ export function escalateOn<T>(options: EscalateOnOptions = {}): MonoTypeOperator
     issues,
   );
   throwIfAny(issues);
-  return recoveryOperator<T>({
-    ...resolveCommon(common),
-    classifier: constantClassifier(
-      'escalateOn',
-      ['escalate'],
-      0,
-      regex === undefined ? undefined : (error) => regex.test(errorText(error)),
-    ),
-    strategies: () => ({ escalate: escalateStrategy<T>({ terminal }) }),
-    resetOnSuccess: false,
-    ...(onEscalate === undefined ? {} : { onEscalate }),
-    ...(pause === undefined ? {} : { pause }),
-    unmatchedMaxRetries: 0,
-    maxAttempts: UNBOUNDED_ATTEMPTS,
-  });
+  return recoveryOperator<T>(
+    engineConfig(common, {
+      classifier: constantClassifier(
+        'escalateOn',
+        ['escalate'],
+        0,
+        regex === undefined ? undefined : (error) => regex.test(errorText(error)),
+      ),
+      strategies: () => ({ escalate: escalateStrategy<T>({ terminal }) }),
+      resetOnSuccess: false,
+      unmatchedMaxRetries: 0,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
+      attemptContext,
+      escalate: escalation(onEscalate, pause),
+    }),
+  );
 }

@@ -1,5 +1,5 @@
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
-import { number, shape, throwIfAny } from '../config/check.js';
+import { isEmptyOptions, number, shape, throwIfAny } from '../config/check.js';
 import {
   type RetryOptions,
   resolveRetryOptions,
@@ -10,7 +10,7 @@ import {
   type CommonOptions,
   commonRules,
   constantClassifier,
-  resolveCommon,
+  engineConfig,
   UNBOUNDED_ATTEMPTS,
 } from './engine/config.js';
 import { recoveryOperator } from './engine/engine.js';
@@ -76,6 +76,17 @@ const retryBackoffRules = /* @__PURE__ */ shape({
  * @see withRecovery
  */
 export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOperatorFunction<T> {
+  if (isEmptyOptions(options)) {
+    // Nothing varies: one operator serves every call (its state is born per subscription).
+    defaultOperator ??= build({});
+    return defaultOperator as MonoTypeOperatorFunction<T>;
+  }
+  return build(options);
+}
+
+let defaultOperator: unknown;
+
+function build<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
   const issues: string[] = [];
   retryBackoffRules(options, 'options', issues);
   const { maxRetries = 3, context, signals, metrics, hub, scheduler, clock, ...rest } = options;
@@ -83,12 +94,13 @@ export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOper
   throwIfAny(issues);
   const observed = signals !== undefined || metrics !== undefined || hub !== undefined;
   if (maxRetries === 0 && !observed) return identity;
-  return recoveryOperator<T>({
-    ...resolveCommon({ context, signals, metrics, hub, scheduler, clock }),
-    classifier: constantClassifier('retryBackoff', ['retry'], maxRetries),
-    strategies: () => ({ retry: retryStrategy<T>(retry) }),
-    resetOnSuccess: retry.resetOnSuccess,
-    unmatchedMaxRetries: 0,
-    maxAttempts: UNBOUNDED_ATTEMPTS,
-  });
+  return recoveryOperator<T>(
+    engineConfig(options, {
+      classifier: constantClassifier('retryBackoff', ['retry'], maxRetries),
+      strategies: () => ({ retry: retryStrategy<T>(retry) }),
+      resetOnSuccess: retry.resetOnSuccess,
+      unmatchedMaxRetries: 0,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
+    }),
+  );
 }

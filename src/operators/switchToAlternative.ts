@@ -2,11 +2,12 @@ import type { OperatorFunction } from 'rxjs';
 import { arrayOf, fn, shape, throwIfAny } from '../config/check.js';
 import { alternativeStrategy } from '../strategies/alternative.js';
 import type { SourceFactory } from '../strategies/context.js';
+import { attemptContext } from './engine/attemptContext.js';
 import {
   type CommonOptions,
   commonRules,
   constantClassifier,
-  resolveCommon,
+  engineConfig,
   UNBOUNDED_ATTEMPTS,
 } from './engine/config.js';
 import { recoveryOperator } from './engine/engine.js';
@@ -74,12 +75,14 @@ export function switchToAlternative<T, A = T>(
   optionsRule(options, 'options', issues);
   throwIfAny(issues);
   const list = Object.freeze({ switchToAlternative: Object.freeze([...alternatives]) });
-  return recoveryOperator<T | A>({
-    ...resolveCommon(options),
-    classifier: constantClassifier('switchToAlternative', ['alternative']),
-    strategies: () => ({ alternative: alternativeStrategy<T | A>(list) }),
-    resetOnSuccess: false,
-    unmatchedMaxRetries: 0,
-    maxAttempts: UNBOUNDED_ATTEMPTS,
-  }) as OperatorFunction<T, T | A>;
+  return recoveryOperator<T | A>(
+    engineConfig(options, {
+      classifier: constantClassifier('switchToAlternative', ['alternative']),
+      strategies: () => ({ alternative: alternativeStrategy<T | A>(list) }),
+      resetOnSuccess: false,
+      unmatchedMaxRetries: 0,
+      maxAttempts: UNBOUNDED_ATTEMPTS,
+      attemptContext,
+    }),
+  ) as OperatorFunction<T, T | A>;
 }

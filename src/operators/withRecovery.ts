@@ -1,10 +1,13 @@
+import { type Observable, type ObservableInput, type SchedulerLike, timeout } from 'rxjs';
 import {
-  type Observable,
-  type ObservableInput,
-  type SchedulerLike,
-  timeout,
-} from 'rxjs';
-import { arrayOf, fn, number, oneOf, recordOf, shape, throwIfAny } from '../config/check.js';
+  arrayOf,
+  fn,
+  isEmptyOptions,
+  number,
+  recordOf,
+  shape,
+  throwIfAny,
+} from '../config/check.js';
 import { isRecoveryConfigError } from '../config/RecoveryConfigError.js';
 import {
   type BreakerProtocol,
@@ -15,7 +18,12 @@ import {
 } from '../fleet/circuitBreaker.js';
 import { circuitOpenPattern } from '../fleet/circuitOpenPattern.js';
 import { DeadlineExceededError } from '../fleet/DeadlineExceededError.js';
-import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
+import {
+  type BudgetProtocol,
+  budgetProtocolOf,
+  budgetRule,
+  type RetryBudget,
+} from '../fleet/retryBudget.js';
 import { throughBreaker } from '../fleet/throughBreaker.js';
 import {
   type Classifier,
@@ -39,14 +47,12 @@ import {
   retryOptionRules,
   retryStrategy,
 } from '../strategies/retry.js';
-import {
-  type CommonOptions,
-  commonRules,
-  type EngineConfig,
-  resolveCommon,
-} from './engine/config.js';
-import { recoveryOperator } from './engine/engine.js';
+import { attemptContext } from './engine/attemptContext.js';
+import { type CommonOptions, commonRules, engineConfig } from './engine/config.js';
+import { type EngineConfig, recoveryOperator } from './engine/engine.js';
+import { escalation } from './engine/escalation.js';
 import { escalationRules, pauseOption } from './engine/escalationOptions.js';
+import { attemptTimeouts, budgetOf, recoveryDeadline } from './engine/fleetOptions.js';
 
 /**
  * Options of {@link withRecovery}; every field is optional. Validated strictly when the
@@ -204,75 +210,71 @@ export function resolveRecoveryConfig<T>(
 ): EngineConfig<T> {
   const issues: string[] = [];
   withRecoveryRules(options, 'options', issues);
-  const unmatched = Array.isArray(options.unmatched) ? options.unmatched : [];
+  const { breaker, budget, attemptTimeoutMs, deadlineMs, escalation: escalating = {} } = options;
   let classifier: Classifier | undefined;
   try {
-    classifier = classifierFor(patterns, unmatched, isCircuitBreaker(options.breaker));
+    const unmatched = Array.isArray(options.unmatched) ? options.unmatched : [];
+    classifier = classifierFor(patterns, unmatched, isCircuitBreaker(breaker));
   } catch (error) {
     if (!isRecoveryConfigError(error)) throw error;
     issues.unshift(...error.issues);
   }
   const retry = resolveRetryOptions(options.retry ?? {}, 'options.retry', issues);
-  const alternatives = options.alternatives ?? {};
+  const alternatives = Object.freeze({ ...options.alternatives });
   if (classifier !== undefined) {
-    const ids = new Set(classifier.patterns.map((pattern) => pattern.id));
+    const { patterns: table } = classifier;
     for (const key of Object.keys(alternatives)) {
-      if (!ids.has(key) && !ERROR_TYPES.includes(key)) {
+      if (!ERROR_TYPES.includes(key) && !table.some((pattern) => pattern.id === key)) {
         issues.push(
           `options.alternatives.${key}: names neither a pattern id of the table nor an error type`,
         );
       }
     }
   }
-  const levels = Object.freeze([...(options.degradation?.levels ?? [])]);
-  const corrections = Object.freeze([...(options.corrections ?? [])]);
-  const frozenAlternatives = Object.freeze({ ...alternatives });
-  const { onEscalate, terminal = 'error', resolve } = options.escalation ?? {};
   const pause = pauseOption<T>(
-    options.escalation?.await,
-    resolve,
+    escalating.await,
+    escalating.resolve,
     options.hub,
     'options.escalation',
     issues,
   );
   throwIfAny(issues);
-  return {
-    ...resolveCommon(options),
+  const levels = Object.freeze([...(options.degradation?.levels ?? [])]);
+  const corrections = Object.freeze([...(options.corrections ?? [])]);
+  const { terminal = 'error' } = escalating;
+  const protocol = breakerProtocolOf(breaker);
+  const paid =
+    budget === undefined ? undefined : budgetOf<T>(budgetProtocolOf(budget) as BudgetProtocol);
+  return engineConfig<T>(options, {
     classifier: classifier as Classifier,
     strategies: () => ({
       retry: retryStrategy<T>(retry),
-      alternative: alternativeStrategy(frozenAlternatives),
+      alternative: alternativeStrategy(alternatives),
       degrade: degradeStrategy(levels),
       correct: correctStrategy(corrections),
       escalate: escalateStrategy<T>({ terminal }),
     }),
     resetOnSuccess: retry.resetOnSuccess,
-    ...(onEscalate === undefined ? {} : { onEscalate }),
-    ...(pause === undefined ? {} : { pause }),
     unmatchedMaxRetries: 3,
     maxAttempts: options.maxAttempts ?? 10,
-    ...(options.attemptTimeoutMs === undefined
-      ? {}
-      : { attemptTimeoutMs: options.attemptTimeoutMs }),
-    ...(options.deadlineMs === undefined
-      ? {}
-      : {
-          deadline: {
-            ms: options.deadlineMs,
-            error: (cause: unknown) =>
-              new DeadlineExceededError(options.deadlineMs as number, cause),
-          },
-        }),
-    ...(options.budget === undefined ? {} : { budget: budgetProtocolOf(options.budget) }),
-    ...(options.breaker === undefined
-      ? {}
-      : guardSource<T>(
-          breakerProtocolOf(options.breaker) as BreakerProtocol,
-          classifier as Classifier,
-          options.attemptTimeoutMs,
-          options.scheduler,
-        )),
-  };
+    mayRetry: paid?.mayRetry,
+    attemptContext,
+    attach:
+      attemptTimeoutMs === undefined
+        ? undefined
+        : attemptTimeouts(attemptTimeoutMs, protocol !== undefined),
+    escalate: escalation(escalating.onEscalate, pause),
+    deadline:
+      deadlineMs === undefined
+        ? undefined
+        : recoveryDeadline(deadlineMs, (cause) => new DeadlineExceededError(deadlineMs, cause)),
+    guard:
+      protocol === undefined
+        ? undefined
+        : guardSource<T>(protocol, classifier as Classifier, attemptTimeoutMs, options.scheduler),
+    subscribed: paid?.subscribed,
+    skipped: paid?.skipped,
+  });
 }
 
 /**
@@ -284,15 +286,14 @@ function guardSource<T>(
   classifier: Classifier,
   attemptTimeoutMs: number | undefined,
   scheduler: SchedulerLike | undefined,
-): Pick<EngineConfig<T>, 'guard' | 'sourceTimed'> {
-  const classify = (error: unknown) => classifier.classify(error);
-  const call = throughBreaker<T>(protocol, classify);
-  if (attemptTimeoutMs === undefined) return { guard: call };
+): (source: Observable<T>) => Observable<T> {
+  const call = throughBreaker<T>(protocol, (error) => classifier.classify(error));
+  if (attemptTimeoutMs === undefined) return call;
   const timed = timeout<T, never>({
     first: attemptTimeoutMs,
     ...(scheduler === undefined ? {} : { scheduler }),
   });
-  return { guard: (source) => call(timed(source)), sourceTimed: true };
+  return (source) => call(timed(source));
 }
 
 /**
@@ -368,5 +369,12 @@ export function withRecovery<T = never>(
 ): RecoveryOperator<T> {
   // The source's type S is the caller's: what recovery adds (alternatives, levels,
   // corrections, a person's value) widens it to S | T, as degradeGracefully does.
+  if (patterns === defaultPatterns && isEmptyOptions(options)) {
+    // Nothing varies: one operator serves every call (its state is born per subscription).
+    defaultOperator ??= recoveryOperator(resolveRecoveryConfig<never>(patterns, {}));
+    return defaultOperator as RecoveryOperator<T>;
+  }
   return recoveryOperator(resolveRecoveryConfig(patterns, options)) as RecoveryOperator<T>;
 }
+
+let defaultOperator: unknown;

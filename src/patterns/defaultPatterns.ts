@@ -1,5 +1,14 @@
 import type { ErrorPattern } from './errorPattern.js';
 
+/** A table frozen all the way down: the table, each pattern and its plan. */
+function frozen(patterns: readonly ErrorPattern[]): readonly ErrorPattern[] {
+  return Object.freeze(
+    patterns.map((pattern) =>
+      Object.freeze({ ...pattern, strategy: Object.freeze(pattern.strategy) }),
+    ),
+  );
+}
+
 /**
  * The built-in patterns, all case-insensitive, highest priority first: the six of the
  * original design, then three transient families. Each is matched against
@@ -56,91 +65,91 @@ import type { ErrorPattern } from './errorPattern.js';
  * noTimeouts.classify(new Error('Request timed out')).plan; // → []
  * ```
  */
-export const defaultPatterns: readonly ErrorPattern[] = Object.freeze([
-  Object.freeze({
+export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
+  {
     id: 'missing_async_keyword',
     errorType: 'syntax',
     match:
       /await is only valid in async functions?|'await' expressions are only allowed within async functions?|'await' outside (?:an )?async function/i,
-    strategy: Object.freeze(['correct', 'escalate'] as const),
+    strategy: ['correct', 'escalate'],
     maxRetries: 3,
     priority: 10,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'import_not_found',
     errorType: 'import',
     match:
       /Cannot find module|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|ImportError|No module named/i,
-    strategy: Object.freeze(['alternative', 'escalate'] as const),
+    strategy: ['alternative', 'escalate'],
     maxRetries: 3,
     priority: 8,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'template_rendering_error',
     errorType: 'template',
     match:
       /TemplateError|TemplateSyntaxError|UndefinedError|template render(?:ing|er)?\b[^\n]{0,40}?\b(?:error|failed)/i,
-    strategy: Object.freeze(['alternative', 'degrade'] as const),
+    strategy: ['alternative', 'degrade'],
     maxRetries: 3,
     priority: 7,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'validation_failed',
     errorType: 'validation',
     match: /ValidationError|ZodError|validation failed/i,
-    strategy: Object.freeze(['degrade'] as const),
+    strategy: ['degrade'],
     maxRetries: 3,
     priority: 6,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'quorum_consensus_failed',
     errorType: 'quorum',
     match: /quorum (?:was )?not (?:reached|met)|consensus failed/i,
-    strategy: Object.freeze(['retry', 'escalate'] as const),
+    strategy: ['retry', 'escalate'],
     maxRetries: 2,
     priority: 6,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'operation_timeout',
     errorType: 'timeout',
     // An error named TimeoutError (RxJS, DOM, Python's `asyncio.TimeoutError: …`: the name
     // ends its line or is followed by ": "), then phrases and codes only a timeout produces.
     match:
       /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out exceeded\b|\btime-?out of \d{1,9} ?(?:ms|s|sec|seconds|milliseconds)? exceeded\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b|\btime-?out (?:has occurred|occurred|has expired|expired|elapsed|awaiting|waiting|acquiring)\b/i,
-    strategy: Object.freeze(['retry', 'escalate'] as const),
+    strategy: ['retry', 'escalate'],
     maxRetries: 3,
     priority: 5,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'rate_limited',
     errorType: 'transient',
     // 429 only after `HTTP` (the status line errorText adds) or `status`/`error code`.
     match:
       /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?429\b|\bstatus(?:[ _]code)?[:= ] ?429\b|\berror code[:= ] ?429\b|\btoo many requests\b|\brate[ -]limit|\brate_?limit(?:ed|_?error|_?exceeded|_?exception)\b/i,
-    strategy: Object.freeze(['retry', 'escalate'] as const),
+    strategy: ['retry', 'escalate'],
     maxRetries: 5,
     priority: 4,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'service_unavailable',
     errorType: 'transient',
     // 502/503/504/529 only after `HTTP` or `status`/`error code`; `overloaded` but not a
     // compiler's `overloaded function` or `call of overloaded 'f(int)'`.
     match:
       /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?(?:502|503|504|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:502|503|504|529)\b|\berror code[:= ] ?(?:502|503|504|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
-    strategy: Object.freeze(['retry', 'escalate'] as const),
+    strategy: ['retry', 'escalate'],
     maxRetries: 3,
     priority: 4,
-  }),
-  Object.freeze({
+  },
+  {
     id: 'network_transient',
     errorType: 'transient',
     // Node's socket and DNS codes (on `error.code` or in the message), undici's, and the
     // message of Node's `fetch` when the connection failed (its cause is not read).
     match:
       /\bECONNRESET\b|\bECONNREFUSED\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
-    strategy: Object.freeze(['retry', 'escalate'] as const),
+    strategy: ['retry', 'escalate'],
     maxRetries: 3,
     priority: 3,
-  }),
-] as const satisfies readonly ErrorPattern[]);
+  },
+]);

@@ -1,4 +1,13 @@
-import { describeValue, isObject } from '../config/check.js';
+import {
+  arrayOf,
+  boolean,
+  describeValue,
+  isObject,
+  oneOf,
+  type Rule,
+  rule,
+  string,
+} from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { ErrorType, RecoveryStrategy } from './errorTypes.js';
 
@@ -120,19 +129,35 @@ export interface PatternCheckOptions {
 
 const ERROR_TYPES: readonly string[] = /* @__PURE__ */ Object.values(ErrorType);
 const STRATEGIES: readonly string[] = /* @__PURE__ */ Object.values(RecoveryStrategy);
-const FIELDS = /* @__PURE__ */ new Set([
-  'id',
-  'errorType',
-  'match',
-  'strategy',
-  'maxRetries',
-  'priority',
-  'metadata',
-  'allowUnsafeRegex',
-]);
+const oneStrategy = /* @__PURE__ */ oneOf(STRATEGIES);
+const plan = /* @__PURE__ */ arrayOf(oneStrategy, { nonEmpty: true });
 
-const oneOfLine = (values: readonly string[], value: unknown) =>
-  `must be one of ${values.join(', ')}, got ${describeValue(value)}`;
+/**
+ * The checks of each field, in the order problems are listed; `match` is compiled apart.
+ * The first four are required.
+ */
+const FIELDS: Readonly<Record<keyof ErrorPattern, Rule>> = /* @__PURE__ */ Object.freeze({
+  id: /* @__PURE__ */ string(true),
+  errorType: /* @__PURE__ */ oneOf(ERROR_TYPES),
+  match: () => {},
+  strategy: (value: unknown, path: string, issues: string[]) =>
+    (Array.isArray(value) ? plan : oneStrategy)(value, path, issues),
+  maxRetries: /* @__PURE__ */ rule((value) =>
+    typeof value !== 'number' || Number.isNaN(value)
+      ? `expected number, got ${describeValue(value)}`
+      : value !== Number.POSITIVE_INFINITY && !Number.isInteger(value)
+        ? 'must be a whole number'
+        : value < 0 && 'must be ≥ 0',
+  ),
+  priority: /* @__PURE__ */ rule(
+    (value) => !Number.isFinite(value) && `expected number, got ${describeValue(value)}`,
+  ),
+  metadata: /* @__PURE__ */ rule(
+    (value) => !isObject(value) && `expected object, got ${describeValue(value)}`,
+  ),
+  allowUnsafeRegex: boolean,
+});
+const REQUIRED = ['id', 'errorType', 'match', 'strategy'];
 
 /** Builds the RegExp a pattern is matched with; `g` and `y` would make `test()` stateful. */
 function compileMatch(match: unknown, path: string, issues: string[]): RegExp | undefined {
@@ -180,53 +205,25 @@ function resolvePattern(
     return undefined;
   }
   const before = issues.length;
-  const { id, errorType, strategy, maxRetries = 3, priority = 5, metadata } = input;
-  if (id === undefined) issues.push(`${path}.id: required`);
-  else if (typeof id !== 'string')
-    issues.push(`${path}.id: expected string, got ${describeValue(id)}`);
-  else if (id.length === 0) issues.push(`${path}.id: must not be empty`);
-  if (errorType === undefined) issues.push(`${path}.errorType: required`);
-  else if (!ERROR_TYPES.includes(errorType as string)) {
-    issues.push(`${path}.errorType: ${oneOfLine(ERROR_TYPES, errorType)}`);
-  }
-  const match = compileMatch(input.match, `${path}.match`, issues);
-  let plan: readonly RecoveryStrategy[] = [];
-  if (strategy === undefined) issues.push(`${path}.strategy: required`);
-  else if (typeof strategy === 'string' || !Array.isArray(strategy)) {
-    if (STRATEGIES.includes(strategy as string)) plan = [strategy as RecoveryStrategy];
-    else issues.push(`${path}.strategy: ${oneOfLine(STRATEGIES, strategy)}`);
-  } else if (strategy.length === 0) {
-    issues.push(`${path}.strategy: must not be empty`);
-  } else {
-    strategy.forEach((step, index) => {
-      if (!STRATEGIES.includes(step as string)) {
-        issues.push(`${path}.strategy[${index}]: ${oneOfLine(STRATEGIES, step)}`);
-      }
-    });
-    plan = strategy as RecoveryStrategy[];
-  }
-  if (typeof maxRetries !== 'number' || Number.isNaN(maxRetries)) {
-    issues.push(`${path}.maxRetries: expected number, got ${describeValue(maxRetries)}`);
-  } else if (maxRetries !== Number.POSITIVE_INFINITY && !Number.isInteger(maxRetries)) {
-    issues.push(`${path}.maxRetries: must be a whole number`);
-  } else if (maxRetries < 0) {
-    issues.push(`${path}.maxRetries: must be ≥ 0`);
-  }
-  if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-    issues.push(`${path}.priority: expected number, got ${describeValue(priority)}`);
-  }
-  if (metadata !== undefined && !isObject(metadata)) {
-    issues.push(`${path}.metadata: expected object, got ${describeValue(metadata)}`);
-  }
-  const { allowUnsafeRegex } = input;
-  if (allowUnsafeRegex !== undefined && typeof allowUnsafeRegex !== 'boolean') {
-    issues.push(
-      `${path}.allowUnsafeRegex: expected boolean, got ${describeValue(allowUnsafeRegex)}`,
-    );
+  let match: RegExp | undefined;
+  for (const [key, check] of Object.entries(FIELDS)) {
+    const value = input[key];
+    if (key === 'match') match = compileMatch(value, `${path}.match`, issues);
+    else if (value !== undefined) check(value, `${path}.${key}`, issues);
+    else if (REQUIRED.includes(key)) issues.push(`${path}.${key}: required`);
   }
   for (const key of Object.keys(input)) {
-    if (!FIELDS.has(key)) issues.push(`${path}.${key}: unknown option`);
+    if (!Object.hasOwn(FIELDS, key)) issues.push(`${path}.${key}: unknown option`);
   }
+  const {
+    id,
+    errorType,
+    strategy,
+    maxRetries = 3,
+    priority = 5,
+    metadata,
+    allowUnsafeRegex,
+  } = input;
   if (match !== undefined && allowUnsafeRegex !== true && options.checkRegex !== undefined) {
     const problem = options.checkRegex(match);
     if (problem !== undefined) issues.push(`${path}.match: ${problem}`);
@@ -236,7 +233,9 @@ function resolvePattern(
     id: id as string,
     errorType: errorType as ErrorType,
     match,
-    strategy: Object.freeze([...plan]),
+    strategy: Object.freeze(
+      Array.isArray(strategy) ? [...strategy] : [strategy],
+    ) as readonly RecoveryStrategy[],
     maxRetries: maxRetries as number,
     priority: priority as number,
     ...(metadata === undefined ? {} : { metadata: Object.freeze({ ...(metadata as object) }) }),

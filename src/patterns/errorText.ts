@@ -17,26 +17,8 @@ export const MAX_ERROR_TEXT = 8192;
 const CODE_SHAPE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** An HTTP status as clients put it on their errors: an integer in 100–599. */
-function isHttpStatus(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599;
-}
-
-/** Reads a property without letting a throwing getter or a revoked proxy escape. */
-function readProperty(value: object, key: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-function isErrorLike(value: object): boolean {
-  try {
-    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
-  } catch {
-    return false;
-  }
-}
+const isHttpStatus = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
 
 function safeString(value: unknown): string {
   try {
@@ -51,32 +33,60 @@ function safeString(value: unknown): string {
   }
 }
 
+/*
+ * Each property is read at its own site, behind its own guard: a throwing getter or a
+ * revoked proxy reads as absent, and each site stays monomorphic for the errors it sees.
+ */
+
+function isErrorLike(value: object): boolean {
+  try {
+    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    return false;
+  }
+}
+
+/** `"<name>: <message>"` for an Error or any object with a string `message`, else `String(x)`. */
+function head(error: object): string {
+  let message: unknown;
+  try {
+    message = (error as { message?: unknown }).message;
+  } catch {}
+  if (typeof message !== 'string' && !isErrorLike(error)) return safeString(error);
+  let name: unknown;
+  try {
+    name = (error as { name?: unknown }).name;
+  } catch {}
+  const label = typeof name === 'string' && name !== '' ? name : 'Error';
+  // Slice the message before joining so a 1 MB message is never copied whole.
+  return typeof message === 'string' && message !== ''
+    ? `${label}: ${message.slice(0, MAX_ERROR_TEXT)}`
+    : label;
+}
+
 /**
  * The first of `error.status`, `error.statusCode` and `error.response.status` that is an
  * HTTP status (fetch wrappers and LLM SDKs, Node's `http` users, axios), or `undefined`.
  * `response` is read only when neither of the first two is a status.
  */
 function httpStatus(error: object): number | undefined {
-  const status = readProperty(error, 'status');
-  if (isHttpStatus(status)) return status;
-  const statusCode = readProperty(error, 'statusCode');
-  if (isHttpStatus(statusCode)) return statusCode;
-  const response = readProperty(error, 'response');
-  if (typeof response !== 'object' || response === null) return undefined;
-  const nested = readProperty(response, 'status');
-  return isHttpStatus(nested) ? nested : undefined;
-}
-
-function head(value: unknown, error: object): string {
-  const message = readProperty(error, 'message');
-  if (typeof message === 'string' || isErrorLike(error)) {
-    const name = readProperty(error, 'name');
-    const label = typeof name === 'string' && name !== '' ? name : 'Error';
-    const text = typeof message === 'string' ? message : '';
-    // Slice the message before joining so a 1 MB message is never copied whole.
-    return text === '' ? label : `${label}: ${text.slice(0, MAX_ERROR_TEXT)}`;
-  }
-  return safeString(value);
+  let status: unknown;
+  try {
+    status = (error as { status?: unknown }).status;
+    if (isHttpStatus(status)) return status;
+  } catch {}
+  try {
+    status = (error as { statusCode?: unknown }).statusCode;
+    if (isHttpStatus(status)) return status;
+  } catch {}
+  try {
+    const response: unknown = (error as { response?: unknown }).response;
+    if (typeof response === 'object' && response !== null) {
+      status = (response as { status?: unknown }).status;
+      if (isHttpStatus(status)) return status;
+    }
+  } catch {}
+  return undefined;
 }
 
 /**
@@ -115,8 +125,11 @@ export function errorText(error: unknown): string {
   if (typeof error !== 'object' || error === null) {
     return safeString(error).slice(0, MAX_ERROR_TEXT);
   }
-  let text = head(error, error).slice(0, MAX_ERROR_TEXT);
-  const code = readProperty(error, 'code');
+  let text = head(error).slice(0, MAX_ERROR_TEXT);
+  let code: unknown;
+  try {
+    code = (error as { code?: unknown }).code;
+  } catch {}
   if (typeof code === 'string' && CODE_SHAPE.test(code)) text = `${text}\n${code}`;
   const status = httpStatus(error);
   return status === undefined ? text : `${text}\nHTTP ${status}`;

@@ -16,7 +16,8 @@ export function alternativeStrategy<T>(alternatives: Alternatives<T>): Strategy<
   const tried = new Set<SourceFactory<T>>();
   /** Where each list's scan resumes: n alternatives cost O(n) lookups in all, not O(n²). */
   const resume = new Map<string, number>();
-  return (_error: unknown, { context, classification }: StepInput<T>): RecoveryStep<T> | null => {
+  return (_error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
+    const { classification } = input;
     for (const key of [classification.pattern?.id, classification.errorType]) {
       if (key === undefined || !Object.hasOwn(alternatives, key)) continue;
       const list = alternatives[key] ?? [];
@@ -26,7 +27,7 @@ export function alternativeStrategy<T>(alternatives: Alternatives<T>): Strategy<
       resume.set(key, factory === undefined ? index : index + 1);
       if (factory === undefined) continue;
       tried.add(factory);
-      const attemptContext = context();
+      const attemptContext = input.context(attempt);
       return { kind: 'subscribe', source: defer(() => factory(attemptContext)), delayMs: 0 };
     }
     return null;

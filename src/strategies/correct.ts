@@ -67,9 +67,9 @@ function applies<T>(rule: CorrectionRule<T>, error: unknown, context: AttemptCon
  * its step with what it threw, which the engine classifies afresh.
  */
 export function correctStrategy<T>(rules: readonly CorrectionRule<T>[]): Strategy<T> {
-  return (error: unknown, input: StepInput<T>): RecoveryStep<T> | null => {
+  return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
     if (rules.length === 0) return null;
-    const context = input.context();
+    const context = input.context(attempt);
     for (const rule of rules) {
       try {
         if (!applies(rule, error, context)) continue;

@@ -1,7 +1,7 @@
 import { defer, of } from 'rxjs';
 import { fn, isObject, type Rule, shape, string } from '../config/check.js';
 import type { ResolvedErrorPattern } from '../patterns/errorPattern.js';
-import type { SourceFactory } from './context.js';
+import type { AttemptContext, SourceFactory } from './context.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /**
@@ -81,8 +81,8 @@ function fallbackLevel(pattern: ResolvedErrorPattern | undefined): unknown {
  */
 export function degradeStrategy<T>(levels: readonly DegradationLevel<T>[]): Strategy<T> {
   let next = 0;
-  return (_error: unknown, { context, classification }: StepInput<T>): RecoveryStep<T> | null => {
-    const start = fallbackLevel(classification.pattern);
+  return (_error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
+    const start = fallbackLevel(input.classification.pattern);
     if (start !== undefined) {
       const index = levels.findIndex((level) => level.name === start);
       if (index > next) next = index;
@@ -91,9 +91,14 @@ export function degradeStrategy<T>(levels: readonly DegradationLevel<T>[]): Stra
     if (level === undefined) return null;
     next += 1;
     const { source } = level;
+    // The context is read now: the input is the engine's, reused by the next error.
+    const context = source === undefined ? undefined : input.context(attempt);
     return {
       kind: 'subscribe',
-      source: source === undefined ? of(level.value as T) : defer(() => source(context())),
+      source:
+        source === undefined
+          ? of(level.value as T)
+          : defer(() => source(context as AttemptContext)),
       delayMs: 0,
       degradationLevel: level.name,
     };

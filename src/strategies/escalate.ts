@@ -15,9 +15,9 @@ export interface EscalateOptions {
  * completing. Terminal, and it costs no attempt. The engine notifies `onEscalate`.
  */
 export function escalateStrategy<T>(options: EscalateOptions): Strategy<T> {
-  return (error: unknown, input: StepInput<T>): RecoveryStep<T> => {
+  return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> => {
     const { classification } = input;
-    const context = input.context();
+    const context = input.context(attempt);
     const {
       error: _error,
       errorType: _type,

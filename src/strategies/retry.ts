@@ -1,5 +1,5 @@
 import { boolean, fn, number, oneOf, type Rule } from '../config/check.js';
-import { retryAfterDelay } from './retryAfter.js';
+import { dictatedDelay, retryAfterDelay } from './retryAfter.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /**
@@ -130,9 +130,14 @@ export function resolveRetryOptions(
     resetOnSuccess: options.resetOnSuccess ?? false,
     delayFromError: options.delayFromError === undefined ? retryAfterDelay : options.delayFromError,
     maxDictatedDelayMs: options.maxDictatedDelayMs ?? 60_000,
-    ...(options.shouldRetry === undefined ? {} : { shouldRetry: options.shouldRetry }),
+    shouldRetry: options.shouldRetry,
   };
 }
+
+/** `2 ** n` for n in 0–63. */
+const POWERS: readonly number[] = /* @__PURE__ */ Object.freeze(
+  Array.from({ length: 64 }, (_, n) => 2 ** n),
+);
 
 /** A draw of `random` held to [0, 1], so a faulty source cannot push a delay out of bounds. */
 function unit(random: () => number): number {
@@ -176,7 +181,11 @@ export function backoffDelay(
   previousDelayMs: number = options.baseDelayMs,
 ): number {
   const { baseDelayMs, maxDelayMs, jitter } = options;
-  const exponential = Math.min(baseDelayMs * 2 ** (attempt - 1), maxDelayMs);
+  // A table of powers of two: `2 ** n` with a variable `n` costs more than a retry loop turn.
+  const exponential = Math.min(
+    baseDelayMs * (POWERS[attempt - 1] ?? 2 ** (attempt - 1)),
+    maxDelayMs,
+  );
   switch (jitter) {
     case 'none':
       return exponential;
@@ -193,34 +202,25 @@ export function backoffDelay(
 }
 
 /**
- * The wait an error dictates, clamped to `[0, maxDictatedDelayMs]` (and never beyond what
- * a timer can hold), or `undefined` when it dictates nothing usable.
- */
-function dictatedDelay(
-  options: ResolvedRetryOptions,
-  error: unknown,
-  attempt: number,
-  now: number,
-): number | undefined {
-  if (options.delayFromError === null) return undefined;
-  const dictated = options.delayFromError(error, attempt, now);
-  if (typeof dictated !== 'number' || !Number.isFinite(dictated)) return undefined;
-  return Math.min(Math.max(0, dictated), options.maxDictatedDelayMs, MAX_TIMER_MS);
-}
-
-/**
  * Retry: resubscribe the original source after the backoff delay. The engine enforces the
  * budget (the pattern's `maxRetries`); this decides the delay, honours `shouldRetry`, and
- * lets the error dictate a delay (`delayFromError`, clamped).
+ * lets the error dictate a delay (`delayFromError`), clamped to `[0, maxDictatedDelayMs]`
+ * (and never beyond what a timer can hold); `NaN`, `Infinity` or a non-number keeps the
+ * backoff.
  */
 export function retryStrategy<T>(options: ResolvedRetryOptions): Strategy<T> {
+  const { shouldRetry, delayFromError, maxDictatedDelayMs } = options;
   let previousDelayMs = options.baseDelayMs;
   return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
-    if (options.shouldRetry !== undefined && !options.shouldRetry(error, attempt)) return null;
-    const delayMs =
-      dictatedDelay(options, error, attempt, input.now) ??
-      backoffDelay(attempt, options, options.random, previousDelayMs);
-    previousDelayMs = delayMs;
-    return { kind: 'subscribe', source: input.source, delayMs };
+    if (shouldRetry !== undefined && !shouldRetry(error, attempt)) return null;
+    const dictated =
+      delayFromError === retryAfterDelay
+        ? dictatedDelay(error, input)
+        : delayFromError?.(error, attempt, input.now);
+    previousDelayMs =
+      typeof dictated === 'number' && Number.isFinite(dictated)
+        ? Math.min(Math.max(0, dictated), maxDictatedDelayMs, MAX_TIMER_MS)
+        : backoffDelay(attempt, options, options.random, previousDelayMs);
+    return { kind: 'subscribe', source: input.source, delayMs: previousDelayMs };
   };
 }

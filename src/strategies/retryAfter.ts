@@ -4,31 +4,29 @@ const MAX_HEADER_VALUE = 64;
 /** A non-negative decimal, as `retry-after-ms` and the delta-seconds of `retry-after` are written. */
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 
-/** `Sun, 06 Nov 1994 08:49:37 GMT`: the preferred HTTP-date (RFC 9110 §5.6.7). */
-const IMF_FIXDATE =
-  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/i;
-
-/** `Sunday, 06-Nov-94 08:49:37 GMT`: the obsolete RFC 850 form, with a two-digit year. */
-const RFC850_DATE =
-  /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-([A-Za-z]{3})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/i;
-
-/** `Sun Nov  6 08:49:37 1994`: the obsolete asctime form. */
-const ASCTIME_DATE =
-  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Za-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/i;
+/**
+ * The three HTTP-date forms of RFC 9110 §5.6.7, each with the order of its day, month,
+ * year, hour, minute and second groups: the preferred IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form with a two-digit year
+ * (`Sunday, 06-Nov-94 08:49:37 GMT`) and the obsolete asctime form
+ * (`Sun Nov  6 08:49:37 1994`).
+ */
+const HTTP_DATES: readonly (readonly [RegExp, string])[] = [
+  [
+    /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([a-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/i,
+    '123456',
+  ],
+  [
+    /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-([a-z]{3})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/i,
+    '123456',
+  ],
+  [
+    /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([a-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/i,
+    '216345',
+  ],
+];
 
 const MONTHS = 'janfebmaraprmayjunjulaugsepoctnovdec';
-
-/** Reads `value[key]`; a throwing getter, a revoked proxy or a non-object reads as `undefined`. */
-function read(value: unknown, key: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
-    return undefined;
-  }
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A header of a `Headers`-like object (anything with a `get` method: WHATWG `Headers`,
@@ -37,7 +35,10 @@ function read(value: unknown, key: string): unknown {
  */
 function header(headers: unknown, name: string): unknown {
   if (typeof headers !== 'object' || headers === null) return undefined;
-  const get = read(headers, 'get');
+  let get: unknown;
+  try {
+    get = (headers as { get?: unknown }).get;
+  } catch {}
   try {
     if (typeof get === 'function') return get.call(headers, name);
     for (const key of Object.keys(headers)) {
@@ -52,85 +53,103 @@ function header(headers: unknown, name: string): unknown {
 }
 
 /** A usable delay: finite and non-negative (`-0` becomes `0`), else `undefined`. */
-function usable(ms: number): number | undefined {
-  return Number.isFinite(ms) && ms >= 0 ? Math.max(0, ms) : undefined;
-}
+const usable = (ms: number): number | undefined =>
+  Number.isFinite(ms) && ms >= 0 ? Math.max(0, ms) : undefined;
+
+/** A header value that may be read as text: a string of a sane length, trimmed. */
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length <= MAX_HEADER_VALUE ? value.trim() : undefined;
 
 /** A header value as a non-negative number of `unit`s (a number, or a decimal string), in ms. */
 function decimal(value: unknown, unit: number): number | undefined {
   if (typeof value === 'number') return usable(value * unit);
-  if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE) return undefined;
-  const text = value.trim();
-  return DECIMAL.test(text) ? usable(Number(text) * unit) : undefined;
-}
-
-/** The month (0–11) of a three-letter English abbreviation, or -1. */
-function month(name: string): number {
-  const index = MONTHS.indexOf(name.toLowerCase());
-  return index % 3 === 0 ? index / 3 : -1;
+  const written = text(value);
+  return written !== undefined && DECIMAL.test(written)
+    ? usable(Number(written) * unit)
+    : undefined;
 }
 
 /**
- * Milliseconds since the epoch of a UTC date and time, or `undefined` when the fields do
- * not name one (`31 Feb`, `25:00:00`). A second of 60 (a leap second) is accepted.
+ * The time an HTTP-date names, in ms since the epoch, or `undefined` when it names none
+ * (`31 Feb`, `25:00:00`; a second of 60, a leap second, is accepted). A two-digit RFC 850
+ * year is the one within 50 years of `now`'s year, a date that would lie more than 50 years
+ * ahead being read as the past.
  */
-function utc(
-  year: number,
-  monthIndex: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-): number | undefined {
-  if (monthIndex < 0 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined;
-  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
-  const date = new Date(0);
-  date.setUTCFullYear(year, monthIndex, day);
-  if (date.getUTCMonth() !== monthIndex) return undefined;
-  return date.setUTCHours(hour, minute, second, 0);
-}
-
-/**
- * The year of a two-digit RFC 850 year: the one within 50 years of `now`'s year, a date
- * that would lie more than 50 years ahead being read as the past (RFC 9110 §5.6.7).
- */
-function fullYear(twoDigits: number, now: number): number {
-  const current = new Date(now).getUTCFullYear();
-  const year = current - (current % 100) + twoDigits;
-  if (year > current + 50) return year - 100;
-  if (year < current - 50) return year + 100;
-  return year;
-}
-
-/** The time an HTTP-date names, in ms since the epoch, or `undefined` when it is none. */
-function httpDate(text: string, now: number): number | undefined {
-  const n = Number;
-  let m = IMF_FIXDATE.exec(text);
-  if (m !== null) {
-    const [, day = '', mon = '', year = '', h = '', min = '', s = ''] = m;
-    return utc(n(year), month(mon), n(day), n(h), n(min), n(s));
-  }
-  m = RFC850_DATE.exec(text);
-  if (m !== null) {
-    const [, day = '', mon = '', year = '', h = '', min = '', s = ''] = m;
-    return utc(fullYear(n(year), now), month(mon), n(day), n(h), n(min), n(s));
-  }
-  m = ASCTIME_DATE.exec(text);
-  if (m !== null) {
-    const [, mon = '', day = '', h = '', min = '', s = '', year = ''] = m;
-    return utc(n(year), month(mon), n(day.trim()), n(h), n(min), n(s));
+function httpDate(written: string, now: number): number | undefined {
+  for (const [form, order] of HTTP_DATES) {
+    const found = form.exec(written);
+    if (found === null) continue;
+    const [day = '', name = '', digits = '', hour = '', minute = '', second = ''] = [...order].map(
+      (group) => found[Number(group)],
+    );
+    const month = MONTHS.indexOf(name.toLowerCase()) / 3;
+    let year = Number(digits);
+    if (digits.length === 2) {
+      const current = new Date(now).getUTCFullYear();
+      year += current - (current % 100);
+      if (year > current + 50) year -= 100;
+      else if (year < current - 50) year += 100;
+    }
+    // Number(' 6') is 6: asctime pads the day with a space.
+    if (!Number.isInteger(month) || month < 0 || Number(day) < 1) return undefined;
+    if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
+    // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+    const date = new Date(0);
+    date.setUTCFullYear(year, month, Number(day));
+    if (date.getUTCMonth() !== month) return undefined;
+    return date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
   }
   return undefined;
 }
 
-/** A `retry-after` value in ms: delta-seconds (possibly fractional), or an HTTP-date − `now`. */
-function retryAfter(value: unknown, now: number): number | undefined {
+/**
+ * A `retry-after` value in ms: delta-seconds (possibly fractional), or an HTTP-date − `now`
+ * (read only for a date: a retry loop nobody watches then reads no clock).
+ */
+function retryAfter(value: unknown, at: { readonly now: number }): number | undefined {
   const seconds = decimal(value, 1000);
-  if (seconds !== undefined) return seconds;
-  if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE) return undefined;
+  const written = text(value);
+  if (seconds !== undefined || written === undefined) return seconds;
+  const { now } = at;
   if (!Number.isFinite(now)) return undefined;
-  const at = httpDate(value.trim(), now);
-  return at === undefined ? undefined : usable(Math.max(0, at - now));
+  const date = httpDate(written, now);
+  return date === undefined ? undefined : usable(Math.max(0, date - now));
+}
+
+/**
+ * {@link retryAfterDelay}, with the scheduler's time read from `at.now` only when an
+ * HTTP-date needs it: what a `retry` step with the default `delayFromError` calls.
+ */
+export function dictatedDelay(error: unknown, at: { readonly now: number }): number | undefined {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) {
+    return undefined;
+  }
+  // Each property is read at its own site, behind its own guard: a throwing getter or a
+  // revoked proxy reads as absent.
+  let dictated: unknown;
+  let own: unknown;
+  let response: unknown;
+  try {
+    dictated = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  } catch {}
+  const ms = typeof dictated === 'number' ? usable(dictated) : undefined;
+  if (ms !== undefined) return ms;
+  try {
+    own = (error as { headers?: unknown }).headers;
+  } catch {}
+  try {
+    const wrapper: unknown = (error as { response?: unknown }).response;
+    if ((typeof wrapper === 'object' || typeof wrapper === 'function') && wrapper !== null) {
+      response = (wrapper as { headers?: unknown }).headers;
+    }
+  } catch {}
+  if (own === undefined && response === undefined) return undefined;
+  return (
+    decimal(header(own, 'retry-after-ms'), 1) ??
+    decimal(header(response, 'retry-after-ms'), 1) ??
+    retryAfter(header(own, 'retry-after'), at) ??
+    retryAfter(header(response, 'retry-after'), at)
+  );
 }
 
 /**
@@ -196,17 +215,5 @@ function retryAfter(value: unknown, now: number): number | undefined {
  * @see RetryOptions.delayFromError for how a `retry` step uses it.
  */
 export function retryAfterDelay(error: unknown, _attempt: number, now: number): number | undefined {
-  const dictated = read(error, 'retryAfterMs');
-  if (typeof dictated === 'number') {
-    const ms = usable(dictated);
-    if (ms !== undefined) return ms;
-  }
-  const own = read(error, 'headers');
-  const response = read(read(error, 'response'), 'headers');
-  const ms =
-    decimal(header(own, 'retry-after-ms'), 1) ?? decimal(header(response, 'retry-after-ms'), 1);
-  if (ms !== undefined) return ms;
-  return (
-    retryAfter(header(own, 'retry-after'), now) ?? retryAfter(header(response, 'retry-after'), now)
-  );
+  return dictatedDelay(error, { now });
 }

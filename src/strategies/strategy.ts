@@ -23,10 +23,16 @@ export type RecoveryStep<T> =
       readonly complete: boolean;
     };
 
-/** What every strategy is given besides the error and the attempt. */
+/**
+ * What every strategy is given besides the error and the attempt. Read it during the call:
+ * the engine reuses one per subscription.
+ */
 export interface StepInput<T> {
-  /** The attempt's context, built on first call (a retry never needs it). */
-  readonly context: () => AttemptContext;
+  /**
+   * The context of attempt `attempt` (the strategy's third argument), built when asked (a
+   * retry never asks): call it as `input.context(attempt)`.
+   */
+  context(attempt: number): AttemptContext;
   readonly classification: Classification;
   /** The source the operator was applied to: what a retry resubscribes. */
   readonly source: Observable<T>;

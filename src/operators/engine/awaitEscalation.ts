@@ -57,24 +57,16 @@ export function pauseForResolution<T>(
   };
   const settle = (resolution: Resolution<unknown>): boolean => {
     if (wait.closed || resolutionProblem(resolution) !== undefined) return false;
-    done(resolution.action);
-    switch (resolution.action) {
-      case 'value':
-        resume.value(resolution.value as T);
-        break;
-      case 'retry':
-        resume.retry();
-        break;
-      case 'source':
-        resume.source(resolution.source as ObservableInput<T>);
-        break;
-      case 'complete':
-        resume.complete();
-        break;
-      case 'abort':
-        resume.abort(resolution.reason);
-        break;
-    }
+    const { action } = resolution;
+    done(action);
+    // The resume of the action's name, given what the action carries (if anything).
+    (resume[action] as (carried: unknown) => void)(
+      action === 'value'
+        ? resolution.value
+        : action === 'source'
+          ? resolution.source
+          : (resolution as { reason?: string }).reason,
+    );
     return true;
   };
   if (hub !== undefined) wait.add(awaitResolution(hub, record, settle));

@@ -1,10 +1,4 @@
-import {
-  asyncScheduler,
-  type Observable,
-  type Observer,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { asyncScheduler, type Observer, type SchedulerLike } from 'rxjs';
 import {
   anObject,
   fn,
@@ -19,12 +13,10 @@ import {
 import { isRecoveryHub, type RecoveryHub } from '../../observability/hub.js';
 import type { RecoveryMetric } from '../../observability/metrics.js';
 import type { SignalObserver } from '../../observability/signals.js';
-import type { Classification, Classifier } from '../../patterns/classifier.js';
+import type { Classification } from '../../patterns/classifier.js';
 import type { ErrorType, RecoveryStrategy } from '../../patterns/errorTypes.js';
 import type { ContextOptions } from '../../strategies/context.js';
-import type { EscalationRecord } from '../../strategies/EscalationError.js';
-import type { StrategySet } from '../../strategies/strategy.js';
-import type { PauseInput } from './awaitEscalation.js';
+import type { ClassifyFn, EngineConfig } from './engine.js';
 
 /**
  * The options every rx-recovery operator takes: who is recovering, where signals and
@@ -84,74 +76,49 @@ export const commonRules: Readonly<Record<keyof CommonOptions, Rule>> =
     clock: /* @__PURE__ */ fn('() => number'),
   });
 
-/** What the engine asks of a classifier: `createClassifier`'s, or an operator's constant one. */
-export type ClassifyFn = Pick<Classifier, 'classify'>;
-
-/** Everything the engine needs, checked and with defaults applied. */
-export interface EngineConfig<T> {
-  readonly classifier: ClassifyFn;
-  /** The `context` option, frozen; the correlation id is made per subscription when absent. */
-  readonly context: Readonly<ContextOptions>;
-  /** The strategies of one subscription, made when its first error arrives. */
-  readonly strategies: () => Partial<StrategySet<T>>;
-  /** Whether a value or completion after a recovery resets the budgets (`retry.resetOnSuccess`). */
-  readonly resetOnSuccess: boolean;
-  readonly onEscalate?: (record: EscalationRecord) => void | Promise<void>;
-  /**
-   * Escalation that waits (`escalation.await`): given the pending record and how to resume,
-   * returns the wait. Passed in by the operators that offer it, so the others never carry it.
-   */
-  readonly pause?: (input: PauseInput<T>) => Subscription;
-  /** Each attempt must emit or complete within this long, else it fails with a `TimeoutError`. */
-  readonly attemptTimeoutMs?: number;
-  /**
-   * A recovery must succeed within `ms` of its first error; then `error(lastError)` ends it
-   * (or escalates, when the plan can). Passed in by the operators that offer it.
-   */
-  readonly deadline?: { readonly ms: number; readonly error: (cause: unknown) => Error };
-  /** A retry budget shared with other pipelines: the first subscription deposits, steps withdraw. */
-  readonly budget?: EngineBudget;
-  /**
-   * Applied once to the source the operator is given: what the engine subscribes and
-   * retries (a circuit breaker's calls). Alternatives, levels and corrections are not guarded.
-   */
-  readonly guard?: (source: Observable<T>) => Observable<T>;
-  /** The guard already times the source's attempts (`attemptTimeoutMs` inside a breaker). */
-  readonly sourceTimed?: boolean;
-  /** Budget of `retry` and `correct` steps for errors no pattern matched. */
-  readonly unmatchedMaxRetries: number;
-  /** Steps per subscription; then only `escalate` may run. */
-  readonly maxAttempts: number;
-  readonly signals?: SignalObserver;
-  readonly metrics?: Partial<Observer<RecoveryMetric>>;
-  readonly hub?: RecoveryHub;
-  readonly scheduler: SchedulerLike;
-  readonly clock: () => number;
-}
-
-/** What the engine asks of a retry budget. */
-export interface EngineBudget {
-  readonly name: string;
-  /** One request: a first subscription. */
-  deposit(): void;
-  /** Pays for one retry (or correct step); `false` when the budget cannot. */
-  tryWithdraw(): boolean;
-}
-
 const defaultClock = () => performance.now();
 
-/** The engine's view of the {@link CommonOptions} (already checked). */
-export function resolveCommon(
-  options: CommonOptions,
-): Pick<EngineConfig<never>, 'context' | 'signals' | 'metrics' | 'hub' | 'scheduler' | 'clock'> {
-  const { context, signals, metrics, hub, scheduler: given, clock } = options;
+/** What an operator adds to the {@link CommonOptions} to make an {@link EngineConfig}. */
+export type EngineParts<T> = Omit<
+  EngineConfig<T>,
+  'context' | 'signals' | 'metrics' | 'hub' | 'scheduler' | 'clock'
+>;
+
+/**
+ * The engine's configuration: the {@link CommonOptions} (already checked), with their
+ * defaults, and the operator's `parts`. One literal with every field, in one order: every
+ * operator's configuration has the same shape (the engine's reads stay monomorphic), and no
+ * field is added after a spread (each would be defined one by one, slowly).
+ */
+export function engineConfig<T>(options: CommonOptions, parts: EngineParts<T>): EngineConfig<T> {
+  const {
+    context,
+    signals,
+    metrics,
+    hub,
+    scheduler = asyncScheduler,
+    clock = defaultClock,
+  } = options;
   return {
     context: Object.freeze({ ...context }),
-    ...(signals === undefined ? {} : { signals }),
-    ...(metrics === undefined ? {} : { metrics }),
-    ...(hub === undefined ? {} : { hub }),
-    scheduler: given ?? asyncScheduler,
-    clock: clock ?? defaultClock,
+    signals,
+    metrics,
+    hub,
+    scheduler,
+    clock,
+    classifier: parts.classifier,
+    strategies: parts.strategies,
+    resetOnSuccess: parts.resetOnSuccess,
+    unmatchedMaxRetries: parts.unmatchedMaxRetries,
+    maxAttempts: parts.maxAttempts,
+    mayRetry: parts.mayRetry,
+    attemptContext: parts.attemptContext,
+    attach: parts.attach,
+    escalate: parts.escalate,
+    deadline: parts.deadline,
+    guard: parts.guard,
+    subscribed: parts.subscribed,
+    skipped: parts.skipped,
   };
 }
 

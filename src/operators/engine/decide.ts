@@ -1,9 +1,7 @@
-import { type Observable, type ObservableInput, throwError } from 'rxjs';
-import type { Classification } from '../../patterns/classifier.js';
+import { type ObservableInput, throwError } from 'rxjs';
 import type { RecoveryStrategy } from '../../patterns/errorTypes.js';
-import type { AttemptContext } from '../../strategies/context.js';
 import type { EscalationError, EscalationRecord } from '../../strategies/EscalationError.js';
-import type { RecoveryStep, StrategySet } from '../../strategies/strategy.js';
+import type { RecoveryStep, StepInput, StrategySet } from '../../strategies/strategy.js';
 
 /**
  * The engine's choice of the next step, as a function of (state, error) → decision: no
@@ -16,8 +14,11 @@ import type { RecoveryStep, StrategySet } from '../../strategies/strategy.js';
 export interface PlanState<T> {
   /** The strategies of this subscription (they keep their own memory: alternatives tried…). */
   readonly strategies: Partial<StrategySet<T>>;
-  /** Steps spent, per pattern (by identity; unmatched errors share one row) and strategy. */
-  readonly spent: Map<object, number[]>;
+  /**
+   * Steps spent, per pattern (by identity; unmatched errors share the row of `null`) and
+   * strategy.
+   */
+  readonly spent: Map<object | null, Partial<Record<RecoveryStrategy, number>>>;
   /** Steps taken by this subscription, all patterns together. */
   attemptsTaken: number;
 }
@@ -35,18 +36,12 @@ export interface PlanLimits {
   readonly mayRetry?: (strategy: 'retry' | 'correct') => boolean;
 }
 
-/** What is known when an error arrives. */
-export interface DecisionInput<T> {
+/**
+ * What is known when an error arrives: the error, and what every strategy is given. The
+ * engine passes one object per subscription, updated for each error.
+ */
+export interface DecisionInput<T> extends StepInput<T> {
   readonly error: unknown;
-  readonly classification: Classification;
-  /** The source the operator was applied to: what a retry resubscribes. */
-  readonly source: Observable<T>;
-  /** Scheduler time now. */
-  readonly now: number;
-  /** Steps the current recovery has taken so far. */
-  readonly recoveryAttempts: number;
-  /** The attempt's context, built for a strategy that reads it (retry does not). */
-  readonly context: (attempt: number) => AttemptContext;
 }
 
 /** The next step: subscribe a source (after a delay), escalate, or nothing is left. */
@@ -58,7 +53,8 @@ export type Decision<T> =
       readonly attempt: number;
       readonly source: ObservableInput<T>;
       readonly delayMs: number;
-      readonly degradationLevel?: string;
+      /** The degradation level serving, for a `degrade` step. */
+      readonly degradationLevel: string | undefined;
       /** Steps a retry budget could not pay for before this one. */
       readonly skipped: readonly ('retry' | 'correct')[];
     }
@@ -71,16 +67,7 @@ export type Decision<T> =
     }
   | { readonly kind: 'spent'; readonly skipped: readonly ('retry' | 'correct')[] };
 
-/** Index of each strategy in a budget row. */
-const SLOT: Readonly<Record<RecoveryStrategy, number>> = /* @__PURE__ */ Object.freeze({
-  retry: 0,
-  alternative: 1,
-  degrade: 2,
-  correct: 3,
-  escalate: 4,
-});
-/** The budget row of errors no pattern matched. */
-const UNMATCHED = /* @__PURE__ */ Object.freeze({});
+/** What `decide` returns when no budget skipped a step: one frozen array, not one per call. */
 const NONE: readonly never[] = /* @__PURE__ */ Object.freeze([]);
 
 /** A fresh state for a subscription that has just met its first error. */
@@ -104,64 +91,46 @@ export function decide<T>(
   input: DecisionInput<T>,
 ): Decision<T> {
   const { classification, error } = input;
-  const { pattern, plan } = classification;
+  const { pattern = null, plan } = classification;
   const maxRetries = pattern?.maxRetries ?? limits.unmatchedMaxRetries;
-  const row = state.spent.get(pattern ?? UNMATCHED);
-  let skipped: ('retry' | 'correct')[] | undefined;
+  let row = state.spent.get(pattern);
+  let skipped: readonly ('retry' | 'correct')[] = NONE;
   for (const strategy of plan) {
     const run = state.strategies[strategy];
     if (run === undefined) continue;
-    const escalating = strategy === 'escalate';
-    if (!escalating && state.attemptsTaken >= limits.maxAttempts) continue;
-    const used = row?.[SLOT[strategy]] ?? 0;
+    if (strategy !== 'escalate' && state.attemptsTaken >= limits.maxAttempts) continue;
+    const used = row?.[strategy] ?? 0;
     const paid = strategy === 'retry' || strategy === 'correct';
     if (paid && used >= maxRetries) continue;
     const attempt = used + 1;
     let step: RecoveryStep<T> | null;
     try {
-      step = run(
-        error,
-        {
-          context: () => input.context(attempt),
-          classification,
-          source: input.source,
-          now: input.now,
-          recoveryAttempts: input.recoveryAttempts,
-        },
-        attempt,
-      );
+      step = run(error, input, attempt);
     } catch (thrown) {
       // A user callback (shouldRetry, delayFromError…) threw: the step fails with it.
       step = { kind: 'subscribe', source: throwError(() => thrown), delayMs: 0 };
     }
     if (step === null) continue;
-    if (step.kind === 'escalate') {
-      return { ...step, skipped: skipped ?? NONE };
-    }
-    if (paid && limits.mayRetry !== undefined && !limits.mayRetry(strategy)) {
-      (skipped ??= []).push(strategy);
+    if (step.kind === 'escalate') return { ...step, skipped };
+    if (paid && limits.mayRetry?.(strategy) === false) {
+      skipped = [...skipped, strategy];
       continue;
     }
-    charge(state, pattern ?? UNMATCHED, SLOT[strategy], attempt);
+    if (row === undefined) {
+      row = {};
+      state.spent.set(pattern, row);
+    }
+    row[strategy] = attempt;
+    state.attemptsTaken += 1;
     return {
       kind: 'step',
       strategy: strategy as Exclude<RecoveryStrategy, 'escalate'>,
       attempt,
       source: step.source,
       delayMs: step.delayMs,
-      ...(step.degradationLevel === undefined ? {} : { degradationLevel: step.degradationLevel }),
-      skipped: skipped ?? NONE,
+      degradationLevel: step.degradationLevel,
+      skipped,
     };
   }
-  return { kind: 'spent', skipped: skipped ?? NONE };
-}
-
-function charge<T>(state: PlanState<T>, key: object, slot: number, attempt: number): void {
-  let row = state.spent.get(key);
-  if (row === undefined) {
-    row = [0, 0, 0, 0, 0];
-    state.spent.set(key, row);
-  }
-  row[slot] = attempt;
-  state.attemptsTaken += 1;
+  return { kind: 'spent', skipped };
 }

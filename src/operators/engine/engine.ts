@@ -4,36 +4,37 @@ import {
   Observable,
   type ObservableInput,
   type Observer,
+  type SchedulerLike,
   type Subscriber,
   Subscription,
-  TimeoutError,
   throwError,
   timer,
 } from 'rxjs';
-import { hubListening, publishTo } from '../../observability/hub.js';
-import { metricsOf } from '../../observability/metrics.js';
+import { hubListening, publishTo, type RecoveryHub } from '../../observability/hub.js';
+import { metricsOf, type RecoveryMetric } from '../../observability/metrics.js';
 import {
   errorDetectedSignal,
-  escalatedSignal,
   isListening,
   observerErrorSignal,
   type RecoveryResult,
   type RecoverySignal,
   recoveryAttemptSignal,
   recoveryCompletedSignal,
-  retryBudgetExhaustedSignal,
+  type SignalObserver,
 } from '../../observability/signals.js';
-import type { Classification } from '../../patterns/classifier.js';
+import type { Classification, Classifier } from '../../patterns/classifier.js';
 import { errorText } from '../../patterns/errorText.js';
 import {
   type AttemptContext,
+  type ContextOptions,
   newCorrelationId,
   type RecoveryContext,
 } from '../../strategies/context.js';
-import { type EscalationRecord, isEscalationError } from '../../strategies/EscalationError.js';
-import type { EngineConfig } from './config.js';
+import { isEscalationError } from '../../strategies/EscalationError.js';
+import type { StrategySet } from '../../strategies/strategy.js';
 import {
   type Decision,
+  type DecisionInput,
   decide,
   newPlanState,
   type PlanLimits,
@@ -41,422 +42,441 @@ import {
   resetBudgets,
 } from './decide.js';
 
+/** What the engine asks of a classifier: `createClassifier`'s, or an operator's constant one. */
+export type ClassifyFn = Pick<Classifier, 'classify'>;
+
+/** Everything the engine needs, checked and with defaults applied. */
+export interface EngineConfig<T> extends PlanLimits {
+  readonly classifier: ClassifyFn;
+  /** The `context` option, frozen; the correlation id is made per subscription when absent. */
+  readonly context: Readonly<ContextOptions>;
+  /** The strategies of one subscription, made when its first error arrives. */
+  readonly strategies: () => Partial<StrategySet<T>>;
+  /** Whether a value or completion after a recovery resets the budgets (`retry.resetOnSuccess`). */
+  readonly resetOnSuccess: boolean;
+  readonly signals?: SignalObserver;
+  readonly metrics?: Partial<Observer<RecoveryMetric>>;
+  readonly hub?: RecoveryHub;
+  readonly scheduler: SchedulerLike;
+  readonly clock: () => number;
+  /**
+   * Applied once to the source the operator is given: what the engine subscribes and
+   * retries (a circuit breaker's calls). Alternatives, levels and corrections are not guarded.
+   */
+  readonly guard?: (source: Observable<T>) => Observable<T>;
+  // The parts below are given by the operators that offer them, so the others never carry them.
+  /**
+   * Builds the {@link AttemptContext} a strategy asks for (`attemptContext` of
+   * `./attemptContext.js`): given by every operator whose strategies read it (all but
+   * `retryBackoff`).
+   */
+  readonly attemptContext?: (run: Run<T>, attempt: number) => AttemptContext;
+  /** Prepares each attempt's subscriber before it subscribes (`attemptTimeoutMs`). */
+  readonly attach?: (run: Run<T>, inner: SourceSubscriber<T>, next: ObservableInput<T>) => void;
+  /**
+   * Takes an `escalate` decision: tells whom it must, and ends the stream or waits
+   * (`escalation.await`). Given by the operators whose plans escalate.
+   */
+  readonly escalate?: (run: Run<T>, decision: EscalateDecision<T>, error: unknown) => void;
+  /** A recovery must succeed within a time (`deadlineMs`). */
+  readonly deadline?: {
+    /** A recovery starts: arm its deadline. */
+    start(run: Run<T>, recovery: Recovery, now: number): void;
+    /** Whether a wait ending at `end` passes the deadline; if so, it has ended the recovery. */
+    passes(run: Run<T>, recovery: Recovery, end: number): boolean;
+  };
+  /** A first subscription: a shared retry budget's deposit. */
+  readonly subscribed?: () => void;
+  /** Steps a shared retry budget could not pay for (`mayRetry` said no). */
+  readonly skipped?: (run: Run<T>, skipped: readonly ('retry' | 'correct')[]) => void;
+}
+
+/** An `escalate` decision of {@link decide}. */
+export type EscalateDecision<T> = Extract<Decision<T>, { kind: 'escalate' }>;
+
 /**
  * The subscriber of one source subscription. A `Subscription` with `next`/`error`/
- * `complete` is used by RxJS as the subscriber itself, so unsubscribing it — or the
- * downstream it is added to — stops even a synchronous source at once (as `take(1)`
- * after `range` expects). It finalizes the source before passing an error on, so the
- * source's teardown runs before the next cycle.
+ * `complete` is used by RxJS as the subscriber itself, so unsubscribing it — which the
+ * engine does when its downstream unsubscribes — stops even a synchronous source at once
+ * (as `take(1)` after `range` expects). It finalizes the source before passing an error on,
+ * so the source's teardown runs before the next cycle.
  */
-class SourceSubscriber<T> extends Subscription implements Observer<T> {
-  /** The attempt's timeout, disarmed by its first value or completion. */
-  timeout: Subscription | undefined;
+export class SourceSubscriber<T> extends Subscription implements Observer<T> {
+  /** The attempt's timeout (`attemptTimeoutMs`), disarmed by its first value or completion. */
+  declare timeout: Subscription | undefined;
+  declare private readonly run: Run<T>;
 
-  constructor(private readonly handlers: Observer<T>) {
+  constructor(run: Run<T>) {
     super();
+    this.run = run;
   }
 
   next(value: T): void {
     if (this.closed) return;
     this.timeout?.unsubscribe();
-    this.handlers.next(value);
+    this.run.onNext(value);
   }
 
   error(error: unknown): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.handlers.error(error);
+    this.run.recover(error);
   }
 
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.handlers.complete();
+    this.run.onComplete();
   }
 }
 
 /** One recovery: from the first error after a healthy moment to the next healthy moment. */
-interface Recovery {
+export interface Recovery {
   readonly startedAt: number;
-  /** The deadline's timer (`deadlineMs`), and when it falls. */
-  deadline?: Subscription;
-  deadlineAt?: number;
-  /** The last error of the recovery: the `cause` of a deadline's error. */
-  lastError: unknown;
   /** The type of the error that started the recovery: the result's `errorType`. */
   readonly startedBy: Classification['errorType'];
+  /** The last error of the recovery, and its classification (whose plan ran last). */
+  lastError: unknown;
+  classification: Classification;
   attempts: number;
   strategyUsed: RecoveryResult['strategyUsed'];
-  classification: Classification;
   degradationLevel?: string;
+  /** When the deadline (`deadlineMs`) falls, and its timer: ended with the recovery. */
+  deadlineAt?: number;
+  timer?: Subscription;
 }
 
-/** What a subscription needs once an error arrives, and not before. */
-interface ErrorState<T> {
-  readonly context: RecoveryContext;
-  readonly plan: PlanState<T>;
-  /** Recoveries finished and succeeded, for the success-rate gauge of `metrics` without a hub. */
-  finished: number;
-  succeeded: number;
+/**
+ * One subscription of an rx-recovery operator. Shaped like RxJS's `retry`: subscribe the
+ * source; on an error, ask {@link decide} for the next step, publish what was decided, and
+ * subscribe the step's source (after its delay). Synchronous failures are turns of a loop,
+ * not stack frames. It is also the {@link StepInput} strategies read (one object per
+ * subscription: nothing is allocated per attempt for it), and what the engine's optional
+ * parts (escalation, deadlines, timeouts, attempt contexts), given by the operators that
+ * offer them in {@link EngineConfig}, work on.
+ */
+export class Run<T> implements DecisionInput<T> {
+  /** Who is recovering: born with the first error, with its correlation id. */
+  recoveryContext: RecoveryContext | null = null;
+  /** The plan's memory (budgets, strategies' state): born with the first error. */
+  plan: PlanState<T> | null = null;
+  /**
+   * The recovery under way. Its last error and classification are also a memory: a retry
+   * that fails with the same error object is recalled, not classified again.
+   */
+  recovery: Recovery | null = null;
+  /** The attempt under way, and the backoff wait: both end with the subscription. */
+  private current: SourceSubscriber<T> | null = null;
+  private waiting: Subscription | null = null;
+  /**
+   * The abort of the next step's context (its `signal`), set by `attemptContext`: called
+   * when that attempt ends, or when no step is taken.
+   */
+  stepAbort: { abort(): void } | null = null;
+  /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
+  private pending: ObservableInput<T> | null = null;
+  private subscribing = false;
+  /** Recoveries finished and succeeded: the success-rate gauge of `metrics` without a hub. */
+  private finished = 0;
+  private succeeded = 0;
+  /** What the strategies read ({@link StepInput}): the error being decided. */
+  declare error: unknown;
+  declare classification: Classification;
+  /** Scheduler time of the error being decided, read when first needed. */
+  private time: number | undefined;
+  declare readonly config: EngineConfig<T>;
+  declare readonly subscriber: Subscriber<T>;
+  declare readonly source: Observable<T>;
+  /** Whether anybody takes signals: only then are they built. */
+  declare readonly publishing: boolean;
+
+  constructor(
+    config: EngineConfig<T>,
+    subscriber: Subscriber<T>,
+    source: Observable<T>,
+    publishing: boolean,
+  ) {
+    this.config = config;
+    this.subscriber = subscriber;
+    this.source = source;
+    this.publishing = publishing;
+  }
+
+  /**
+   * Scheduler time of the error being decided ({@link StepInput}), read once, when first
+   * needed: a retry loop nobody watches reads no clock unless its strategy asks.
+   */
+  get now(): number {
+    if (this.time === undefined) this.time = this.config.scheduler.now();
+    return this.time;
+  }
+
+  /** Forgets the time read: the next error (or the deadline) is decided at its own time. */
+  tick(): void {
+    this.time = undefined;
+  }
+
+  /** Steps the current recovery has taken so far ({@link StepInput}). */
+  get recoveryAttempts(): number {
+    return this.recovery?.attempts ?? 0;
+  }
+
+  /** The context of a step's attempt ({@link StepInput}); built by the operator's `attemptContext`. */
+  context(attempt: number): AttemptContext {
+    return (this.config.attemptContext as NonNullable<EngineConfig<T>['attemptContext']>)(
+      this,
+      attempt,
+    );
+  }
+
+  /** The subscription's context, made with its first error. */
+  get subscriptionContext(): RecoveryContext {
+    if (this.recoveryContext === null) {
+      const { context } = this.config;
+      this.recoveryContext = Object.freeze({
+        ...context,
+        correlationId: context.correlationId ?? newCorrelationId(),
+      });
+      this.plan = newPlanState(this.config.strategies());
+    }
+    return this.recoveryContext;
+  }
+
+  /**
+   * Ends the attempt and the wait under way: the downstream unsubscribed (or the stream
+   * ended), or a deadline fell.
+   */
+  unsubscribe(): void {
+    this.current?.unsubscribe();
+    this.waiting?.unsubscribe();
+  }
+
+  /** A value of the current attempt: a recovery under way has succeeded. */
+  onNext(value: T): void {
+    if (this.recovery !== null) this.finish(true);
+    this.subscriber.next(value);
+  }
+
+  onComplete(): void {
+    if (this.recovery !== null) this.finish(true);
+    this.subscriber.complete();
+  }
+
+  /** Publishes `signal` to the hub, the `signals` observer and the `metrics` observer. */
+  emit(signal: RecoverySignal): void {
+    const { hub, signals, metrics } = this.config;
+    // The hub first: a throwing `signals` observer's report then follows the signal there too.
+    if (hub !== undefined) publishTo(hub, signal);
+    if (signals !== undefined) {
+      try {
+        signals.next?.(signal);
+      } catch (error) {
+        this.report(signal, error, 'signals');
+      }
+    }
+    if (metrics === undefined) return;
+    if (signal.type === 'recovery_completed') {
+      this.finished += 1;
+      if (signal.result.success) this.succeeded += 1;
+    }
+    for (const metric of metricsOf(signal, this.succeeded / (this.finished || 1))) {
+      try {
+        metrics.next?.(metric);
+      } catch (error) {
+        this.report(signal, error, 'metrics');
+        break;
+      }
+    }
+  }
+
+  /** A consumer of `signal` threw: an `observer_error` signal says so (but not about itself). */
+  private report(signal: RecoverySignal, error: unknown, consumer: 'signals' | 'metrics'): void {
+    if (signal.type !== 'observer_error') this.emit(observerErrorSignal(signal, error, consumer));
+  }
+
+  /** Ends the ongoing recovery, well or not, and publishes how. */
+  finish(success: boolean, lastError?: unknown): void {
+    const ended = this.recovery;
+    if (ended === null) return;
+    this.recovery = null;
+    ended.timer?.unsubscribe();
+    if (success && this.config.resetOnSuccess) resetBudgets(this.plan as PlanState<T>);
+    if (!this.publishing) return;
+    const { pattern } = ended.classification;
+    const now = this.config.scheduler.now();
+    const context = this.subscriptionContext;
+    // Optional fields are left out, not set to undefined; the key order is the type's.
+    const result: Record<string, unknown> = {
+      success,
+      strategyUsed: ended.strategyUsed,
+      attempts: ended.attempts,
+      durationMs: now - ended.startedAt,
+      errorType: ended.startedBy,
+    };
+    if (pattern !== undefined) result.patternId = pattern.id;
+    if (pattern?.metadata !== undefined) result.metadata = pattern.metadata;
+    if (ended.degradationLevel !== undefined) result.degradationLevel = ended.degradationLevel;
+    if (!success) result.errorMessage = errorText(lastError);
+    result.correlationId = context.correlationId;
+    this.emit(
+      recoveryCompletedSignal(context, now, Object.freeze(result) as unknown as RecoveryResult),
+    );
+  }
+
+  /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
+  subscribeTo(first: ObservableInput<T>): void {
+    const { subscriber, config } = this;
+    let next: ObservableInput<T> | null = first;
+    while (next !== null && !subscriber.closed) {
+      const inner = new SourceSubscriber(this);
+      this.current = inner;
+      const abort = this.stepAbort;
+      if (abort !== null) {
+        this.stepAbort = null;
+        inner.add(() => abort.abort());
+      }
+      config.attach?.(this, inner, next);
+      this.pending = null;
+      this.subscribing = true;
+      let input: Observable<T>;
+      try {
+        input = from(next);
+      } catch (notObservable) {
+        // A strategy or user callback handed back something that is not an ObservableInput.
+        input = throwError(() => notObservable);
+      }
+      input.subscribe(inner);
+      this.subscribing = false;
+      next = this.pending;
+    }
+    this.pending = null;
+  }
+
+  /** An error from the current attempt: classify it, publish it, and act on it. */
+  recover(error: unknown): void {
+    const { config, subscriber } = this;
+    if (isEscalationError(error)) {
+      // Escalated by an inner pipeline: terminal here too, never wrapped again.
+      this.finish(false, error);
+      subscriber.error(error);
+      return;
+    }
+    const context = this.subscriptionContext;
+    this.tick();
+    const ongoing = this.recovery;
+    let classification: Classification;
+    let analysisMs = 0;
+    if (ongoing !== null && error === ongoing.lastError) {
+      classification = ongoing.classification; // the same error again: recalled
+    } else {
+      const { classifier, clock, signals, metrics, hub } = config;
+      // Classification is timed only for somebody who can see `analysisMs`.
+      if (
+        this.publishing &&
+        (isListening(signals) || isListening(metrics) || (hub !== undefined && hubListening(hub)))
+      ) {
+        const started = clock();
+        classification = classifier.classify(error);
+        analysisMs = clock() - started;
+      } else {
+        classification = classifier.classify(error);
+      }
+    }
+    if (this.publishing) {
+      this.emit(errorDetectedSignal(context, this.now, error, classification, analysisMs));
+      // A consumer may have unsubscribed from inside that signal: decide nothing more.
+      if (subscriber.closed) return;
+    }
+    if (this.recovery === null) {
+      if (classification.plan.length === 0) {
+        subscriber.error(error); // unmatched and rethrown: not a recovery
+        return;
+      }
+      const now = this.now;
+      this.recovery = {
+        startedAt: now,
+        startedBy: classification.errorType,
+        attempts: 0,
+        strategyUsed: 'none',
+        classification,
+        lastError: error,
+      };
+      config.deadline?.start(this, this.recovery, now);
+    }
+    this.act(error, classification);
+  }
+
+  /** Asks for the next step of the ongoing recovery, publishes it, and takes it. */
+  act(error: unknown, classification: Classification): void {
+    const { config } = this;
+    const ongoing = this.recovery as Recovery;
+    ongoing.classification = classification;
+    ongoing.lastError = error;
+    this.error = error;
+    this.classification = classification;
+    this.stepAbort = null;
+    const decision = decide(this.plan as PlanState<T>, config, this);
+    if (decision.skipped.length > 0) config.skipped?.(this, decision.skipped);
+    if (decision.kind !== 'step') {
+      (this.stepAbort as { abort(): void } | null)?.abort(); // set by a strategy that declined
+      this.stepAbort = null;
+      if (decision.kind === 'escalate') {
+        ongoing.strategyUsed = 'escalate';
+        // Only the operators whose plans escalate give `escalate`.
+        config.escalate?.(this, decision, error);
+        return;
+      }
+      this.finish(false, error);
+      this.subscriber.error(error);
+      return;
+    }
+    const { strategy, attempt, delayMs, source } = decision;
+    if (delayMs > 0 && config.deadline?.passes(this, ongoing, this.now + delayMs) === true) return;
+    ongoing.strategyUsed = strategy;
+    ongoing.attempts += 1;
+    if (decision.degradationLevel !== undefined) {
+      ongoing.degradationLevel = decision.degradationLevel;
+    }
+    if (this.publishing) {
+      this.emit(
+        recoveryAttemptSignal(
+          this.subscriptionContext,
+          this.now,
+          strategy,
+          attempt,
+          delayMs,
+          classification,
+        ),
+      );
+    }
+    if (delayMs > 0) {
+      this.waiting = timer(delayMs, config.scheduler).subscribe(() => {
+        this.waiting = null;
+        this.subscribeTo(source);
+      });
+    } else if (this.subscribing) {
+      this.pending = source;
+    } else {
+      this.subscribeTo(source);
+    }
+  }
 }
 
 /**
  * The engine: what every rx-recovery operator runs, once its configuration is resolved.
- * Shaped like RxJS's `retry`: subscribe the source; on an error, ask {@link decide} for the
- * next step, publish what was decided, and subscribe the step's source (after its delay).
- * Synchronous failures are turns of a loop, not stack frames.
+ * See {@link Run}.
  */
 export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
-  const { classifier, scheduler, signals, metrics, hub, clock, budget } = config;
-  /** The plan's bounds; a shared budget pays for retry and correct steps. */
-  const limits: PlanLimits =
-    budget === undefined ? config : { ...config, mayRetry: () => budget.tryWithdraw() };
-  /** Whether anybody takes signals: only then are they built. */
+  const { signals, metrics, hub } = config;
   const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
-  /** Classification is timed only for somebody who can see `analysisMs`. */
-  const timed = () =>
-    isListening(signals) || isListening(metrics) || (hub !== undefined && hubListening(hub));
-
   return (given) => {
     const source = config.guard === undefined ? given : config.guard(given);
-    return new Observable<T>((subscriber: Subscriber<T>) => {
-      let state: ErrorState<T> | null = null;
-      let recovery: Recovery | null = null;
-      /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
-      let pending: ObservableInput<T> | null = null;
-      let subscribing = false;
-      /** The attempt under way, and the backoff wait, which a deadline ends. */
-      let current: SourceSubscriber<T> | null = null;
-      let waiting: Subscription | null = null;
-      /** The abort controller of the next step's context, aborted when that attempt ends. */
-      let stepAbort: AbortController | null = null;
-
-      const errorState = (): ErrorState<T> => {
-        state ??= {
-          context: Object.freeze({
-            ...config.context,
-            correlationId: config.context.correlationId ?? newCorrelationId(),
-          }),
-          plan: newPlanState(config.strategies()),
-          finished: 0,
-          succeeded: 0,
-        };
-        return state;
-      };
-
-      const reportObserverError = (
-        failed: RecoverySignal,
-        error: unknown,
-        consumer: 'signals' | 'metrics',
-      ) => {
-        if (failed.type !== 'observer_error') emit(observerErrorSignal(failed, error, consumer));
-      };
-
-      function emit(signal: RecoverySignal): void {
-        // The hub first: a throwing `signals` observer's report then follows the signal there too.
-        if (hub !== undefined) publishTo(hub, signal);
-        if (signals !== undefined) {
-          try {
-            signals.next?.(signal);
-          } catch (error) {
-            reportObserverError(signal, error, 'signals');
-          }
-        }
-        if (metrics !== undefined) {
-          const counts = errorState();
-          if (signal.type === 'recovery_completed') {
-            counts.finished += 1;
-            if (signal.result.success) counts.succeeded += 1;
-          }
-          const rate = counts.finished === 0 ? 0 : counts.succeeded / counts.finished;
-          for (const metric of metricsOf(signal, rate)) {
-            try {
-              metrics.next?.(metric);
-            } catch (error) {
-              reportObserverError(signal, error, 'metrics');
-              break;
-            }
-          }
-        }
-      }
-
-      const finish = (success: boolean, lastError?: unknown) => {
-        const ended = recovery;
-        if (ended === null) return;
-        recovery = null;
-        ended.deadline?.unsubscribe();
-        const state = errorState();
-        if (success && config.resetOnSuccess) resetBudgets(state.plan);
-        if (!publishing) return;
-        const { pattern } = ended.classification;
-        const now = scheduler.now();
-        const result: RecoveryResult = Object.freeze({
-          success,
-          strategyUsed: ended.strategyUsed,
-          attempts: ended.attempts,
-          durationMs: now - ended.startedAt,
-          errorType: ended.startedBy,
-          ...(pattern === undefined ? {} : { patternId: pattern.id }),
-          ...(pattern?.metadata === undefined ? {} : { metadata: pattern.metadata }),
-          ...(ended.degradationLevel === undefined
-            ? {}
-            : { degradationLevel: ended.degradationLevel }),
-          ...(success ? {} : { errorMessage: errorText(lastError) }),
-          correlationId: state.context.correlationId,
-        });
-        emit(recoveryCompletedSignal(state.context, now, result));
-      };
-
-      const handlers: Observer<T> = {
-        next: (value) => {
-          if (recovery !== null) finish(true);
-          subscriber.next(value);
-        },
-        complete: () => {
-          if (recovery !== null) finish(true);
-          subscriber.complete();
-        },
-        error: (error) => recover(error),
-      };
-
-      /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
-      const subscribeTo = (first: ObservableInput<T>) => {
-        let next: ObservableInput<T> | null = first;
-        while (next !== null && !subscriber.closed) {
-          const inner = new SourceSubscriber(handlers);
-          subscriber.add(inner);
-          current = inner;
-          if (stepAbort !== null) {
-            const controller = stepAbort;
-            stepAbort = null;
-            inner.add(() => controller.abort());
-          }
-          if (
-            config.attemptTimeoutMs !== undefined &&
-            (config.sourceTimed !== true || next !== source)
-          ) {
-            inner.timeout = timer(config.attemptTimeoutMs, scheduler).subscribe(() =>
-              inner.error(new TimeoutError()),
-            );
-            inner.add(inner.timeout);
-          }
-          pending = null;
-          subscribing = true;
-          let input: Observable<T>;
-          try {
-            input = from(next);
-          } catch (notObservable) {
-            // A strategy or user callback handed back something that is not an ObservableInput.
-            input = throwError(() => notObservable);
-          }
-          input.subscribe(inner);
-          subscribing = false;
-          next = pending;
-        }
-        pending = null;
-      };
-
-      const escalate = (record: EscalationRecord, context: RecoveryContext, now: number) => {
-        // Reported even after the stream has ended (escalation ends it at once): the
-        // record must reach somebody.
-        const report = (error: unknown) =>
-          emit(
-            observerErrorSignal({ ...context, at: scheduler.now() }, error, 'onEscalate', record),
-          );
-        if (publishing) emit(escalatedSignal(context, now, record));
-        if (config.onEscalate === undefined) return;
-        try {
-          const returned: unknown = config.onEscalate(record);
-          if (returned !== null && typeof (returned as PromiseLike<unknown>)?.then === 'function') {
-            (returned as PromiseLike<unknown>).then(undefined, report);
-          }
-        } catch (error) {
-          report(error);
-        }
-      };
-
-      const classify = (error: unknown): { classification: Classification; analysisMs: number } => {
-        if (!publishing || !timed()) {
-          return { classification: classifier.classify(error), analysisMs: 0 };
-        }
-        const started = clock();
-        const classification = classifier.classify(error);
-        return { classification, analysisMs: clock() - started };
-      };
-
-      /** The deadline fell: stop the attempt or the wait, then escalate (if the plan can) or end. */
-      const deadlineReached = (ongoing: Recovery) => {
-        if (recovery !== ongoing || config.deadline === undefined) return;
-        current?.unsubscribe();
-        waiting?.unsubscribe();
-        const { classification } = ongoing;
-        const escalates = classification.plan.includes('escalate');
-        act(config.deadline.error(ongoing.lastError), {
-          ...classification,
-          plan: escalates ? ['escalate'] : [],
-        });
-      };
-
-      function recover(error: unknown): void {
-        if (isEscalationError(error)) {
-          // Escalated by an inner pipeline: terminal here too, never wrapped again.
-          finish(false, error);
-          subscriber.error(error);
-          return;
-        }
-        const { context } = errorState();
-        const now = scheduler.now();
-        const { classification, analysisMs } = classify(error);
-        if (publishing) {
-          emit(errorDetectedSignal(context, now, error, classification, analysisMs));
-          // A consumer may have unsubscribed from inside that signal: decide nothing more.
-          if (subscriber.closed) return;
-        }
-        if (recovery === null && classification.plan.length === 0) {
-          subscriber.error(error); // unmatched and rethrown: not a recovery
-          return;
-        }
-        if (recovery === null) {
-          const started: Recovery = {
-            startedAt: now,
-            startedBy: classification.errorType,
-            attempts: 0,
-            strategyUsed: 'none',
-            classification,
-            lastError: error,
-          };
-          recovery = started;
-          if (config.deadline !== undefined) {
-            started.deadlineAt = now + config.deadline.ms;
-            started.deadline = timer(config.deadline.ms, scheduler).subscribe(() =>
-              deadlineReached(started),
-            );
-            subscriber.add(started.deadline);
-          }
-        }
-        act(error, classification);
-      }
-
-      /** Asks for the next step of the ongoing recovery, publishes it, and takes it. */
-      function act(error: unknown, classification: Classification): void {
-        const ongoing = recovery as Recovery;
-        const state = errorState();
-        const { context } = state;
-        const now = scheduler.now();
-        ongoing.classification = classification;
-        ongoing.lastError = error;
-        stepAbort = null;
-        const decision: Decision<T> = decide(state.plan, limits, {
-          error,
-          classification,
-          source,
-          now,
-          recoveryAttempts: ongoing.attempts,
-          context: (attempt): AttemptContext => {
-            stepAbort ??= new AbortController();
-            return Object.freeze({
-              ...context,
-              error,
-              errorType: classification.errorType,
-              ...(classification.pattern === undefined
-                ? {}
-                : { patternId: classification.pattern.id }),
-              attempt,
-              signal: stepAbort.signal,
-            });
-          },
-        });
-        if (publishing && budget !== undefined) {
-          for (const skipped of decision.skipped) {
-            emit(retryBudgetExhaustedSignal(context, now, budget.name, skipped, classification));
-          }
-        }
-        if (decision.kind !== 'step') {
-          (stepAbort as AbortController | null)?.abort(); // set by a strategy that declined
-          stepAbort = null;
-        }
-        switch (decision.kind) {
-          case 'spent':
-            finish(false, error);
-            subscriber.error(error);
-            return;
-          case 'escalate': {
-            ongoing.strategyUsed = 'escalate';
-            const end = () => {
-              finish(false, error);
-              if (decision.complete) subscriber.complete();
-              else subscriber.error(decision.error);
-            };
-            if (config.pause === undefined) {
-              escalate(decision.record, context, now);
-              end();
-              return;
-            }
-            const record: EscalationRecord = Object.freeze({ ...decision.record, pending: true });
-            escalate(record, context, now);
-            subscriber.add(
-              config.pause({
-                record,
-                ...(hub === undefined ? {} : { hub }),
-                scheduler,
-                emit,
-                resume: {
-                  value: (value) => {
-                    finish(true);
-                    subscriber.next(value);
-                    subscriber.complete();
-                  },
-                  retry: () => {
-                    resetBudgets(state.plan);
-                    subscribeTo(source);
-                  },
-                  source: (next) => subscribeTo(next),
-                  complete: () => {
-                    finish(true);
-                    subscriber.complete();
-                  },
-                  abort: () => {
-                    finish(false, error);
-                    subscriber.error(decision.error);
-                  },
-                  timeout: end,
-                },
-              }),
-            );
-            return;
-          }
-          case 'step':
-            break;
-        }
-        const { strategy, attempt, delayMs } = decision;
-        if (delayMs > 0 && ongoing.deadlineAt !== undefined && now + delayMs > ongoing.deadlineAt) {
-          // A backoff that would end past the deadline is not waited.
-          deadlineReached(ongoing);
-          return;
-        }
-        ongoing.strategyUsed = strategy;
-        ongoing.attempts += 1;
-        if (decision.degradationLevel !== undefined) {
-          ongoing.degradationLevel = decision.degradationLevel;
-        }
-        if (publishing) {
-          emit(recoveryAttemptSignal(context, now, strategy, attempt, delayMs, classification));
-        }
-        if (delayMs > 0) {
-          waiting = timer(delayMs, scheduler).subscribe(() => {
-            waiting = null;
-            subscribeTo(decision.source);
-          });
-          subscriber.add(waiting);
-        } else if (subscribing) {
-          pending = decision.source;
-        } else {
-          subscribeTo(decision.source);
-        }
-      }
-
-      budget?.deposit();
-      subscribeTo(source);
+    return new Observable<T>((subscriber) => {
+      const run = new Run(config, subscriber, source, publishing);
+      // Before the first subscribe: a synchronous source must see an unsubscribe at once.
+      subscriber.add(run);
+      config.subscribed?.();
+      run.subscribeTo(source);
     });
   };
 }
