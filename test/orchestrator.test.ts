@@ -82,6 +82,7 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       stepsByStrategy: { degrade: 1 },
       byErrorType: { validation: 1 },
       escalations: 0,
+      retryBudgetExhausted: 0,
     });
   });
 
@@ -155,6 +156,7 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       stepsByStrategy: { retry: 1 + 3 + 3 + 1 + 2, alternative: 2, degrade: 3, correct: 1 },
       byErrorType: { timeout: 3, import: 2, template: 1, validation: 2, syntax: 2, quorum: 2 },
       escalations: 3,
+      retryBudgetExhausted: 0,
     });
   });
 });

@@ -20,7 +20,7 @@ import type { RecoverySignal } from './signals.js';
  * //     averageDurationMs: 158.3,
  * //     strategiesUsed: { retry: 5, alternative: 2, degrade: 3, escalate: 2 },
  * //     stepsByStrategy: { retry: 10, alternative: 2, degrade: 3, correct: 1 },
- * //     byErrorType: { timeout: 3, import: 2, … }, escalations: 3 }
+ * //     byErrorType: { timeout: 3, import: 2, … }, escalations: 3, retryBudgetExhausted: 0 }
  * ```
  */
 export interface RecoveryStatistics {
@@ -45,6 +45,8 @@ export interface RecoveryStatistics {
   readonly byErrorType: Readonly<Record<string, number>>;
   /** Recoveries that ended in escalation. */
   readonly escalations: number;
+  /** Retry and correct steps a shared retry budget could not pay for (they were skipped). */
+  readonly retryBudgetExhausted: number;
 }
 
 /** The statistics before any recovery. */
@@ -58,6 +60,7 @@ const emptyStatistics: RecoveryStatistics = Object.freeze({
   stepsByStrategy: Object.freeze({}),
   byErrorType: Object.freeze({}),
   escalations: 0,
+  retryBudgetExhausted: 0,
 });
 
 /**
@@ -70,6 +73,7 @@ export class StatisticsAccumulator {
   private successful = 0;
   private durationSum = 0;
   private escalations = 0;
+  private skipped = 0;
   private readonly strategies: Record<string, number> = {};
   private readonly steps: Record<string, number> = {};
   private readonly errorTypes: Record<string, number> = {};
@@ -83,6 +87,9 @@ export class StatisticsAccumulator {
         break;
       case 'escalated':
         this.escalations += 1;
+        break;
+      case 'retry_budget_exhausted':
+        this.skipped += 1;
         break;
       case 'recovery_completed': {
         const { success, durationMs, errorType, strategyUsed } = signal.result;
@@ -117,6 +124,7 @@ export class StatisticsAccumulator {
       stepsByStrategy: Object.freeze({ ...this.steps }),
       byErrorType: Object.freeze({ ...this.errorTypes }),
       escalations: this.escalations,
+      retryBudgetExhausted: this.skipped,
     });
     return this.cached;
   }

@@ -122,6 +122,7 @@ describe('a fleet of 20 pipelines against a dependency that is down', () => {
     expect(run.upstream).toBe(PIPELINES + bound);
     // Each pipeline's first unpaid retry was skipped (and said so); its plan moved on to escalate.
     expect(run.skipped).toBe(PIPELINES);
+    expect(run.hub.snapshot().retryBudgetExhausted).toBe(PIPELINES);
     expect(run.escalations).toBe(PIPELINES);
   });
 });

@@ -122,6 +122,7 @@ describe('createRecoveryHub', () => {
         stepsByStrategy: { retry: 1, degrade: 1 },
         byErrorType: { timeout: 2, validation: 1 },
         escalations: 1,
+        retryBudgetExhausted: 0,
       },
     ]);
     expect(hub.snapshot()).toBe(late[0]);

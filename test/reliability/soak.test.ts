@@ -32,6 +32,7 @@ describe('soak, 10,000 errors', () => {
       stepsByStrategy: { retry: 6_000, alternative: 3_800 },
       byErrorType: { timeout: 2_000 }, // each recovery started with a timeout
       escalations: 200,
+      retryBudgetExhausted: 0,
     });
     expect(report.statistics.averageDurationMs).toBeGreaterThanOrEqual(0);
     expect(report).toMatchObject({ values: 1_800, completed: 1_800, escalationErrors: 200 });
