@@ -11,8 +11,8 @@ export type {
 export { createCircuitBreaker, isCircuitBreaker } from './fleet/circuitBreaker.js';
 export { DeadlineExceededError, isDeadlineExceededError } from './fleet/DeadlineExceededError.js';
 export type { RetryBudget, RetryBudgetOptions, RetryBudgetSnapshot } from './fleet/retryBudget.js';
-export type { SharedStore } from './fleet/store.js';
 export { createRetryBudget, isRetryBudget } from './fleet/retryBudget.js';
+export type { SharedStore } from './fleet/store.js';
 export type { AsyncSignalMode } from './observability/asyncSignals.js';
 export { asyncSignals } from './observability/asyncSignals.js';
 export type { HubAnswer, RecoveryHub, RecoveryHubOptions } from './observability/hub.js';

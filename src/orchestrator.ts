@@ -74,14 +74,14 @@ export interface OrchestratorOptions extends Omit<WithRecoveryOptions<unknown>, 
    * `removeErrorPattern`.
    * @default defaultPatterns
    */
-  patterns?: readonly ErrorPattern[];
+  patterns?: readonly ErrorPattern[] | undefined;
   /**
    * Add `asyncKeywordCorrection` (the `missing_async_keyword` repair of generated code)
    * after the `corrections` given: the original design's orchestrator repairs code. The
    * repaired code is a string: turn this off when the operations return anything else.
    * @default true
    */
-  builtInCorrections?: boolean;
+  builtInCorrections?: boolean | undefined;
 }
 
 /**
@@ -117,7 +117,7 @@ export interface HandleErrorContext<S extends object = Record<string, unknown>>
    */
   state?: S | undefined;
   /** The error that already happened: recovery starts from its classification. */
-  error?: unknown;
+  error?: unknown | undefined;
 }
 
 /**
@@ -185,7 +185,7 @@ export interface HandleErrorOptions {
  */
 export type HandledError<T> = RecoveryResult & {
   /** The last value the recovered operation emitted, when it succeeded. */
-  readonly value?: T;
+  readonly value?: T | undefined;
 };
 
 const contextRule: Rule = /* @__PURE__ */ shape({

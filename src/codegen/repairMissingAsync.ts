@@ -16,9 +16,9 @@ export type CodeLanguage = 'javascript' | 'python';
  */
 export interface RepairMissingAsyncOptions {
   /** The language of `code`; detected when absent (Python only on clear signs). */
-  language?: CodeLanguage;
+  language?: CodeLanguage | undefined;
   /** 1-based line of the offending `await`: only the function around it is repaired. */
-  line?: number;
+  line?: number | undefined;
 }
 
 /**

@@ -95,10 +95,10 @@ export const number = ({
   int,
   infinite,
 }: {
-  min?: number;
-  int?: boolean;
-  infinite?: boolean;
-  max?: number;
+  min?: number | undefined;
+  int?: boolean | undefined;
+  infinite?: boolean | undefined;
+  max?: number | undefined;
 } = {}): Rule =>
   rule((value) =>
     typeof value !== 'number' || Number.isNaN(value)

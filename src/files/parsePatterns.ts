@@ -21,7 +21,7 @@ export interface ParsePatternsOptions {
    * `'js'` the native form.
    * @default detected: `'python'` when an entry has snake_case keys, else `'js'`
    */
-  dialect?: 'js' | 'python';
+  dialect?: 'js' | 'python' | undefined;
 }
 
 /**

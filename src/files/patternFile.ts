@@ -57,8 +57,8 @@ export function parsePatternFile(
     value = format === 'json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     const { message, linePos } = error as {
-      message?: string;
-      linePos?: { line: number; col: number }[];
+      message?: string | undefined;
+      linePos?: { line: number; col: number }[] | undefined;
     };
     const at = format === 'json' ? jsonPosition(text, String(message)) : linePos?.[0];
     const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;

@@ -33,11 +33,11 @@ export interface RegexSafetyCheckOptions {
    * "could not be verified".
    * @default 10_000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How many verdicts are remembered, keyed by source and flags. @default 1_000 */
-  cacheSize?: number;
+  cacheSize?: number | undefined;
   /** The checker; tests wrap the real one to count calls. @default recheck's `checkSync`, loaded on first use */
-  check?: RecheckCheck;
+  check?: RecheckCheck | undefined;
 }
 
 /**
@@ -189,7 +189,7 @@ function oneLine(text: string): string {
 /** The kinds of `UnknownDiagnostics.error`, as recheck reports them. */
 interface UnknownError {
   kind: string;
-  message?: string;
+  message?: string | undefined;
 }
 
 function unknownReason(error: UnknownError, flags: string, timeoutMs: number): string {

@@ -46,7 +46,7 @@ export interface CircuitBreakerOptions {
    * name it alike).
    * @default `breaker-<n>`, numbered in creation order
    */
-  name?: string;
+  name?: string | undefined;
   /**
    * When the breaker opens: after `consecutive` counted failures in a row, or when, over
    * the `window` (the last `calls` calls, or the last `ms` of scheduler time), at least
@@ -63,7 +63,7 @@ export interface CircuitBreakerOptions {
    * opens the breaker again.
    * @default none: no call is slow
    */
-  slowCall?: { ms: number; rate: number };
+  slowCall?: { ms: number; rate: number } | undefined;
   /**
    * How long the breaker stays open before it admits trial calls (`half_open`), in ms;
    * or a function of `opens`, the openings in a row since it last closed (1, 2, 3 …), for
@@ -71,13 +71,13 @@ export interface CircuitBreakerOptions {
    * returns something other than a number ≥ 0 counts as 30 000.
    * @default 30_000
    */
-  openMs?: number | ((opens: number) => number);
+  openMs?: (number | ((opens: number) => number)) | undefined;
   /**
    * Trial calls admitted at once in `half_open`; the breaker closes when this many have
    * succeeded, and opens again at the first that fails or is slow.
    * @default 1
    */
-  halfOpenCalls?: number;
+  halfOpenCalls?: number | undefined;
   /**
    * Whether an error counts as a failure of the dependency. An error that does not count
    * is neither a failure nor a success: it is ignored (a half-open trial gives its permit
@@ -85,11 +85,11 @@ export interface CircuitBreakerOptions {
    * @default errorType `transient`, `timeout` or `unknown` ({@link countsAsFailureByDefault}):
    * a syntax error in generated code says nothing about the dependency
    */
-  countsAsFailure?: (error: unknown, classification: Classification) => boolean;
+  countsAsFailure?: ((error: unknown, classification: Classification) => boolean) | undefined;
   /** Whose clock `openMs` and `slowCall.ms` are measured on. @default asyncScheduler */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
   /** Where `circuit_state_changed` signals are published. @default none */
-  hub?: RecoveryHub;
+  hub?: RecoveryHub | undefined;
   /**
    * A store shared by many processes (`createRedisStore` from `rx-recovery/redis`): the
    * breakers of every process with the same `name` are one breaker. Each process decides
@@ -98,7 +98,7 @@ export interface CircuitBreakerOptions {
    * this process's counts. `store_degraded` and `store_recovered` signals reach `hub`.
    * @default none: the breaker is this process's
    */
-  store?: SharedStore;
+  store?: SharedStore | undefined;
 }
 
 /**

@@ -32,27 +32,27 @@ export interface RetryBudgetOptions {
    * (required then).
    * @default `budget-<n>`, numbered in creation order
    */
-  name?: string;
+  name?: string | undefined;
   /**
    * Retries allowed per request, over the last `ttlMs`: 0.2 lets retries add at most 20 %
    * to the load a dependency sees. May exceed 1.
    * @default 0.2
    */
-  ratio?: number;
+  ratio?: number | undefined;
   /**
    * Retries allowed per second whatever the traffic, so that a quiet client can still
    * retry: the window holds `minPerSecond × ttlMs / 1000` of them.
    * @default 10
    */
-  minPerSecond?: number;
+  minPerSecond?: number | undefined;
   /**
    * How long a request or a retry is remembered, in ms. Kept in 10 buckets of
    * `ttlMs / 10`: an entry is forgotten between 0.9·`ttlMs` and `ttlMs` after it was made.
    * @default 10_000
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** Whose clock `ttlMs` is measured on. @default asyncScheduler */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
   /**
    * A store shared by many processes (`createRedisStore` from `rx-recovery/redis`): the
    * budgets of every process with the same `name` are one budget, so the fleet's retries
@@ -60,7 +60,7 @@ export interface RetryBudgetOptions {
    * for the store: each process pays from tokens the store lends it ahead of time.
    * @default none: the budget is this process's
    */
-  store?: SharedStore;
+  store?: SharedStore | undefined;
 }
 
 /**

@@ -357,7 +357,7 @@ export interface RecoveryHubOptions {
    * bridged to one meter stay apart.
    * @default `hub-<n>`, numbered in creation order
    */
-  name?: string;
+  name?: string | undefined;
   /**
    * A store shared by many processes (`createRedisStore` from `rx-recovery/redis`): the
    * escalations that wait (`escalation.await`) are listed there, with a TTL, so that
@@ -366,7 +366,7 @@ export interface RecoveryHubOptions {
    * `store_recovered` signals are published here.
    * @default none: escalations wait in this process only
    */
-  store?: SharedStore;
+  store?: SharedStore | undefined;
 }
 
 /**

@@ -24,7 +24,7 @@ export interface OpenTelemetryBridgeOptions {
    *
    * @default 'rx_recovery'
    */
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 /**

@@ -47,13 +47,13 @@ export interface RecoveryResult {
    * (the `unmatched` plan).
    * The standalone operators use their own name (`'retryBackoff'`, `'escalateOn'`…).
    */
-  readonly patternId?: string;
+  readonly patternId?: string | undefined;
   /** The degradation level serving when the recovery ended, if any. */
-  readonly degradationLevel?: string;
+  readonly degradationLevel?: string | undefined;
   /** The `metadata` of the pattern that matched the last error, when it has any. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /** The text of the last error, when the recovery failed. */
-  readonly errorMessage?: string;
+  readonly errorMessage?: string | undefined;
   /** The subscription the recovery belongs to; the same as on its signals. */
   readonly correlationId: string;
 }
@@ -81,9 +81,9 @@ export interface SignalBase {
    */
   readonly correlationId: string;
   /** The `context.workflowId` of the operator; absent when not given. */
-  readonly workflowId?: string;
+  readonly workflowId?: string | undefined;
   /** The `context.nodeName` of the operator; absent when not given. */
-  readonly nodeName?: string;
+  readonly nodeName?: string | undefined;
 }
 
 /**
@@ -144,7 +144,7 @@ export interface RecoveryAttemptSignal extends SignalBase {
   /** The type of the error that caused this step. */
   readonly errorType: ErrorType;
   /** The pattern whose plan runs; absent for an error no pattern matched. */
-  readonly patternId?: string;
+  readonly patternId?: string | undefined;
 }
 
 /**
@@ -214,7 +214,7 @@ export interface ObserverErrorSignal extends SignalBase {
   /** Which consumer failed. */
   readonly source: 'signals' | 'metrics' | 'statistics' | 'escalations' | 'onEscalate';
   /** The escalation record, when `onEscalate` failed: it is never lost. */
-  readonly record?: EscalationRecord;
+  readonly record?: EscalationRecord | undefined;
 }
 
 /**
@@ -357,9 +357,9 @@ export interface RetryBudgetExhaustedSignal extends SignalBase {
   /** The step the budget could not pay for. */
   readonly strategy: 'retry' | 'correct' | 'hedge';
   /** The type of the error being recovered, when a step of a plan was skipped. */
-  readonly errorType?: ErrorType;
+  readonly errorType?: ErrorType | undefined;
   /** The pattern whose step was skipped. */
-  readonly patternId?: string;
+  readonly patternId?: string | undefined;
 }
 
 /**

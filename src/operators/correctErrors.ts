@@ -35,9 +35,9 @@ const optionsRule = /* @__PURE__ */ shape({
  */
 export interface CorrectErrorsOptions extends CommonOptions {
   /** Run the built-in corrections (the `missing_async_keyword` repair) after yours. @default true */
-  builtInCorrections?: boolean;
+  builtInCorrections?: boolean | undefined;
   /** Corrections per subscription before the error goes through. @default 3 */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
 }
 
 /**

@@ -48,19 +48,19 @@ export interface EscalateOnOptions extends CommonOptions {
    * through untouched. A string is a regex source compiled without flags (case-sensitive).
    * @default every error
    */
-  match?: RegExp | string;
+  match?: RegExp | string | undefined;
   /** Told of every escalation; not awaited. A throw or rejection becomes an `observer_error` signal. */
-  onEscalate?: (record: EscalationRecord) => void | Promise<void>;
+  onEscalate?: ((record: EscalationRecord) => void | Promise<void>) | undefined;
   /** `'error'` ends with an `EscalationError`; `'complete'` completes. @default 'error' */
-  terminal?: 'error' | 'complete';
+  terminal?: 'error' | 'complete' | undefined;
   /**
    * Wait for a person instead of ending the stream; see `withRecovery`'s `escalation.await`.
    * Needs a `hub` or `resolve`.
    * @default false
    */
-  await?: boolean | { timeoutMs?: number };
+  await?: boolean | { timeoutMs?: number } | undefined;
   /** Asked for the resolution of a waiting escalation. */
-  resolve?: (record: EscalationRecord) => ObservableInput<Resolution<unknown>>;
+  resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<unknown>>) | undefined;
 }
 
 /**

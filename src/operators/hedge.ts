@@ -54,20 +54,20 @@ export interface HedgeOptions<T> {
    */
   delayMs: number;
   /** Hedges at most, besides the first subscription. `0` returns the source untouched. @default 1 */
-  maxHedged?: number;
+  maxHedged?: number | undefined;
   /**
    * What hedge `n` subscribes to (another replica, another model).
    * @default the source again
    */
-  sources?: (context: HedgeContext, n: number) => ObservableInput<T>;
+  sources?: ((context: HedgeContext, n: number) => ObservableInput<T>) | undefined;
   /**
    * Pays for hedges: each subscription deposits one request, each hedge withdraws one,
    * and a hedge the budget cannot pay is not started.
    * @default none: every hedge starts
    */
-  budget?: RetryBudget;
+  budget?: RetryBudget | undefined;
   /** Where `delayMs` is waited. @default asyncScheduler */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
 }
 
 const hedgeOptions = shape(

@@ -45,18 +45,18 @@ export interface InjectFaultsOptions {
    * source that emitted and then fails is resubscribed by a retry and emits again.
    * @default false
    */
-  failCompletion?: boolean;
+  failCompletion?: boolean | undefined;
   /**
    * What is thrown: errors, or factories making a fresh one each time (so every failure
    * has its own stack). One is picked at random per failure. @default a `FaultInjectedError`
    */
-  errors?: readonly (unknown | (() => unknown))[];
+  errors?: readonly (unknown | (() => unknown))[] | undefined;
   /** Seed of the generator: the same seed and the same subscriptions give the same faults. @default 1 */
-  seed?: number;
+  seed?: number | undefined;
   /** A failure waits this long before it is delivered, as a slow failure would. @default 0 */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Where the delay waits. @default asyncScheduler */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
 }
 
 const injectFaultsRules = /* @__PURE__ */ shape(

@@ -40,7 +40,7 @@ export interface RetryBackoffOptions extends RetryOptions, CommonOptions {
    * `signals`, `metrics` or `hub` is given; `Infinity` retries for ever.
    * @default 3
    */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
 }
 
 const retryBackoffRules = /* @__PURE__ */ shape({

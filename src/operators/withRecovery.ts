@@ -83,12 +83,12 @@ import { attemptTimeouts, budgetOf, recoveryDeadline } from './engine/fleetOptio
  */
 export interface WithRecoveryOptions<T> extends CommonOptions {
   /** Backoff of `retry` steps. The budget is the pattern's `maxRetries`. */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /**
    * Alternative sources by pattern id or error type, tried in order, each once. A key that
    * names neither a pattern id of the table nor an error type is a configuration error.
    */
-  alternatives?: Readonly<Record<string, readonly SourceFactory<T>[]>>;
+  alternatives?: Readonly<Record<string, readonly SourceFactory<T>[]>> | undefined;
   /**
    * Levels of graceful degradation: `levels`, best first, each serving at most once per
    * subscription.
@@ -102,13 +102,13 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
    * corrections listed here (`asyncKeywordCorrection` from `rx-recovery/codegen` for a
    * stream of code).
    */
-  corrections?: readonly CorrectionRule<T>[];
+  corrections?: readonly CorrectionRule<T>[] | undefined;
   /** What an `escalate` step does besides its signal: who is told, and how the stream ends. */
   escalation?: {
     /** Told of every escalation; not awaited. A throw or rejection becomes an `observer_error` signal. */
     onEscalate?: ((record: EscalationRecord) => void | Promise<void>) | undefined;
     /** `'error'` ends the stream with an `EscalationError`; `'complete'` completes it. @default 'error' */
-    terminal?: 'error' | 'complete';
+    terminal?: 'error' | 'complete' | undefined;
     /**
      * Wait for a person instead of ending the stream: the subscription stays open, nothing is
      * replayed, and the first valid {@link Resolution} — from `resolve`, else from
@@ -116,25 +116,25 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
      * terminal escalation. Needs a `hub` or `resolve`.
      * @default false
      */
-    await?: boolean | { timeoutMs?: number };
+    await?: boolean | { timeoutMs?: number } | undefined;
     /** Asked for the resolution of a waiting escalation (a dialog, a ticket's answer…). */
-    resolve?: (record: EscalationRecord) => ObservableInput<Resolution<T>>;
+    resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined;
   };
   /**
    * The plan for errors no pattern matches; its `retry` and `correct` steps have a budget
    * of 3 each.
    * @default [] (rethrow untouched)
    */
-  unmatched?: readonly RecoveryStrategy[];
+  unmatched?: readonly RecoveryStrategy[] | undefined;
   /** Recovery steps per subscription (10 → at most 11 subscriptions); then only `escalate` may run. @default 10 */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /**
    * Each attempt — a subscription of the source, an alternative or a degradation level —
    * that neither emits nor completes within it is unsubscribed and fails with an error
    * named `TimeoutError`, classified like any other (`operation_timeout` by default).
    * @default none
    */
-  attemptTimeoutMs?: number;
+  attemptTimeoutMs?: number | undefined;
   /**
    * A recovery that has not succeeded within it, from its first error, stops: the ongoing
    * attempt is unsubscribed, a backoff that would end past it is not waited, and the stream
@@ -142,7 +142,7 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
    * when the plan has `escalate`.
    * @default none
    */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /**
    * A circuit breaker that every subscription of the source — its first call and every
    * retry — runs through; alternatives, degradation levels and corrections do not (pipe a
@@ -151,13 +151,13 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
    * an open circuit. Errors count against it as its `countsAsFailure` says, given this
    * table's classification.
    */
-  breaker?: CircuitBreaker;
+  breaker?: CircuitBreaker | undefined;
   /**
    * A retry budget shared with other pipelines: each subscription deposits one request,
    * each `retry` and `correct` step withdraws one; a step the budget cannot pay is skipped
    * (a `retry_budget_exhausted` signal) and the plan moves on.
    */
-  budget?: RetryBudget;
+  budget?: RetryBudget | undefined;
 }
 
 const withRecoveryRules = /* @__PURE__ */ shape({

@@ -24,7 +24,7 @@ import { type LiteralPrefilter, literalPrefilter } from './literalPrefilter.js';
  */
 export interface Classification {
   /** The pattern that matched; absent when none did. */
-  readonly pattern?: ResolvedErrorPattern;
+  readonly pattern?: ResolvedErrorPattern | undefined;
   /** The matched pattern's `errorType`; `'unknown'` when no pattern matched. */
   readonly errorType: ErrorType;
   /** The strategies to try, in order; empty means "rethrow". */
@@ -111,7 +111,7 @@ export interface Classifier {
  */
 export interface ClassifierOptions {
   /** The plan for errors no pattern matches. @default [] (rethrow) */
-  unmatched?: readonly RecoveryStrategy[];
+  unmatched?: readonly RecoveryStrategy[] | undefined;
 }
 
 /** A plan: strategies, in order. */

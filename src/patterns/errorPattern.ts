@@ -30,7 +30,7 @@ export interface RegexSource {
   /** The regex's source, as `RegExp#source` gives it: no slashes, backslashes as written. */
   source: string;
   /** The regex's flags (`'i'`, `'s'`, `'u'`…); `g` and `y` are dropped. @default '' (none) */
-  flags?: string;
+  flags?: string | undefined;
 }
 
 /**
@@ -65,20 +65,20 @@ export interface ErrorPattern {
   /** One strategy, or a plan: the first step that still has budget runs. */
   readonly strategy: RecoveryStrategy | readonly RecoveryStrategy[];
   /** The budget of each `retry` and `correct` step; `Infinity` for unlimited. @default 3 */
-  readonly maxRetries?: number;
+  readonly maxRetries?: number | undefined;
   /** Higher runs first; equal priorities keep table order. @default 5 */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /**
    * Free-form data carried to escalation records and results. `fallbackLevel` (or
    * `fallback_level`) names the degradation level the pattern's `degrade` steps start from.
    */
-  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /**
    * Pattern files only: accept a `match` the backtracking check refuses. Patterns written
    * in code are code, compiled as given.
    * @default false
    */
-  readonly allowUnsafeRegex?: boolean;
+  readonly allowUnsafeRegex?: boolean | undefined;
 }
 
 /**
@@ -113,9 +113,9 @@ export interface ResolvedErrorPattern {
   /** Higher runs first. */
   readonly priority: number;
   /** Free-form data carried to escalation records and results. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /** Present when the pattern gave it. */
-  readonly allowUnsafeRegex?: boolean;
+  readonly allowUnsafeRegex?: boolean | undefined;
 }
 
 /** How a pattern table is checked beyond its shape: the files entry adds the regex check. */

@@ -40,30 +40,30 @@ export interface RedisStoreOptions {
    * `<prefix>:events`. Processes share what they name alike under one prefix.
    * @default 'rx-recovery'
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * How often every object refreshes from Redis (and renews its keys' TTL): how stale a
    * process's view may get when a message on the channel is lost. Also how often a
    * degraded store tries Redis again.
    * @default 1000
    */
-  syncMs?: number;
+  syncMs?: number | undefined;
   /** How often outcome counts and budget deposits are flushed to Redis. @default 250 */
-  flushMs?: number;
+  flushMs?: number | undefined;
   /**
    * How long a request to Redis may take before the store counts Redis as down (and
    * degrades). Only a half-open trial call ever waits for one.
    * @default syncMs
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Where `store_degraded` and `store_recovered` are published, besides the hubs of the
    * breakers and hubs given this store.
    * @default none
    */
-  hub?: RecoveryHub;
+  hub?: RecoveryHub | undefined;
   /** Whose clock the flush, sync and timeout timers run on. @default asyncScheduler */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
 }
 
 /**

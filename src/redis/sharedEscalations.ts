@@ -25,7 +25,7 @@ export function shareEscalations(core: StoreCore, link: EscalationLink): SharedE
 /** The record as JSON, without `context.state` (the caller's own object, never sent). */
 function serialise(record: EscalationRecord): string {
   const { state: _state, ...context } = record.context as typeof record.context & {
-    state?: unknown;
+    state?: unknown | undefined;
   };
   try {
     return JSON.stringify({ ...record, context });

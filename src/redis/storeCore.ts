@@ -15,14 +15,14 @@ export const FAILED: unique symbol = Symbol('rx-recovery.redis.failed');
 /** A message on the store's channel, as the scripts publish them (JSON). */
 export interface Message {
   /** `b`: a breaker's transition; `e`: an escalation listed, withdrawn or resolved. */
-  readonly k?: unknown;
-  readonly n?: unknown;
-  readonly r?: unknown;
-  readonly o?: unknown;
-  readonly id?: unknown;
-  readonly s?: unknown;
+  readonly k?: unknown | undefined;
+  readonly n?: unknown | undefined;
+  readonly r?: unknown | undefined;
+  readonly o?: unknown | undefined;
+  readonly id?: unknown | undefined;
+  readonly s?: unknown | undefined;
   /** The escalations' counter of changes after this one. */
-  readonly q?: unknown;
+  readonly q?: unknown | undefined;
 }
 
 /** One object the store keeps in step with Redis: a breaker, a budget, a hub's escalations. */

@@ -33,15 +33,15 @@ export interface EscalationRecord {
   /** The type of the error that escalated. */
   readonly errorType: ErrorType;
   /** The pattern whose plan escalated; absent when no pattern matched. */
-  readonly patternId?: string;
+  readonly patternId?: string | undefined;
   /** The error's text, as the classifier read it. */
   readonly message: string;
   /** Recovery steps taken before escalating. */
   readonly attempts: number;
   /** The matching pattern's `metadata`, when it has any. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /** `true` while the escalation waits for a resolution (`escalation.await`). */
-  readonly pending?: boolean;
+  readonly pending?: boolean | undefined;
 }
 
 /**

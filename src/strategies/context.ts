@@ -83,7 +83,7 @@ export interface AttemptContext extends RecoveryContext {
   /** The error's type, as classified. */
   readonly errorType: ErrorType;
   /** The pattern that matched the error; absent when none did. */
-  readonly patternId?: string;
+  readonly patternId?: string | undefined;
   /** 1-based count of this step for this pattern. */
   readonly attempt: number;
   /**

@@ -38,7 +38,7 @@ export interface CorrectionRule<T> {
    * predicate.
    * @default every error
    */
-  readonly match?: RegExp | ((error: unknown, context: AttemptContext) => boolean);
+  readonly match?: (RegExp | ((error: unknown, context: AttemptContext) => boolean)) | undefined;
   /** The corrected source (emitted in place of the failed one), or `undefined` to decline. */
   readonly correct: (error: unknown, context: AttemptContext) => ObservableInput<T> | undefined;
 }

@@ -45,15 +45,15 @@ export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
  */
 export interface RetryOptions {
   /** Delay of the first retry; each later one doubles. @default 1000 */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** Upper bound of any computed delay; at least `baseDelayMs`. @default 8000 */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** How retries are spread apart; see {@link Jitter}. @default 'none' */
-  jitter?: Jitter;
+  jitter?: Jitter | undefined;
   /** Source of randomness in [0, 1) for jitter. @default Math.random */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Reset retry budgets once the source emits again, as RxJS `retry`. @default false */
-  resetOnSuccess?: boolean;
+  resetOnSuccess?: boolean | undefined;
   /**
    * A delay the error dictates, called as `(error, attempt, now)` with `now` the
    * scheduler's time; `undefined` (or `NaN`, `Infinity`, a non-number) keeps the backoff.
@@ -62,9 +62,9 @@ export interface RetryOptions {
    */
   delayFromError?: ((error: unknown, attempt: number, now: number) => number | undefined) | null;
   /** The longest delay an error may dictate; longer ones are cut to it. @default 60000 */
-  maxDictatedDelayMs?: number;
+  maxDictatedDelayMs?: number | undefined;
   /** Return false to skip retrying this error; the plan moves on. @default always */
-  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  shouldRetry?: ((error: unknown, attempt: number) => boolean) | undefined;
 }
 
 /**
@@ -82,7 +82,7 @@ export interface ResolvedRetryOptions {
     | ((error: unknown, attempt: number, now: number) => number | undefined)
     | null;
   readonly maxDictatedDelayMs: number;
-  readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
+  readonly shouldRetry?: ((error: unknown, attempt: number) => boolean) | undefined;
 }
 
 /** The longest wait a JavaScript timer can hold; a longer one fires at once. */

@@ -12,7 +12,7 @@ export type RecoveryStep<T> =
       readonly source: ObservableInput<T>;
       readonly delayMs: number;
       /** The degradation level serving, for the result. */
-      readonly degradationLevel?: string;
+      readonly degradationLevel?: string | undefined;
     }
   /** End the stream: escalation is terminal. */
   | {

@@ -22,16 +22,16 @@ export interface Resume<T> {
 /** Options of an escalation that waits, checked (`escalation.await`, `escalation.resolve`). */
 export interface AwaitOptions<T> {
   /** Ends the wait as a terminal escalation after this long (scheduler time). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Asked for the resolution; when absent, it comes from the hub. */
-  readonly resolve?: (record: EscalationRecord) => ObservableInput<Resolution<T>>;
+  readonly resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined;
 }
 
 /** What the engine gives a paused escalation. */
 export interface PauseInput<T> {
   /** The record, marked `pending: true`. */
   readonly record: EscalationRecord;
-  readonly hub?: RecoveryHub;
+  readonly hub?: RecoveryHub | undefined;
   readonly scheduler: SchedulerLike;
   readonly emit: (signal: RecoverySignal) => void;
   readonly resume: Resume<T>;

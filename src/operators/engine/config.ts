@@ -46,17 +46,17 @@ import type { ClassifyFn, EngineConfig } from './engine.js';
  */
 export interface CommonOptions {
   /** Who is recovering. A `correlationId` is generated per subscription when absent. */
-  context?: ContextOptions;
+  context?: ContextOptions | undefined;
   /** Receives every {@link RecoverySignal}: a `Subject` or any `{ next }`. */
-  signals?: SignalObserver;
+  signals?: SignalObserver | undefined;
   /** Receives the {@link RecoveryMetric}s derived from the signals. */
-  metrics?: Partial<Observer<RecoveryMetric>>;
+  metrics?: Partial<Observer<RecoveryMetric>> | undefined;
   /** A hub shared by many pipelines: signals, metrics and statistics in one place. */
-  hub?: RecoveryHub;
+  hub?: RecoveryHub | undefined;
   /** Where every wait happens and every timestamp comes from. @default asyncScheduler */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
   /** High-resolution clock for `analysisMs`, the one figure that measures CPU work. @default performance.now */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /** The checks of {@link CommonOptions}, spread into each operator's option shape. */

@@ -33,7 +33,7 @@ export interface PlanLimits {
    * Asked before a `retry` or `correct` step runs (a shared retry budget): `false` skips
    * the step, and the plan moves on.
    */
-  readonly mayRetry?: (strategy: 'retry' | 'correct') => boolean;
+  readonly mayRetry?: ((strategy: 'retry' | 'correct') => boolean) | undefined;
 }
 
 /**

@@ -54,41 +54,47 @@ export interface EngineConfig<T> extends PlanLimits {
   readonly strategies: () => Partial<StrategySet<T>>;
   /** Whether a value or completion after a recovery resets the budgets (`retry.resetOnSuccess`). */
   readonly resetOnSuccess: boolean;
-  readonly signals?: SignalObserver;
-  readonly metrics?: Partial<Observer<RecoveryMetric>>;
-  readonly hub?: RecoveryHub;
+  readonly signals?: SignalObserver | undefined;
+  readonly metrics?: Partial<Observer<RecoveryMetric>> | undefined;
+  readonly hub?: RecoveryHub | undefined;
   readonly scheduler: SchedulerLike;
   readonly clock: () => number;
   /**
    * Applied once to the source the operator is given: what the engine subscribes and
    * retries (a circuit breaker's calls). Alternatives, levels and corrections are not guarded.
    */
-  readonly guard?: (source: Observable<T>) => Observable<T>;
+  readonly guard?: ((source: Observable<T>) => Observable<T>) | undefined;
   // The parts below are given by the operators that offer them, so the others never carry them.
   /**
    * Builds the {@link AttemptContext} a strategy asks for (`attemptContext` of
    * `./attemptContext.js`): given by every operator whose strategies read it (all but
    * `retryBackoff`).
    */
-  readonly attemptContext?: (run: Run<T>, attempt: number) => AttemptContext;
+  readonly attemptContext?: ((run: Run<T>, attempt: number) => AttemptContext) | undefined;
   /** Prepares each attempt's subscriber before it subscribes (`attemptTimeoutMs`). */
-  readonly attach?: (run: Run<T>, inner: SourceSubscriber<T>, next: ObservableInput<T>) => void;
+  readonly attach?:
+    | ((run: Run<T>, inner: SourceSubscriber<T>, next: ObservableInput<T>) => void)
+    | undefined;
   /**
    * Takes an `escalate` decision: tells whom it must, and ends the stream or waits
    * (`escalation.await`). Given by the operators whose plans escalate.
    */
-  readonly escalate?: (run: Run<T>, decision: EscalateDecision<T>, error: unknown) => void;
+  readonly escalate?:
+    | ((run: Run<T>, decision: EscalateDecision<T>, error: unknown) => void)
+    | undefined;
   /** A recovery must succeed within a time (`deadlineMs`). */
-  readonly deadline?: {
-    /** A recovery starts: arm its deadline. */
-    start(run: Run<T>, recovery: Recovery, now: number): void;
-    /** Whether a wait ending at `end` passes the deadline; if so, it has ended the recovery. */
-    passes(run: Run<T>, recovery: Recovery, end: number): boolean;
-  };
+  readonly deadline?:
+    | {
+        /** A recovery starts: arm its deadline. */
+        start(run: Run<T>, recovery: Recovery, now: number): void;
+        /** Whether a wait ending at `end` passes the deadline; if so, it has ended the recovery. */
+        passes(run: Run<T>, recovery: Recovery, end: number): boolean;
+      }
+    | undefined;
   /** A first subscription: a shared retry budget's deposit. */
-  readonly subscribed?: () => void;
+  readonly subscribed?: (() => void) | undefined;
   /** Steps a shared retry budget could not pay for (`mayRetry` said no). */
-  readonly skipped?: (run: Run<T>, skipped: readonly ('retry' | 'correct')[]) => void;
+  readonly skipped?: ((run: Run<T>, skipped: readonly ('retry' | 'correct')[]) => void) | undefined;
 }
 
 /** An `escalate` decision of {@link decide}. */
@@ -140,10 +146,10 @@ export interface Recovery {
   classification: Classification;
   attempts: number;
   strategyUsed: RecoveryResult['strategyUsed'];
-  degradationLevel?: string;
+  degradationLevel?: string | undefined;
   /** When the deadline (`deadlineMs`) falls, and its timer: ended with the recovery. */
-  deadlineAt?: number;
-  timer?: Subscription;
+  deadlineAt?: number | undefined;
+  timer?: Subscription | undefined;
 }
 
 /**
