@@ -5,7 +5,7 @@
  * to bench/results.json (bench/results.quick.json for --quick). See bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchConfig, machine } from './config.js';
 import type { ScenarioResult, VariantResult } from './harness.js';
@@ -56,6 +56,15 @@ import {
   happyPath,
 } from './scenarios/happyPath.js';
 import { memory } from './scenarios/memory.js';
+import {
+  REDIS_CALL_MEMORY,
+  REDIS_CALL_STORE,
+  REDIS_OPS_FACTOR,
+  REDIS_RATE_BOUND,
+  REDIS_RATE_CALLS,
+  REDIS_RATE_OPS,
+  redisScenario,
+} from './scenarios/redis.js';
 import { ROOT } from './spawn.js';
 
 const SCENARIOS = [
@@ -64,11 +73,30 @@ const SCENARIOS = [
   'construction',
   'classification',
   'fleet',
+  'redis',
   'deep',
   'memory',
   'bundle',
 ] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
+
+/** The ids of a scenario's tables are its prefix, or start with the prefix and a `/`. */
+const ID_PREFIX: Readonly<Record<ScenarioKey, string>> = {
+  happy: 'happy-path',
+  failure: 'failure-path',
+  construction: 'pipe-construction',
+  classification: 'classification',
+  fleet: 'fleet',
+  redis: 'redis',
+  deep: 'deep-synchronous-failure',
+  memory: 'memory',
+  bundle: 'bundle-size',
+};
+
+/** Which scenario a table (a result's `id`) belongs to. */
+function scenarioOf(id: string): ScenarioKey | undefined {
+  return SCENARIOS.find((key) => id === ID_PREFIX[key] || id.startsWith(`${ID_PREFIX[key]}/`));
+}
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<ScenarioKey> } {
   let quick = false;
@@ -124,6 +152,45 @@ function check(
   return value === null
     ? { target, measured: 'not measured in this run', met: null }
     : { target, measured: measured(value), met: met(value) };
+}
+
+/** The redis scenario's two targets: the per-call cost, and operations per second. */
+function redisTargets(scenarios: readonly ScenarioResult[]): TargetCheck[] {
+  const callTarget =
+    'redis: a closed circuitBreaker call with the Redis store ≤ 1.2× the same breaker in memory';
+  const opsTarget = `redis: operations/s at 10,000 breaker calls/s ≤ ${REDIS_OPS_FACTOR}× the flush-rate bound (1000 / flushMs × objects × scripts per flush)`;
+  const skippedRedis = scenarios.find(
+    (s) => scenarioOf(s.id) === 'redis' && s.variants.length === 0,
+  );
+  if (skippedRedis !== undefined) {
+    const measured = skippedRedis.notes?.[0] ?? 'not measured in this run';
+    return [
+      { target: callTarget, measured, met: null },
+      { target: opsTarget, measured, met: null },
+    ];
+  }
+  const call = (name: string) => find(scenarios, 'redis/breaker-call', name);
+  const inMemory = call(REDIS_CALL_MEMORY);
+  const stored = call(REDIS_CALL_STORE);
+  const rate = (name: string) => find(scenarios, 'redis/operations', name);
+  const ops = rate(REDIS_RATE_OPS);
+  const bound = rate(REDIS_RATE_BOUND);
+  const calls = rate(REDIS_RATE_CALLS);
+  return [
+    check(
+      callTarget,
+      quotient(stored, inMemory),
+      (r) => r <= 1.2,
+      (r) => `${fmt(stored?.median)} vs ${fmt(inMemory?.median)} ns/call: ${fmtRatio(r)}`,
+    ),
+    check(
+      opsTarget,
+      quotient(ops, bound),
+      (r) => r <= REDIS_OPS_FACTOR,
+      (r) =>
+        `${fmt(ops?.median)} operations/s vs the bound ${fmt(bound?.median)}/s (${fmtRatio(r)}), at ${fmt(calls?.median)} calls/s`,
+    ),
+  ];
 }
 
 function targets(scenarios: readonly ScenarioResult[]): TargetCheck[] {
@@ -253,6 +320,7 @@ function targets(scenarios: readonly ScenarioResult[]): TargetCheck[] {
       ),
     );
   }
+  checks.push(...redisTargets(scenarios));
   const deep = scenarios.find((s) => s.id === 'deep-synchronous-failure');
   if (deep !== undefined) {
     const ours = deep.variants.filter((v) => !v.name.startsWith('RxJS'));
@@ -312,16 +380,54 @@ function targets(scenarios: readonly ScenarioResult[]): TargetCheck[] {
   return checks;
 }
 
+/** What bench/results.json holds: the last full run, and the `--only` runs merged into it since. */
+interface ResultsFile {
+  readonly generatedAt: string;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly library: string;
+  readonly seconds: number;
+  readonly machine: unknown;
+  readonly versions: unknown;
+  readonly config: unknown;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly targets: readonly TargetCheck[];
+  /** `--only` runs since the full run: when, how, and which scenarios they replaced. */
+  readonly updates?: readonly {
+    readonly generatedAt: string;
+    readonly command: string;
+    readonly library: string;
+    readonly scenarios: readonly ScenarioKey[];
+  }[];
+}
+
+/** The results file an `--only` run merges into, or undefined when there is none to read. */
+function readResults(file: string): ResultsFile | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
+    return Array.isArray(parsed.scenarios) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
   const config = benchConfig(quick);
   const started = performance.now();
   const host = machine();
   const versions = Object.fromEntries(
-    ['rxjs', 'backoff-rxjs', 'cockatiel', 'p-retry', 'opossum', 'tinybench', 'esbuild'].map((p) => [
-      p,
-      version(p),
-    ]),
+    [
+      'rxjs',
+      'backoff-rxjs',
+      'cockatiel',
+      'p-retry',
+      'opossum',
+      'ioredis',
+      'tinybench',
+      'esbuild',
+    ].map((p) => [p, version(p)]),
   );
   const out = (text: string) => process.stdout.write(`${text}\n\n`);
   const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -339,8 +445,14 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   const scenarios: ScenarioResult[] = [];
-  const show = (results: ScenarioResult | readonly ScenarioResult[]) => {
+  const show = (key: ScenarioKey, results: ScenarioResult | readonly ScenarioResult[]) => {
     for (const result of Array.isArray(results) ? results : [results]) {
+      // --only merges by these ids into results.json: each table must say whose it is.
+      if (scenarioOf((result as ScenarioResult).id) !== key) {
+        throw new Error(
+          `scenario ${key}: table id ${(result as ScenarioResult).id} is not ${ID_PREFIX[key]}[/…]`,
+        );
+      }
       scenarios.push(result as ScenarioResult);
       out(scenarioTable(result as ScenarioResult));
     }
@@ -364,18 +476,19 @@ async function main(): Promise<void> {
     ['construction', 'pipe construction', () => construction(config)],
     ['classification', 'classification', () => classification(config)],
     ['fleet', 'fleet: circuit breaker and retry budget', () => fleetScenario(config)],
+    ['redis', 'redis store (a redis-server of its own)', () => redisScenario(config)],
   ];
   for (const [key, label, run] of [...inProcess, ...children]) {
     if (!only.has(key)) continue;
     progress(label);
-    show(await (early.get(key) ?? run()));
+    show(key, await (early.get(key) ?? run()));
   }
   // --quick figures are not a verdict on anything.
   const checks = targets(scenarios).map((c) => (quick ? { ...c, met: null } : c));
   out(targetsTable(checks));
   const seconds = (performance.now() - started) / 1000;
   const file = join(ROOT, 'bench', quick ? 'results.quick.json' : 'results.json');
-  const results = {
+  const run = {
     generatedAt: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     quick,
@@ -383,16 +496,41 @@ async function main(): Promise<void> {
     seconds,
     machine: host,
     versions,
-    config,
-    scenarios,
-    targets: checks,
   };
+  const order = [...inProcess, ...children].map(([key]) => key);
+  const partial = SCENARIOS.some((key) => !only.has(key));
+  const previous = partial ? readResults(file) : undefined;
+  let results: ResultsFile;
+  if (previous === undefined) {
+    results = { ...run, config, scenarios, targets: checks };
+  } else {
+    // --only: this run's scenarios replace theirs in the file; the others stay as the last
+    // full run left them, and every target is checked again over the whole set.
+    const merged = order.flatMap((key) =>
+      only.has(key)
+        ? scenarios.filter((s) => scenarioOf(s.id) === key)
+        : previous.scenarios.filter((s) => scenarioOf(s.id) === key),
+    );
+    const update = { ...run, scenarios: order.filter((key) => only.has(key)) };
+    results = {
+      ...previous,
+      scenarios: merged,
+      targets: targets(merged).map((c) => (quick ? { ...c, met: null } : c)),
+      // Earlier updates of the same scenarios are superseded by this one.
+      updates: [
+        ...(previous.updates ?? []).filter((u) => u.scenarios.some((key) => !only.has(key))),
+        update,
+      ],
+    };
+  }
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   // The repository's formatter checks JSON too: leave the file as `biome format` would.
   spawnSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], {
     stdio: 'ignore',
   });
-  progress(`done in ${seconds.toFixed(1)} s; wrote ${file}`);
+  progress(
+    `done in ${seconds.toFixed(1)} s; ${previous === undefined ? 'wrote' : `merged ${[...only].join(', ')} into`} ${file}`,
+  );
 }
 
 await main();

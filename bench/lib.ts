@@ -4,12 +4,15 @@
  * ESM entry `dist/esm/index.js` (one file per module), as users run it. tsx compiles with
  * esbuild's keepNames, which wraps every closure created at run time in a `__name(…)` call
  * (an Object.defineProperty): that taxes code creating closures per call, as the engine's
- * signal path does, and the built package does not pay it. See bench/README.md.
+ * signal path does, and the built package does not pay it. `rx-recovery/redis` likewise:
+ * `src/redis.ts`, or `dist/esm/redis.js` with `--lib=dist` ({@link loadRedisStore}). See
+ * bench/README.md.
  */
 import type * as Breakers from '../src/fleet/circuitBreaker.js';
 import type * as Budgets from '../src/fleet/retryBudget.js';
 import type * as Library from '../src/index.js';
 import type * as BreakerOperator from '../src/operators/circuitBreaker.js';
+import type * as RedisModule from '../src/redis.js';
 
 const fromDist = process.argv.includes('--lib=dist') || process.env.BENCH_LIB === 'dist';
 if (fromDist) process.env.BENCH_LIB = 'dist';
@@ -94,3 +97,33 @@ async function loadFleet(): Promise<Fleet | string> {
 
 /** The fleet API, or why it is not available in this run. */
 export const fleet: Fleet | string = await loadFleet();
+
+/** `createRedisStore` (`rx-recovery/redis`), and where it was loaded from. */
+export interface RedisEntry {
+  readonly createRedisStore: typeof RedisModule.createRedisStore;
+  readonly from: string;
+}
+
+/** The built package's Redis entry (`rx-recovery/redis`), relative to the repository root. */
+export const DIST_REDIS_ENTRY = 'dist/esm/redis.js';
+
+/**
+ * `createRedisStore` from `dist/esm/redis.js` with `--lib=dist`, from `src/redis.ts`
+ * otherwise; or a sentence saying why it could not be loaded. Loaded on demand: only the
+ * redis scenario needs it (and ioredis behind it).
+ */
+export async function loadRedisStore(): Promise<RedisEntry | string> {
+  const from = fromDist ? DIST_REDIS_ENTRY : 'src/redis.ts';
+  const distRedis = `../${DIST_REDIS_ENTRY}`;
+  try {
+    const module = (
+      fromDist ? await import(distRedis) : await import('../src/redis.js')
+    ) as typeof RedisModule;
+    if (typeof module.createRedisStore !== 'function') {
+      return `${from} does not export createRedisStore`;
+    }
+    return { createRedisStore: module.createRedisStore, from };
+  } catch (error) {
+    return `${from} could not be loaded: ${String(error).split('\n')[0]}`;
+  }
+}
