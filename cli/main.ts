@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 /**
- * The rx-recovery command line: the workflow demo, and pattern tuning (classify, validate).
+ * The rx-recovery command line: the workflow demo, pattern tuning (classify, validate), and
+ * the live dashboard.
  */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { dashboardCommand } from './dashboard.js';
 import { formatReport, runDemo } from './demo.js';
+import { escalationsCommand } from './escalations.js';
+import { fleetWorker, formatFleet, runFleetDemo } from './fleet.js';
 import { classifyCommand, validateCommand } from './patterns.js';
 import { numberOption, USAGE, UsageError } from './usage.js';
 
@@ -22,6 +28,20 @@ async function main(argv: string[]): Promise<number> {
         'time-scale': { type: 'string' },
         json: { type: 'boolean' },
         patterns: { type: 'string' },
+        port: { type: 'string' },
+        redis: { type: 'string' },
+        demo: { type: 'boolean' },
+        'await-human': { type: 'boolean' },
+        fleet: { type: 'boolean' },
+        workers: { type: 'string' },
+        callers: { type: 'string' },
+        prefix: { type: 'string' },
+        value: { type: 'string' },
+        retry: { type: 'boolean' },
+        abort: { type: 'boolean' },
+        reason: { type: 'string' },
+        complete: { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -36,11 +56,33 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const { values, positionals } = parsed;
+  if (values.version === true) {
+    const manifest = new URL('../package.json', import.meta.url);
+    process.stdout.write(
+      `${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}\n`,
+    );
+    return 0;
+  }
   const [command = 'help', ...rest] = positionals;
+  if (command === 'fleet-worker') return fleetWorker(rest[0] ?? '{}'); // a child of demo --fleet
   const allowed: Record<string, string[]> = {
-    demo: ['contracts', 'fault-rate', 'seed', 'concurrency', 'time-scale', 'json'],
+    demo: [
+      'contracts',
+      'fault-rate',
+      'seed',
+      'concurrency',
+      'time-scale',
+      'json',
+      'await-human',
+      'fleet',
+      'workers',
+      'callers',
+      'redis',
+    ],
     classify: ['patterns'],
     validate: [],
+    dashboard: ['port', 'redis', 'demo'],
+    escalations: ['redis', 'prefix', 'value', 'retry', 'abort', 'reason', 'complete'],
     help: [],
   };
   const accepted = allowed[command];
@@ -59,6 +101,34 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'demo': {
       if (rest.length > 0) throw new UsageError(`demo takes no arguments, got "${rest[0]}"`);
+      const fleetOnly = ['workers', 'callers', 'redis'].find(
+        (flag) => values.fleet !== true && values[flag] !== undefined,
+      );
+      if (fleetOnly !== undefined) throw new UsageError(`--${fleetOnly} goes with --fleet`);
+      if (values.fleet === true) {
+        const fleet = {
+          workers: numberOption('workers', string('workers'), 4, {
+            min: 1,
+            max: 32,
+            integer: true,
+          }),
+          callers: numberOption('callers', string('callers'), 25, {
+            min: 1,
+            max: 500,
+            integer: true,
+          }),
+          durationMs: 6000,
+          downAtMs: 1000,
+          upAtMs: 4000,
+          ...(string('redis') === undefined ? {} : { redis: string('redis') as string }),
+        };
+        process.stdout.write(
+          `rx-recovery demo --fleet: ${fleet.workers} worker processes × ${fleet.callers} callers against a local service that is down from 1 s to 4 s of each 6 s run\n`,
+        );
+        const runs = await runFleetDemo(fleet, process.stdout);
+        process.stdout.write(`${formatFleet(runs, fleet)}\n`);
+        return 0;
+      }
       const options = {
         contracts: numberOption('contracts', string('contracts'), 50, {
           min: 1,
@@ -82,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
           integer: false,
         }),
         json: values.json === true,
+        awaitHuman: values['await-human'] === true,
       };
       const started = performance.now();
       if (!options.json) {
@@ -104,9 +175,49 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${classifyCommand(rest[0] as string, string('patterns'))}\n`);
       return 0;
     }
+    case 'escalations': {
+      const [action, id, ...extra] = rest;
+      if (action !== 'list' && action !== 'resolve') {
+        throw new UsageError(
+          'escalations takes list or resolve: rx-recovery escalations list --redis URL',
+        );
+      }
+      if (extra.length > 0 || (action === 'list' && id !== undefined)) {
+        throw new UsageError(
+          `escalations ${action} takes ${action === 'list' ? 'no arguments' : 'one id'}`,
+        );
+      }
+      process.stdout.write(
+        `${await escalationsCommand({
+          action,
+          id,
+          redis: string('redis'),
+          prefix: string('prefix'),
+          value: string('value'),
+          retry: values.retry === true,
+          abort: values.abort === true,
+          reason: string('reason'),
+          complete: values.complete === true,
+        })}\n`,
+      );
+      return 0;
+    }
+    case 'dashboard': {
+      if (rest.length > 0) throw new UsageError(`dashboard takes no arguments, got "${rest[0]}"`);
+      const stopped = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+      return dashboardCommand(
+        {
+          port: numberOption('port', string('port'), 0, { min: 0, max: 65_535, integer: true }),
+          redis: string('redis'),
+          demo: values.demo === true,
+        },
+        process.stdout,
+        stopped,
+      );
+    }
     default: {
       if (rest.length !== 1)
-        throw new UsageError('validate takes one file: rx-recovery validate <file.json>');
+        throw new UsageError('validate takes one file: rx-recovery validate <file.json|file.yaml>');
       const { output, exitCode } = validateCommand(rest[0] as string);
       (exitCode === 0 ? process.stdout : process.stderr).write(`${output}\n`);
       return exitCode;

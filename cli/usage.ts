@@ -13,11 +13,31 @@ Commands:
     --concurrency N         contracts in flight at once (default 4)
     --time-scale F          real ms per simulated ms; 0 runs as fast as possible (default 0.05)
     --json                  print the statistics as JSON only
+    --await-human           escalated reviews wait; a scripted reviewer resolves them
+  demo --fleet              worker processes against a flaky local service, without and
+                            with a circuit breaker and a retry budget, side by side
+    --workers N             worker processes (default 4)
+    --callers N             concurrent callers per worker (default 25)
+    --redis URL             share the breaker and budget through Redis
   classify "<message>"      which pattern matches a message, its plan, and the runners-up
-    --patterns FILE         a pattern file (JSON or YAML) instead of the default patterns
-  validate FILE             check a pattern file (JSON, or YAML when it ends in .yaml/.yml);
+    --patterns <file.json|file.yaml>
+                            a pattern file instead of the default patterns
+  validate <file.json|file.yaml>
+                            check a pattern file (native or Python dialect);
                             exit 1 with one line per problem
-  help                      this text`;
+  escalations list          the escalations waiting for a person, fleet-wide
+  escalations resolve ID    resume one: --value <json> | --retry | --abort [--reason …] |
+                            --complete
+    --redis URL             the Redis the fleet shares (required)
+    --prefix P              the store's key prefix (default rx-recovery)
+  dashboard                 a live page of recovery on 127.0.0.1, updated as it happens;
+                            resolve escalations from it (the printed link holds a token)
+    --demo                  show the code-generation workflow, a breaker and a review
+                            desk, live
+    --port N                the port to listen on (default 0: a free one)
+    --redis URL             show a fleet's waiting escalations, through Redis
+  help                      this text
+  --version                 the package's version`;
 
 /** Parses a number option, or says in one line what is wrong with it. */
 export function numberOption(

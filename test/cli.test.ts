@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -164,13 +164,19 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
       ['classify', 'x', '--patterns', 'test/fixtures/bad-patterns.json'],
       'rx-recovery: test/fixtures/bad-patterns.json is not a valid pattern file (run: rx-recovery validate test/fixtures/bad-patterns.json)',
     ],
-    [['validate'], 'rx-recovery: validate takes one file: rx-recovery validate <file.json>'],
+    [
+      ['validate'],
+      'rx-recovery: validate takes one file: rx-recovery validate <file.json|file.yaml>',
+    ],
     [['validate', 'missing.json'], 'rx-recovery: cannot read missing.json: no such file'],
     [
       ['validate', 'package-lock.json', 'README.md'],
-      'rx-recovery: validate takes one file: rx-recovery validate <file.json>',
+      'rx-recovery: validate takes one file: rx-recovery validate <file.json|file.yaml>',
     ],
-    [['validate', 'README.md'], /^rx-recovery: README\.md is not valid JSON at line \d+, column \d+: .+$/],
+    [
+      ['validate', 'README.md'],
+      /^rx-recovery: README\.md is not valid JSON at line \d+, column \d+: .+$/,
+    ],
     [
       ['validate', 'test/fixtures/bad-syntax.yaml'],
       /^rx-recovery: test\/fixtures\/bad-syntax\.yaml is not valid YAML at line \d, column \d+: .+$/,
@@ -189,5 +195,49 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
     const { status, stdout } = run('help');
     expect(status).toBe(0);
     expect(stdout).toContain('Usage: rx-recovery <command> [options]');
+  });
+});
+
+describe('rx-recovery demo --await-human and --fleet, --version', () => {
+  it('pauses escalated reviews and resumes them as the scripted reviewer decides', () => {
+    const { status, stdout } = run(
+      'demo',
+      '--contracts',
+      '30',
+      '--time-scale',
+      '0',
+      '--json',
+      '--await-human',
+    );
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout) as {
+      reviews: Array<{ action: string; resumed: boolean; node: string }>;
+      contracts: { total: number };
+    };
+    expect(report.contracts.total).toBe(30);
+    expect(report.reviews.length).toBeGreaterThan(0);
+    expect(
+      report.reviews.every((review) => review.resumed && review.node === 'quorum_review'),
+    ).toBe(true);
+    expect(report.reviews.map((review) => review.action).slice(0, 3)).toEqual(
+      ['value', 'retry', 'abort'].slice(0, report.reviews.length),
+    );
+  });
+
+  it('prints what reached the service without and with a breaker and a budget', () => {
+    const { status, stdout, stderr } = run('demo', '--fleet', '--workers', '1', '--callers', '4');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const whileDown = /of which while it was down\s+(\d+)\s+(\d+)/.exec(stdout);
+    expect(whileDown).not.toBeNull();
+    const [, plain, guarded] = whileDown as RegExpExecArray;
+    expect(Number(guarded)).toBeLessThan(Number(plain) / 4);
+    expect(stdout).toMatch(/the protected fleet sent \d+% of the unprotected fleet's load/);
+  }, 60_000);
+
+  it('prints its version', () => {
+    const { status, stdout } = run('--version');
+    expect(status).toBe(0);
+    expect(stdout).toBe(`${JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version}\n`);
   });
 });

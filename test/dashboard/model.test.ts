@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { DashboardModel } from '../../src/dashboard/model.js';
+import { describeSignal } from '../../src/dashboard/signalLine.js';
+import { RECENT_SIGNALS, TRANSITIONS_KEPT } from '../../src/dashboard/view.js';
+import { createRecoveryHub } from '../../src/index.js';
+import {
+  circuitStateChangedSignal,
+  type RecoveryResult,
+  type RecoverySignal,
+  recoveryCompletedSignal,
+  retryBudgetExhaustedSignal,
+  storeDegradedSignal,
+  storeRecoveredSignal,
+} from '../../src/observability/signals.js';
+import type { EscalationRecord } from '../../src/strategies/EscalationError.js';
+
+const context = { correlationId: 'c-1', workflowId: 'w', nodeName: 'generate_code' };
+const completed = (success: boolean, at = 0): RecoverySignal =>
+  recoveryCompletedSignal(context, at, {
+    success,
+    strategyUsed: success ? 'retry' : 'escalate',
+    attempts: 2,
+    durationMs: 30,
+    errorType: 'timeout',
+    correlationId: 'c-1',
+    ...(success ? {} : { errorMessage: 'Error: Request timed out\nETIMEDOUT' }),
+  } satisfies RecoveryResult);
+
+const model = (breakers: string[] = [], budgets: string[] = []) =>
+  new DashboardModel('hub-1', createRecoveryHub().snapshot(), { breakers, budgets });
+
+describe('DashboardModel', () => {
+  it('starts with a whole picture to send, then sends only what changed', () => {
+    const m = model();
+    const first = m.delta(1000);
+    expect(Object.keys(first ?? {}).sort()).toEqual(
+      [
+        'breakers',
+        'budgets',
+        'escalations',
+        'full',
+        'now',
+        'rate',
+        'signals',
+        'statistics',
+        'stores',
+      ].sort(),
+    );
+    expect(m.delta(1000)).toBeNull();
+    m.addSignal(completed(true), 2000);
+    expect(Object.keys(m.delta(2000) ?? {}).sort()).toEqual(['full', 'now', 'rate', 'signals']);
+  });
+
+  it('counts recoveries and failures per second over the last minute, oldest first', () => {
+    const m = model();
+    m.addSignal(completed(true), 10_100);
+    m.addSignal(completed(true), 10_900);
+    m.addSignal(completed(false), 10_950);
+    m.addSignal(completed(false), 12_000);
+    const { rate } = m.full(12_500);
+    expect(rate?.second).toBe(12);
+    expect(rate?.recovered.slice(-3)).toEqual([2, 0, 0]);
+    expect(rate?.failed.slice(-3)).toEqual([1, 0, 1]);
+    expect(rate?.recovered).toHaveLength(60);
+    // A minute and more later the window has moved past them.
+    const later = m.full(80_000).rate;
+    expect(later?.recovered.every((n) => n === 0)).toBe(true);
+    expect(later?.failed.every((n) => n === 0)).toBe(true);
+  });
+
+  it('keeps the last signals as lines, and a delta carries only the new ones', () => {
+    const m = model();
+    m.delta(0);
+    for (let i = 0; i < RECENT_SIGNALS + 20; i++) m.addSignal(completed(i % 2 === 0), i);
+    const full = m.full(100).signals ?? [];
+    expect(full).toHaveLength(RECENT_SIGNALS);
+    expect(full[0]?.seq).toBe(21);
+    expect(full.at(-1)).toMatchObject({
+      seq: RECENT_SIGNALS + 20,
+      type: 'recovery_completed',
+      node: 'generate_code',
+      tone: 'bad',
+      text: 'failed: escalate, 2 steps, 30 ms — Error: Request timed out',
+    });
+    m.delta(100);
+    m.addSignal(completed(true), 200);
+    expect(m.delta(200)?.signals?.map((line) => line.seq)).toEqual([RECENT_SIGNALS + 21]);
+  });
+
+  it('shows breakers from signals and from their objects, each transition once', () => {
+    const m = model(['model-api']);
+    m.breakerState('model-api', 'closed', 0); // state$ on subscribe: the state, no transition
+    m.addSignal(circuitStateChangedSignal(5, 'model-api', 'closed', 'open'), 1000);
+    m.breakerState('model-api', 'open', 1000); // state$ says the same thing: no news
+    m.addSignal(circuitStateChangedSignal(9, 'search', 'closed', 'open'), 2000);
+    const { breakers } = m.full(3000);
+    expect(breakers).toEqual([
+      {
+        name: 'model-api',
+        state: 'open',
+        since: 1000,
+        transitions: [{ from: 'closed', to: 'open', at: 1000 }],
+      },
+      {
+        name: 'search',
+        state: 'open',
+        since: 2000,
+        transitions: [{ from: 'closed', to: 'open', at: 2000 }],
+      },
+    ]);
+    for (let i = 0; i < 10; i++) {
+      m.breakerState('model-api', i % 2 === 0 ? 'half_open' : 'open', 4000 + i);
+    }
+    expect(m.full(5000).breakers?.[0]?.transitions).toHaveLength(TRANSITIONS_KEPT);
+  });
+
+  it('adds counters from breaker and budget snapshots, and counts budgets running dry', () => {
+    const m = model(['model-api'], ['model-api']);
+    m.breakerSnapshot(
+      {
+        name: 'model-api',
+        state: 'isolated',
+        generation: 1,
+        opens: 0,
+        calls: 4,
+        failures: 3,
+        successes: 1,
+        slow: 0,
+        consecutiveFailures: 3,
+        trialCalls: 0,
+        trialSuccesses: 0,
+        isolations: 1,
+        retryAfterMs: Number.POSITIVE_INFINITY,
+      },
+      10,
+    );
+    m.budgetSnapshot('model-api', { deposits: 10, withdrawals: 2, balance: 0 });
+    m.addSignal(retryBudgetExhaustedSignal(context, 0, 'model-api', 'retry'), 20);
+    const { breakers, budgets } = m.full(30);
+    expect(breakers?.[0]).toMatchObject({
+      state: 'isolated',
+      calls: 4,
+      failures: 3,
+      retryAfterMs: null,
+    });
+    expect(budgets).toEqual([
+      {
+        name: 'model-api',
+        deposits: 10,
+        withdrawals: 2,
+        balance: 0,
+        exhausted: 1,
+        lastExhaustedAt: 20,
+      },
+    ]);
+  });
+
+  it('shows stores degrading and recovering', () => {
+    const m = model();
+    m.addSignal(storeDegradedSignal(0, 'rx-recovery', new Error('connect ECONNREFUSED')), 10);
+    expect(m.full(10).stores).toEqual([
+      { name: 'rx-recovery', state: 'degraded', since: 10, error: 'Error: connect ECONNREFUSED' },
+    ]);
+    m.addSignal(storeRecoveredSignal(0, 'rx-recovery'), 20);
+    expect(m.full(20).stores).toEqual([{ name: 'rx-recovery', state: 'ok', since: 20 }]);
+  });
+
+  it('lists waiting escalations with when it first saw them, and clips long messages', () => {
+    const m = model();
+    const record = (id: string, message = 'Error: Quorum not reached'): EscalationRecord => ({
+      id,
+      createdAt: 0,
+      context: { correlationId: `c-${id}`, nodeName: 'quorum_review' },
+      errorType: 'quorum',
+      patternId: 'quorum_consensus_failed',
+      message,
+      attempts: 2,
+      pending: true,
+    });
+    m.setEscalations([record('a')], 100);
+    m.setEscalations([record('a'), record('b', 'x'.repeat(5000))], 200);
+    const { escalations } = m.full(300);
+    expect(escalations?.total).toBe(2);
+    expect(escalations?.items.map((item) => [item.id, item.waitingSince])).toEqual([
+      ['a', 100],
+      ['b', 200],
+    ]);
+    expect(escalations?.items[1]?.message).toHaveLength(2000);
+    expect(escalations?.items[0]).toEqual({
+      id: 'a',
+      node: 'quorum_review',
+      correlationId: 'c-a',
+      errorType: 'quorum',
+      patternId: 'quorum_consensus_failed',
+      message: 'Error: Quorum not reached',
+      attempts: 2,
+      waitingSince: 100,
+    });
+  });
+});
+
+describe('describeSignal', () => {
+  it('says what a breaker transition means in one line, with a tone', () => {
+    expect(describeSignal(circuitStateChangedSignal(0, 'model-api', 'open', 'half_open'))).toEqual({
+      text: 'breaker model-api: open → half_open',
+      tone: 'warn',
+    });
+  });
+});

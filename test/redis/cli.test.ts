@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { firstValueFrom, Subject } from 'rxjs';
+import { afterEach, expect, it } from 'vitest';
+import { createRecoveryHub, withRecovery } from '../../src/index.js';
+import { createRedisStore } from '../../src/redis.js';
+import { quorumError } from '../helpers/errors.js';
+import { connect, describeRedis, redisPort, uniquePrefix, waitFor } from './helpers.js';
+
+// `rx-recovery escalations list|resolve --redis URL` against a real redis-server: this test
+// process holds a stream paused on an escalation; the CLI, another process, lists and
+// resolves it. The CLI runs from the sources through tsx (a process of its own).
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const url = () => `redis://127.0.0.1:${redisPort}`;
+
+function cli(
+  ...args: string[]
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const cleanup: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+/** A stream in this process, paused on an escalation listed in Redis under `prefix`. */
+async function pausedStream(prefix: string) {
+  const client = connect();
+  const store = createRedisStore({ client, prefix, syncMs: 100, flushMs: 20 });
+  const hub = createRecoveryHub({ store });
+  cleanup.push(
+    () => client.quit(),
+    () => store.close(),
+  );
+  const failures = new Subject<string>();
+  const result = firstValueFrom(
+    failures.pipe(
+      withRecovery<string>(undefined, { hub, maxAttempts: 0, escalation: { await: true } }),
+    ),
+  );
+  failures.error(quorumError);
+  const [record] = hub.pendingEscalations();
+  expect(record?.pending).toBe(true);
+  await store.sync();
+  return { id: record?.id as string, result, hub };
+}
+
+describeRedis('rx-recovery escalations (CLI, against a real Redis)', () => {
+  it('lists a waiting escalation of another process, and resolves it with a value', async () => {
+    const prefix = uniquePrefix();
+    const { id, result } = await pausedStream(prefix);
+    const listed = await cli('escalations', 'list', '--redis', url(), '--prefix', prefix);
+    expect(listed.stderr).toBe('');
+    expect(listed.status).toBe(0);
+    const [header, row] = listed.stdout.trim().split('\n');
+    expect(header).toMatch(/^id\s+age\s+workflow\s+node\s+pattern\s+message$/);
+    expect(row).toContain(id);
+    expect(row).toContain('quorum_consensus_failed');
+    expect(row).toContain('Quorum not reached');
+
+    const resolved = await cli(
+      'escalations',
+      'resolve',
+      id,
+      '--redis',
+      url(),
+      '--prefix',
+      prefix,
+      '--value',
+      '"approved by hand"',
+    );
+    expect(resolved).toMatchObject({ status: 0, stdout: `resolved ${id}: value\n`, stderr: '' });
+    await expect(result).resolves.toBe('approved by hand');
+  }, 60_000);
+
+  it('refuses an unknown id, invalid JSON, two actions and an unreachable Redis in one line, exit 2', async () => {
+    const prefix = uniquePrefix();
+    const { id, hub } = await pausedStream(prefix);
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['escalations', 'resolve', 'nope', '--redis', url(), '--prefix', prefix, '--retry'],
+        /^rx-recovery: no escalation waits under id nope \(run: rx-recovery escalations list\)\n$/,
+      ],
+      [
+        ['escalations', 'resolve', id, '--redis', url(), '--prefix', prefix, '--value', '{oops'],
+        /^rx-recovery: --value must be JSON: .+\n$/,
+      ],
+      [
+        ['escalations', 'resolve', id, '--redis', url(), '--retry', '--abort'],
+        /^rx-recovery: escalations resolve takes exactly one of .+, got --retry and --abort\n$/,
+      ],
+      [
+        ['escalations', 'list', '--redis', 'redis://127.0.0.1:1'],
+        /^rx-recovery: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .+\n$/,
+      ],
+      [['escalations', 'list'], /^rx-recovery: escalations needs --redis URL: .+\n$/],
+    ];
+    for (const [args, expected] of cases) {
+      const { status, stdout, stderr } = await cli(...args);
+      expect(status, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(expected);
+    }
+    // None of it touched the waiting stream.
+    await waitFor(() => hub.pendingEscalations().length === 1, { what: 'still waiting' });
+  }, 90_000);
+});
