@@ -22,7 +22,7 @@ import type { ErrorPattern } from '../patterns/errorPattern.js';
  * | `llm_overloaded` | 9 | transient | retry (3) → escalate | an SDK error of status 529; `overloaded_error`, `OverloadedError`; a 500 or 503 that says `overloaded` |
  * | `llm_connection_error` | 9 | transient | retry (3) → escalate | `APIConnectionError: Connection error.`, `APIConnectionTimeoutError`, and OpenAI's `Error: Connection error.`, `Error: Request timed out.` |
  *
- * How the SDKs' errors read ({@link errorText}): `"<name>: <status> <body>"`, then the
+ * How the SDKs' errors read (`errorText` of `rx-recovery`): `"<name>: <status> <body>"`, then the
  * `code` line, then `HTTP <status>`. OpenAI's errors are all named `Error` (the class is
  * `RateLimitError`, the `name` is not), their message is `"<status> <error.message>"` and
  * their `code` (`rate_limit_exceeded`, `invalid_api_key`, `context_length_exceeded`,

@@ -29,11 +29,25 @@ import { CountWindow, Outcome, type OutcomeWindow, TimeWindow } from './windows.
 
 /** When the breaker trips: a failure count in a row, or a rate over a window. */
 export type TripRule =
-  | { readonly consecutive: number }
   | {
+      /** Open after this many counted failures in a row. */
+      readonly consecutive: number;
+    }
+  | {
+      /** Open when the failure (or slow-call) rate over the window reaches this, in (0, 1]. */
       readonly rate: number;
+      /** Calls the window must hold before the rate is judged. */
       readonly minimumCalls: number;
-      readonly window: { readonly calls: number } | { readonly ms: number };
+      /** The window: the last `calls` calls, or the calls of the last `ms` (scheduler time). */
+      readonly window:
+        | {
+            /** The last this many calls. */
+            readonly calls: number;
+          }
+        | {
+            /** The calls that finished in the last this many ms. */
+            readonly ms: number;
+          };
     };
 
 /** What the machine needs of the breaker's options, checked and with defaults applied. */

@@ -63,7 +63,14 @@ export interface CircuitBreakerOptions {
    * opens the breaker again.
    * @default none: no call is slow
    */
-  slowCall?: { ms: number; rate: number } | undefined;
+  slowCall?:
+    | {
+        /** A call slower than this (to its first value or completion), in ms, is slow. */
+        ms: number;
+        /** The slow rate over the window that opens the breaker, in (0, 1]. */
+        rate: number;
+      }
+    | undefined;
   /**
    * How long the breaker stays open before it admits trial calls (`half_open`), in ms;
    * or a function of `opens`, the openings in a row since it last closed (1, 2, 3 …), for
@@ -82,7 +89,7 @@ export interface CircuitBreakerOptions {
    * Whether an error counts as a failure of the dependency. An error that does not count
    * is neither a failure nor a success: it is ignored (a half-open trial gives its permit
    * back). A throw counts as a failure.
-   * @default errorType `transient`, `timeout` or `unknown` ({@link countsAsFailureByDefault}):
+   * @default errorType `transient`, `timeout` or `unknown` (`countsAsFailureByDefault`):
    * a syntax error in generated code says nothing about the dependency
    */
   countsAsFailure?: ((error: unknown, classification: Classification) => boolean) | undefined;
@@ -148,6 +155,7 @@ export interface CircuitBreakerSnapshot {
  * when every handle is released (or on `reset()`, after which handles release nothing).
  */
 export interface IsolationHandle {
+  /** Ends this isolation; the breaker closes when every handle is released. Idempotent. */
   release(): void;
 }
 

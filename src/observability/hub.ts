@@ -330,9 +330,15 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
  * `Promise<boolean>` when the hub has a store.
  */
 export type HubAnswer<O> = 'store' extends keyof O
-  ? O extends { store: SharedStore }
+  ? O extends {
+      /** A shared store: the answer needs it. */
+      store: SharedStore;
+    }
     ? Promise<boolean>
-    : O extends { store?: undefined }
+    : O extends {
+          /** No store. */
+          store?: undefined;
+        }
       ? boolean
       : boolean | Promise<boolean>
   : boolean;

@@ -58,9 +58,31 @@ export interface EscalateOnOptions extends CommonOptions {
    * Needs a `hub` or `resolve`.
    * @default false
    */
-  await?: boolean | { timeoutMs?: number } | undefined;
+  await?:
+    | boolean
+    | {
+        /** End the wait as a terminal escalation after this long (scheduler time). */
+        timeoutMs?: number;
+      }
+    | undefined;
   /** Asked for the resolution of a waiting escalation. */
   resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<unknown>>) | undefined;
+}
+
+/** The `match` option as a RegExp (a string is a regex source), or a problem line. */
+function compileMatch(match: unknown, issues: string[]): RegExp | undefined {
+  if (match === undefined || match instanceof RegExp) return match;
+  if (typeof match !== 'string') {
+    issues.push(`options.match: expected a RegExp or a regex source string, got ${typeof match}`);
+    return undefined;
+  }
+  try {
+    return new RegExp(match);
+  } catch (error) {
+    const reason = String((error as Error).message).replace(/^Invalid regular expression: /, '');
+    issues.push(`options.match: invalid regular expression: ${reason}`);
+    return undefined;
+  }
 }
 
 /**
@@ -90,21 +112,6 @@ export interface EscalateOnOptions extends CommonOptions {
  * @throws RecoveryConfigError, when the pipe is built, naming every bad option.
  * @see withRecovery
  */
-/** The `match` option as a RegExp (a string is a regex source), or a problem line. */
-function compileMatch(match: unknown, issues: string[]): RegExp | undefined {
-  if (match === undefined || match instanceof RegExp) return match;
-  if (typeof match !== 'string') {
-    issues.push(`options.match: expected a RegExp or a regex source string, got ${typeof match}`);
-    return undefined;
-  }
-  try {
-    return new RegExp(match);
-  } catch (error) {
-    const reason = String((error as Error).message).replace(/^Invalid regular expression: /, '');
-    issues.push(`options.match: invalid regular expression: ${reason}`);
-    return undefined;
-  }
-}
 
 export function escalateOn<T>(options: EscalateOnOptions = {}): MonoTypeOperatorFunction<T> {
   const issues: string[] = [];

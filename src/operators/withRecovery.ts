@@ -116,7 +116,13 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
      * terminal escalation. Needs a `hub` or `resolve`.
      * @default false
      */
-    await?: boolean | { timeoutMs?: number } | undefined;
+    await?:
+      | boolean
+      | {
+          /** End the wait as a terminal escalation after this long (scheduler time). */
+          timeoutMs?: number;
+        }
+      | undefined;
     /** Asked for the resolution of a waiting escalation (a dialog, a ticket's answer…). */
     resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined;
   };

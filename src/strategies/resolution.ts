@@ -24,11 +24,32 @@ import { describeValue, isObject } from '../config/check.js';
  * @typeParam T The type of the values of the paused stream.
  */
 export type Resolution<T> =
-  | { readonly action: 'value'; readonly value: T }
-  | { readonly action: 'retry' }
-  | { readonly action: 'source'; readonly source: ObservableInput<T> }
-  | { readonly action: 'complete' }
-  | { readonly action: 'abort'; readonly reason?: string };
+  | {
+      /** Emit `value`, then complete. */
+      readonly action: 'value';
+      /** What the stream emits. */
+      readonly value: T;
+    }
+  | {
+      /** Resubscribe the source, with every budget whole again. */
+      readonly action: 'retry';
+    }
+  | {
+      /** Switch to `source`. */
+      readonly action: 'source';
+      /** What the stream switches to. */
+      readonly source: ObservableInput<T>;
+    }
+  | {
+      /** Complete. */
+      readonly action: 'complete';
+    }
+  | {
+      /** Error with the `EscalationError`. */
+      readonly action: 'abort';
+      /** Why, for the `escalation_resolved` signal and the logs. */
+      readonly reason?: string;
+    };
 
 const ACTIONS = ['value', 'retry', 'source', 'complete', 'abort'];
 
