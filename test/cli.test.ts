@@ -241,3 +241,35 @@ describe('rx-recovery demo --await-human and --fleet, --version', () => {
     expect(stdout).toBe(`${JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version}\n`);
   });
 });
+
+describe('rx-recovery with the new pattern families and the Python dialect', () => {
+  it('classifies "read ECONNRESET" as network_transient', () => {
+    const { status, stdout } = run('classify', 'read ECONNRESET');
+    expect(status).toBe(0);
+    expect(stdout).toContain('pattern:    network_transient (priority 3)');
+    expect(stdout).toContain('plan:       retry → escalate (maxRetries 3)');
+  });
+
+  it.each(['examples/python-patterns.yaml', 'examples/python-patterns.json'])(
+    'validates %s, written for the original Python system',
+    (file) => {
+      expect(run('validate', file)).toMatchObject({
+        status: 0,
+        stdout: `${file}: 2 valid pattern(s)\n`,
+        stderr: '',
+      });
+    },
+  );
+
+  it('classifies with a Python pattern file as the original design did', () => {
+    const { status, stdout } = run(
+      'classify',
+      "ValidationError: missing required field 'email'",
+      '--patterns',
+      'examples/python-patterns.yaml',
+    );
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/error type: validation/);
+    expect(stdout).toMatch(/plan:\s+degrade/);
+  });
+});
