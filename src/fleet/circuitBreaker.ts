@@ -15,7 +15,7 @@ import { type CircuitState, circuitStateChangedSignal } from '../observability/s
 import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
 import { BreakerMachine, REFUSED, type TripRule } from './breakerState.js';
-import type { BreakerProtocol } from './protocols.js';
+import { type BreakerProtocol, protocolUnder } from './protocols.js';
 import { all, fraction, hubRule, pathOf, positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 
@@ -214,15 +214,7 @@ const PROTOCOL: unique symbol = Symbol.for('rx-recovery.breaker') as never;
 
 /** The call protocol of `value`, when it is a circuit breaker (of any copy of the package). */
 export function breakerProtocolOf(value: unknown): BreakerProtocol | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  try {
-    const protocol = (value as { [PROTOCOL]?: BreakerProtocol })[PROTOCOL];
-    return typeof protocol === 'object' && protocol !== null && protocol.version === 1
-      ? protocol
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return protocolUnder<BreakerProtocol>(value, PROTOCOL);
 }
 
 /**

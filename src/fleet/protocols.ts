@@ -56,3 +56,23 @@ export interface BudgetProtocol {
   deposit(): void;
   tryWithdraw(): boolean;
 }
+
+/**
+ * The protocol (version 1) kept under the registered symbol `key` on `value`, or
+ * `undefined`: how a breaker or budget of any copy of the package is recognised. Never
+ * throws (a revoked proxy, a throwing getter: not ours).
+ */
+export function protocolUnder<P extends { readonly version: 1 }>(
+  value: unknown,
+  key: symbol,
+): P | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
+    const protocol = (value as Record<symbol, P | undefined>)[key];
+    return typeof protocol === 'object' && protocol !== null && protocol.version === 1
+      ? protocol
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,7 @@ import {
   shape,
   string,
 } from '../config/check.js';
-import type { BudgetProtocol } from './protocols.js';
+import { type BudgetProtocol, protocolUnder } from './protocols.js';
 import { positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { TimeBuckets } from './windows.js';
@@ -110,15 +110,7 @@ const PROTOCOL: unique symbol = Symbol.for('rx-recovery.budget') as never;
 
 /** The protocol of `value`, when it is a retry budget (of any copy of the package). */
 export function budgetProtocolOf(value: unknown): BudgetProtocol | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  try {
-    const protocol = (value as { [PROTOCOL]?: BudgetProtocol })[PROTOCOL];
-    return typeof protocol === 'object' && protocol !== null && protocol.version === 1
-      ? protocol
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return protocolUnder<BudgetProtocol>(value, PROTOCOL);
 }
 
 /**
