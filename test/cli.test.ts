@@ -169,6 +169,7 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
       'rx-recovery: validate takes one file: rx-recovery validate <file.json|file.yaml>',
     ],
     [['validate', 'missing.json'], 'rx-recovery: cannot read missing.json: no such file'],
+    [['validate', 'test'], 'rx-recovery: cannot read test: it is a directory, not a pattern file'],
     [
       ['validate', 'package-lock.json', 'README.md'],
       'rx-recovery: validate takes one file: rx-recovery validate <file.json|file.yaml>',
@@ -271,5 +272,24 @@ describe('rx-recovery with the new pattern families and the Python dialect', () 
     expect(status).toBe(0);
     expect(stdout).toMatch(/error type: validation/);
     expect(stdout).toMatch(/plan:\s+degrade/);
+  });
+});
+
+describe('the demo report', () => {
+  it('says "1 escalation", not "1 escalations"', async () => {
+    const { formatReport } = await import('../cli/demo.js');
+    const report = JSON.parse(
+      run('demo', '--contracts', '5', '--time-scale', '0', '--json').stdout,
+    );
+    const one = formatReport(
+      { ...report, statistics: { ...report.statistics, escalations: 1 } },
+      1000,
+    );
+    expect(one).toMatch(/; 1 escalation$/m);
+    const two = formatReport(
+      { ...report, statistics: { ...report.statistics, escalations: 2 } },
+      1000,
+    );
+    expect(two).toMatch(/; 2 escalations$/m);
   });
 });
