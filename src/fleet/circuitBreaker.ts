@@ -277,7 +277,7 @@ const windowRule: Rule = (value, path, issues) => {
   }
 };
 
-const rateTrip = all(
+const rateTrip = /* @__PURE__ */ all(
   shape({ rate: fraction, minimumCalls: number({ int: true, min: 1 }), window: windowRule }, [
     'rate',
     'minimumCalls',
@@ -308,7 +308,7 @@ const openMsRule: Rule = (value, path, issues) => {
   if (typeof value !== 'function') number({ min: 0, infinite: true })(value, path, issues);
 };
 
-const breakerOptions = shape(
+const breakerOptions = /* @__PURE__ */ shape(
   {
     name: string(true),
     trip: tripRule,

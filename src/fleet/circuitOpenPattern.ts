@@ -23,7 +23,7 @@ import type { ErrorPattern } from '../patterns/errorPattern.js';
  * // → ['alternative', 'degrade', 'escalate']
  * ```
  */
-export const circuitOpenPattern: ErrorPattern = Object.freeze({
+export const circuitOpenPattern: ErrorPattern = /* @__PURE__ */ Object.freeze({
   id: 'circuit_open',
   errorType: 'transient',
   match: /^BrokenCircuitError: /,

@@ -189,7 +189,7 @@ export class BudgetLedger {
   }
 }
 
-const budgetOptions = shape({
+const budgetOptions = /* @__PURE__ */ shape({
   name: string(true),
   ratio: number({ min: 0 }),
   minPerSecond: number({ min: 0 }),

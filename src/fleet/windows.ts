@@ -81,7 +81,7 @@ function slotOf(bucket: number): number {
 }
 
 /** What a finished call was, as a rolling window counts it. */
-export const Outcome = Object.freeze({ SUCCESS: 1, SLOW: 2, FAILURE: 3 } as const);
+export const Outcome = /* @__PURE__ */ Object.freeze({ SUCCESS: 1, SLOW: 2, FAILURE: 3 } as const);
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /**

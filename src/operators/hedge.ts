@@ -70,7 +70,7 @@ export interface HedgeOptions<T> {
   scheduler?: SchedulerLike | undefined;
 }
 
-const hedgeOptions = shape(
+const hedgeOptions = /* @__PURE__ */ shape(
   {
     delayMs: number({ min: 0 }),
     maxHedged: number({ int: true, min: 0 }),

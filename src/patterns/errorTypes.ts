@@ -16,7 +16,7 @@
  * // → ['syntax', 'import', 'validation', 'template', 'quorum', 'timeout', 'transient', 'unknown']
  * ```
  */
-export const ErrorType = Object.freeze({
+export const ErrorType = /* @__PURE__ */ Object.freeze({
   /** Code that does not parse, such as `await` outside an async function (`missing_async_keyword`). */
   SYNTAX: 'syntax',
   /** A module that cannot be found or loaded (`import_not_found`). */
@@ -75,7 +75,7 @@ export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
  * // → ['retry', 'alternative', 'degrade', 'correct', 'escalate']
  * ```
  */
-export const RecoveryStrategy = Object.freeze({
+export const RecoveryStrategy = /* @__PURE__ */ Object.freeze({
   /** Resubscribe to the source after a backoff; budget: the pattern's `maxRetries`. */
   RETRY: 'retry',
   /** Subscribe to the next untried alternative registered for the pattern id, then for the error type. */
