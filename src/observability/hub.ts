@@ -31,19 +31,29 @@ function guard<T>(
   if (observerOrNext instanceof Subscription) return observerOrNext;
   const observer: Partial<Observer<T>> =
     typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-  const safely =
-    <A extends unknown[]>(call: (...args: A) => void) =>
-    (...args: A) => {
+  // Plain methods, each with its own try/catch: no wrapper or argument array per delivery.
+  return {
+    next(value: T) {
       try {
-        call(...args);
+        observer.next?.(value);
       } catch (error) {
         report(error, consumer);
       }
-    };
-  return {
-    next: safely((value: T) => observer.next?.(value)),
-    error: safely((error: unknown) => observer.error?.(error)),
-    complete: safely(() => observer.complete?.()),
+    },
+    error(error: unknown) {
+      try {
+        observer.error?.(error);
+      } catch (thrown) {
+        report(thrown, consumer);
+      }
+    },
+    complete() {
+      try {
+        observer.complete?.();
+      } catch (error) {
+        report(error, consumer);
+      }
+    },
   };
 }
 
@@ -273,10 +283,15 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
 
   const channel: HubChannel = {
     publish(signal: RecoverySignal) {
-      queue.push(signal);
-      if (draining) return;
+      // A signal published while another is being delivered waits its turn in the queue;
+      // otherwise it is delivered at once (then whatever its delivery queued).
+      if (draining) {
+        queue.push(signal);
+        return;
+      }
       draining = true;
       try {
+        deliver(signal);
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) deliver(next);
       } finally {
         draining = false;
