@@ -252,14 +252,13 @@ export async function serveDashboard(
     if (fleet === undefined || closed) return Promise.resolve();
     reading ??= Promise.resolve()
       .then(() => fleet.read())
-      .then(
-        (report) => {
-          if (closed) return;
-          model.fleetReport(report, scheduler.now());
-          changed();
-        },
-        () => {}, // a view never rejects; anything else shaped alike is not let through
-      )
+      .then((report) => {
+        if (closed) return;
+        model.fleetReport(report, scheduler.now());
+        changed();
+      })
+      // A store's view never rejects; a feed shaped alike that throws breaks nothing either.
+      .catch(() => {})
       .finally(() => {
         reading = undefined;
       });
