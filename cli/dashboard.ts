@@ -180,6 +180,8 @@ export function startDemoScene(
 export interface DashboardCommandOptions {
   readonly port: number;
   readonly redis: string | undefined;
+  /** The store's key prefix with --redis (default rx-recovery). */
+  readonly prefix?: string | undefined;
   readonly demo: boolean;
 }
 
@@ -194,13 +196,25 @@ export async function dashboardCommand(
 ): Promise<number> {
   if (!options.demo && options.redis === undefined) {
     throw new UsageError(
-      "dashboard needs something to show: add --demo (the code-generation workflow, live) or --redis URL (a fleet's waiting escalations); an application serves its own hub with serveDashboard from rx-recovery/dashboard",
+      "dashboard needs something to show: add --demo (the code-generation workflow, live) or --redis URL (a fleet's shared breakers, budgets and waiting escalations); an application serves its own hub with serveDashboard from rx-recovery/dashboard",
     );
   }
-  // With --redis, the hub shares the fleet's waiting escalations through the store.
+  if (options.prefix !== undefined && options.redis === undefined) {
+    throw new UsageError('--prefix goes with --redis URL: it names the keys of a shared store');
+  }
+  // With --redis, the hub shares the fleet's waiting escalations through the store, and a
+  // read-only view of the store shows the breakers and budgets every process shares.
   const client = options.redis === undefined ? undefined : await connectRedis(options.redis);
-  const store = client === undefined ? undefined : createRedisStore({ client });
+  const store =
+    client === undefined
+      ? undefined
+      : createRedisStore({
+          client,
+          ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+        });
+  const fleet = store?.watchFleet();
   const disconnect = async () => {
+    fleet?.close();
     await store?.close();
     await client?.quit().catch(() => client.disconnect());
   };
@@ -216,6 +230,7 @@ export async function dashboardCommand(
       port: options.port,
       breakers: scene.breakers,
       budgets: scene.budgets,
+      fleet,
     });
   } catch (error) {
     scene.stop();
@@ -238,9 +253,11 @@ export async function dashboardCommand(
             '  wait for you on the page.',
           ]
         : []),
-      ...(options.redis === undefined
+      ...(store === undefined
         ? []
-        : [`  the fleet's waiting escalations, shared through ${options.redis}.`]),
+        : [
+            `  the fleet's shared breakers, budgets and waiting escalations: ${options.redis}, prefix ${store.prefix}.`,
+          ]),
       "  The link holds this run's token; Ctrl-C stops.",
       '',
     ].join('\n'),

@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     ],
     classify: ['patterns'],
     validate: [],
-    dashboard: ['port', 'redis', 'demo'],
+    dashboard: ['port', 'redis', 'prefix', 'demo'],
     escalations: ['redis', 'prefix', 'value', 'retry', 'abort', 'reason', 'complete'],
     help: [],
   };
@@ -209,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
         {
           port: numberOption('port', string('port'), 0, { min: 0, max: 65_535, integer: true }),
           redis: string('redis'),
+          prefix: string('prefix'),
           demo: values.demo === true,
         },
         process.stdout,

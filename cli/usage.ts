@@ -35,7 +35,10 @@ Commands:
     --demo                  show the code-generation workflow, a breaker and a review
                             desk, live
     --port N                the port to listen on (default 0: a free one)
-    --redis URL             show a fleet's waiting escalations, through Redis
+    --redis URL             show the fleet sharing a Redis store: every process's shared
+                            breakers (state, transitions, counts) and budgets (balance),
+                            read-only, and its waiting escalations
+    --prefix P              the store's key prefix (default rx-recovery)
   help                      this text
   --version                 the package's version`;
 

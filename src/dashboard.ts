@@ -16,7 +16,11 @@
  *
  * @module
  */
-export type { DashboardOptions, DashboardServer } from './dashboard/serveDashboard.js';
+export type {
+  DashboardFleet,
+  DashboardOptions,
+  DashboardServer,
+} from './dashboard/serveDashboard.js';
 export { serveDashboard } from './dashboard/serveDashboard.js';
 export type {
   BreakerTransition,

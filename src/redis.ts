@@ -18,3 +18,11 @@
  */
 export type { RedisStore, RedisStoreOptions } from './redis/createRedisStore.js';
 export { createRedisStore } from './redis/createRedisStore.js';
+export type {
+  FleetBreaker,
+  FleetBreakerChange,
+  FleetBudget,
+  FleetReport,
+  FleetView,
+  FleetViewOptions,
+} from './redis/fleetView.js';

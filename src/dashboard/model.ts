@@ -3,6 +3,7 @@ import type { RetryBudgetSnapshot } from '../fleet/retryBudget.js';
 import type { CircuitState, RecoverySignal } from '../observability/signals.js';
 import type { RecoveryStatistics } from '../observability/statistics.js';
 import { errorText } from '../patterns/errorText.js';
+import type { FleetReport } from '../redis/fleetView.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { describeSignal, firstLine } from './signalLine.js';
 import {
@@ -36,12 +37,18 @@ interface BreakerEntry {
   since: number | undefined;
   transitions: BreakerTransition[];
   snapshot: CircuitBreakerSnapshot | undefined;
+  /** Given in the options: never forgotten. */
+  readonly pinned: boolean;
+  /** Its counters are the fleet's (read from the shared store), not an object's. */
+  shared: boolean;
 }
 
 interface BudgetEntry {
   snapshot: RetryBudgetSnapshot | undefined;
   exhausted: number;
   lastExhaustedAt: number | undefined;
+  readonly pinned: boolean;
+  shared: boolean;
 }
 
 /** One slot of the recent-signals ring: the signal until its line is first needed. */
@@ -181,10 +188,16 @@ export class DashboardModel {
     this.dirty |= BREAKERS;
   }
 
-  /** A breaker object's counters, read now. */
-  breakerSnapshot(snapshot: CircuitBreakerSnapshot, now: number): void {
-    const entry = this.breakerEntry(snapshot.name, true);
-    if (entry === undefined) return;
+  /**
+   * A breaker object's counters, read now; or, `shared`, the fleet's, read from the store.
+   * Once the fleet reports a breaker, its counters are the ones shown: the object's (the
+   * mirror of one process) are ignored.
+   */
+  breakerSnapshot(snapshot: CircuitBreakerSnapshot, now: number, shared = false): void {
+    const entry = this.breakerEntry(snapshot.name, !shared);
+    if (entry === undefined || (entry.shared && !shared)) return;
+    if (entry.shared !== shared) this.dirty |= BREAKERS;
+    entry.shared = shared;
     this.breakerState(snapshot.name, snapshot.state, now);
     const before = entry.snapshot;
     entry.snapshot = snapshot;
@@ -193,16 +206,19 @@ export class DashboardModel {
       before.calls !== snapshot.calls ||
       before.failures !== snapshot.failures ||
       before.consecutiveFailures !== snapshot.consecutiveFailures ||
+      before.opens !== snapshot.opens ||
       before.retryAfterMs !== snapshot.retryAfterMs
     ) {
       this.dirty |= BREAKERS;
     }
   }
 
-  /** A budget object's counters, read now. */
-  budgetSnapshot(name: string, snapshot: RetryBudgetSnapshot): void {
-    const entry = this.budgetEntry(name, true);
-    if (entry === undefined) return;
+  /** A budget object's counters, read now; or, `shared`, the fleet's (as for breakers). */
+  budgetSnapshot(name: string, snapshot: RetryBudgetSnapshot, shared = false): void {
+    const entry = this.budgetEntry(name, !shared);
+    if (entry === undefined || (entry.shared && !shared)) return;
+    if (entry.shared !== shared) this.dirty |= BUDGETS;
+    entry.shared = shared;
     const before = entry.snapshot;
     entry.snapshot = snapshot;
     if (
@@ -212,6 +228,49 @@ export class DashboardModel {
       before.balance !== snapshot.balance
     ) {
       this.dirty |= BUDGETS;
+    }
+  }
+
+  /**
+   * What a read of the fleet's shared store found (`fleet` option): its breakers and
+   * budgets, with their counters; those it no longer finds (expired) are forgotten, unless
+   * given in the options. A store that could not be read shows as degraded, with the
+   * reason, and what was shown stays; the next read that succeeds shows it recovered.
+   * Bounded like names from signals: at most {@link MAX_NAMED} breakers and budgets.
+   */
+  fleetReport(report: FleetReport, now: number): void {
+    const store = this.stores.get(report.prefix);
+    if (!report.reachable) {
+      if (store?.state !== 'degraded' && (store !== undefined || this.stores.size < MAX_NAMED)) {
+        this.stores.set(report.prefix, {
+          name: report.prefix,
+          state: 'degraded',
+          since: now,
+          ...(report.error === undefined ? {} : { error: firstLine(report.error) }),
+        });
+        this.dirty |= STORES;
+      }
+      return;
+    }
+    if (store?.state === 'degraded') {
+      this.stores.set(report.prefix, { name: report.prefix, state: 'ok', since: now });
+      this.dirty |= STORES;
+    }
+    const breakers = new Set<string>();
+    for (const breaker of report.breakers) {
+      breakers.add(breaker.name);
+      this.breakerSnapshot(breaker, now, true);
+    }
+    const budgets = new Set<string>();
+    for (const budget of report.budgets) {
+      budgets.add(budget.name);
+      this.budgetSnapshot(budget.name, budget, true);
+    }
+    for (const [name, entry] of this.breakers) {
+      if (entry.shared && !breakers.has(name)) this.forget(this.breakers, name, entry, BREAKERS);
+    }
+    for (const [name, entry] of this.budgets) {
+      if (entry.shared && !budgets.has(name)) this.forget(this.budgets, name, entry, BUDGETS);
     }
   }
 
@@ -321,11 +380,34 @@ export class DashboardModel {
     return { total: records.length, items };
   }
 
+  /** An entry the fleet no longer reports: gone, unless the options name it (then its object's again). */
+  private forget<E extends { pinned: boolean; shared: boolean; snapshot: unknown }>(
+    map: Map<string, E>,
+    name: string,
+    entry: E,
+    section: number,
+  ): void {
+    if (entry.pinned) {
+      entry.shared = false;
+      entry.snapshot = undefined;
+    } else {
+      map.delete(name);
+    }
+    this.dirty |= section;
+  }
+
   private breakerEntry(name: string, tracked: boolean): BreakerEntry | undefined {
     let entry = this.breakers.get(name);
     if (entry === undefined) {
       if (!tracked && this.breakers.size >= MAX_NAMED) return undefined;
-      entry = { state: undefined, since: undefined, transitions: [], snapshot: undefined };
+      entry = {
+        state: undefined,
+        since: undefined,
+        transitions: [],
+        snapshot: undefined,
+        pinned: tracked,
+        shared: false,
+      };
       this.breakers.set(name, entry);
       this.dirty |= BREAKERS;
     }
@@ -336,7 +418,13 @@ export class DashboardModel {
     let entry = this.budgets.get(name);
     if (entry === undefined) {
       if (!tracked && this.budgets.size >= MAX_NAMED) return undefined;
-      entry = { snapshot: undefined, exhausted: 0, lastExhaustedAt: undefined };
+      entry = {
+        snapshot: undefined,
+        exhausted: 0,
+        lastExhaustedAt: undefined,
+        pinned: tracked,
+        shared: false,
+      };
       this.budgets.set(name, entry);
       this.dirty |= BUDGETS;
     }
@@ -351,9 +439,11 @@ function breakerView([name, entry]: [string, BreakerEntry]): BreakerView {
     state: entry.state ?? 'closed',
     ...(entry.since === undefined ? {} : { since: entry.since }),
     transitions: entry.transitions,
+    ...(entry.shared ? { shared: true } : {}),
     ...(snapshot === undefined
       ? {}
       : {
+          ...(entry.shared ? { opens: snapshot.opens } : {}),
           calls: snapshot.calls,
           failures: snapshot.failures,
           consecutiveFailures: snapshot.consecutiveFailures,
@@ -365,6 +455,7 @@ function breakerView([name, entry]: [string, BreakerEntry]): BreakerView {
 function budgetView([name, entry]: [string, BudgetEntry]): BudgetView {
   return {
     name,
+    ...(entry.shared ? { shared: true } : {}),
     ...(entry.snapshot ?? {}),
     exhausted: entry.exhausted,
     ...(entry.lastExhaustedAt === undefined ? {} : { lastExhaustedAt: entry.lastExhaustedAt }),

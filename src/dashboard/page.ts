@@ -333,8 +333,10 @@ const SCRIPT = `
       if (b.state === 'open' && b.retryAfterMs > 0) label += ', trial in ' + duration(b.retryAfterMs);
       if (b.state === 'isolated' || b.retryAfterMs === null) label = b.state === 'isolated' ? 'isolated by hand' : label;
       var counts = b.calls === undefined ? '–' : b.failures + ' / ' + b.calls;
-      return el('tr', { 'data-breaker': b.name, 'data-state': b.state }, [
-        el('td', null, [el('span', { className: 'name', text: b.name })].concat(history)),
+      var shared = b.shared ? [el('span', { className: 'history shared',
+        text: 'shared by the fleet' + (b.opens > 0 ? ', opened ' + plural(b.opens, 'time') + ' in a row' : '') })] : [];
+      return el('tr', { 'data-breaker': b.name, 'data-state': b.state, 'data-shared': b.shared ? 'true' : 'false' }, [
+        el('td', null, [el('span', { className: 'name', text: b.name })].concat(shared, history)),
         el('td', null, [el('span', { className: 'pill ' + tone(b.state), text: label })]),
         el('td', { className: 'num', text: counts })
       ]);
@@ -348,8 +350,9 @@ const SCRIPT = `
     var rows = state.budgets.map(function (b) {
       var paid = b.withdrawals === undefined ? '–' : b.withdrawals + ' / ' + b.deposits;
       var dry = b.exhausted === 0 ? '0' : b.exhausted + ' (' + ago(b.lastExhaustedAt) + ')';
-      return el('tr', { 'data-budget': b.name }, [
-        el('td', { className: 'name', text: b.name }),
+      return el('tr', { 'data-budget': b.name, 'data-shared': b.shared ? 'true' : 'false' }, [
+        el('td', null, [el('span', { className: 'name', text: b.name }),
+          b.shared ? el('span', { className: 'history shared', text: 'shared by the fleet' }) : null]),
         el('td', { className: 'num' }, [b.balance === undefined ? document.createTextNode('–')
           : el('span', { className: 'pill ' + (b.balance > 0 ? 'ok' : 'bad'), text: String(b.balance) })]),
         el('td', { className: 'num', text: paid }),

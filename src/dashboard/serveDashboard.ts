@@ -1,11 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { asyncScheduler, type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  type Observable,
+  type SchedulerAction,
+  type SchedulerLike,
+  Subscription,
+} from 'rxjs';
 import {
   arrayOf,
   fn,
   isObject,
   number,
+  satisfies,
   scheduler as schedulerRule,
   shape,
   throwIfAny,
@@ -14,6 +21,7 @@ import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { breakerRule, type CircuitBreaker } from '../fleet/circuitBreaker.js';
 import { budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
 import { isRecoveryHub, type RecoveryHub } from '../observability/hub.js';
+import type { FleetBreakerChange, FleetReport } from '../redis/fleetView.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { EventStreams, frame } from './eventStreams.js';
 import {
@@ -71,6 +79,18 @@ export interface DashboardOptions {
    */
   budgets?: readonly RetryBudget[];
   /**
+   * The fleet's shared breakers and budgets, from a Redis store: `store.watchFleet()`
+   * (`rx-recovery/redis`). While a page is open, the dashboard reads it every second (one
+   * read at a time; also for each `GET /api/state`) and shows every breaker and budget
+   * the processes under the store's prefix share — state, transitions, counters, balance —
+   * marked `shared`, whichever process made them; transitions show as the store's channel
+   * announces them. When Redis cannot be read the page says so under "Shared stores" and
+   * keeps what it last read. The view is yours: `close()` it (or the store) after the
+   * dashboard.
+   * @default none
+   */
+  fleet?: DashboardFleet | undefined;
+  /**
    * Least time between two updates sent to the pages, in ms: changes in between are
    * coalesced into one update, however many signals the pipelines publish.
    * @default 250
@@ -86,6 +106,17 @@ export interface DashboardOptions {
   checkValue?: (value: unknown, record: EscalationRecord) => string | undefined;
   /** The dashboard's clock (times on the page) and where its updates wait. @default asyncScheduler */
   scheduler?: SchedulerLike;
+}
+
+/**
+ * What the dashboard reads of a fleet: a `FleetView` from `store.watchFleet()` in
+ * `rx-recovery/redis` (or anything shaped alike).
+ */
+export interface DashboardFleet {
+  /** Reads the fleet's shared breakers and budgets now; never rejects. */
+  read(): Promise<FleetReport>;
+  /** Transitions of the fleet's breakers, as they are heard. */
+  readonly changes$: Observable<FleetBreakerChange>;
 }
 
 /** A running dashboard: where to open it, and how to stop it. */
@@ -112,6 +143,13 @@ const dashboardOptions = shape({
   updateMs: number({ min: 0 }),
   maxPages: number({ int: true, min: 1 }),
   checkValue: fn('(value, record) => string | undefined'),
+  fleet: satisfies(
+    (value) =>
+      isObject(value) &&
+      typeof value.read === 'function' &&
+      typeof (value.changes$ as { subscribe?: unknown } | undefined)?.subscribe === 'function',
+    'must be a fleet view (store.watchFleet() from rx-recovery/redis)',
+  ),
   scheduler: schedulerRule,
 });
 
@@ -122,6 +160,8 @@ const POLL_MS = 1000;
  * Serves a live page of `hub` on 127.0.0.1: statistics, recoveries and failures per
  * second, breaker states and transitions, budget balances, recent signals, and the
  * escalations waiting for a person, with buttons to resolve them (`escalation.await`).
+ * With `fleet` (a Redis store's `watchFleet()`), the breakers and budgets every process
+ * shares through the store, too.
  *
  * In plain words: watch recovery as it happens, and answer escalations from a browser.
  *
@@ -134,11 +174,12 @@ const POLL_MS = 1000;
  * `Origin`. An action's body is at most 16 KiB of JSON, validated on the server (400 with
  * the reason); resolving an escalation that no longer waits answers 409.
  *
- * Cost: the dashboard subscribes once to the hub (its signals and escalations) and once to
- * each breaker's `state$`, however many pages are open. Each signal is an O(1) update;
- * statistics, breaker and budget counters are read when an update is made (and every
- * second while a page is open); JSON is made at most once per `updateMs` and the same text
- * is written to every page. A page whose socket is full is skipped and gets one whole picture
+ * Cost: the dashboard subscribes once to the hub (its signals and escalations), once to
+ * each breaker's `state$` and once to the fleet's `changes$`, however many pages are open.
+ * Each signal is an O(1) update; statistics, breaker and budget counters are read when an
+ * update is made (and every second while a page is open, as is the `fleet`, one read at a
+ * time); JSON is made at most once per `updateMs` and the same text is written to every
+ * page. A page whose socket is full is skipped and gets one whole picture
  * when it drains, so a slow tab holds no queue; a closed page is forgotten at once.
  *
  * HTTP interface (for scripts): `GET /` the page; `GET /events` the event stream (one JSON
@@ -203,6 +244,26 @@ export async function serveDashboard(
     for (const breaker of breakers) model.breakerSnapshot(breaker.snapshot(), now);
     for (const budget of budgets) model.budgetSnapshot(budget.name, budget.snapshot());
   };
+  const { fleet } = options;
+  let closed = false;
+  let reading: Promise<void> | undefined;
+  /** Reads the fleet (one read at a time); resolves when its report is in the model. */
+  const readFleet = (): Promise<void> => {
+    if (fleet === undefined || closed) return Promise.resolve();
+    reading ??= Promise.resolve()
+      .then(() => fleet.read())
+      .then((report) => {
+        if (closed) return;
+        model.fleetReport(report, scheduler.now());
+        changed();
+      })
+      // A store's view never rejects; a feed shaped alike that throws breaks nothing either.
+      .catch(() => {})
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
   const streams = new EventStreams(() => {
     poll();
     return frame(model.full(scheduler.now()));
@@ -225,8 +286,10 @@ export async function serveDashboard(
   };
   const startPolling = () => {
     if (polling !== undefined) return;
+    void readFleet();
     polling = scheduler.schedule(function (this: SchedulerAction<unknown>) {
       poll();
+      void readFleet();
       changed();
       this.schedule(undefined, POLL_MS);
     }, POLL_MS);
@@ -250,6 +313,14 @@ export async function serveDashboard(
       changed();
     }),
   );
+  if (fleet !== undefined) {
+    subscriptions.add(
+      fleet.changes$.subscribe((change) => {
+        model.breakerState(change.name, change.to, scheduler.now(), change.from);
+        changed();
+      }),
+    );
+  }
   for (const breaker of breakers) {
     subscriptions.add(
       breaker.state$.subscribe((state) => {
@@ -347,8 +418,14 @@ export async function serveDashboard(
       if (method !== 'GET') {
         sendError(response, 405, 'method: GET only', { allow: 'GET' });
       } else if (url.pathname === '/api/state') {
-        poll();
-        sendJson(response, 200, model.full(scheduler.now()));
+        void readFleet()
+          .then(() => {
+            poll();
+            sendJson(response, 200, model.full(scheduler.now()));
+          })
+          .catch((error: unknown) => {
+            if (!response.headersSent) sendError(response, 500, firstLine(String(error)));
+          });
       } else if (streams.size >= maxPages) {
         sendError(response, 503, `pages: at most ${maxPages} open at once`);
       } else {
@@ -419,12 +496,13 @@ export async function serveDashboard(
       return streams.size;
     },
     close() {
-      closing ??= new Promise<void>((closed) => {
+      closing ??= new Promise<void>((ended) => {
+        closed = true;
         subscriptions.unsubscribe();
         flushing?.unsubscribe();
         polling?.unsubscribe();
         streams.closeAll();
-        server.close(() => closed());
+        server.close(() => ended());
         server.closeAllConnections();
       });
       return closing;

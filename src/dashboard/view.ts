@@ -20,11 +20,14 @@ export interface DashboardUpdate {
   readonly statistics?: RecoveryStatistics;
   /** Recoveries and failures per second over the last minute. */
   readonly rate?: RateView;
-  /** Every breaker in sight: the `breakers` option first, then those named by signals. */
+  /**
+   * Every breaker in sight: the `breakers` option first, then those named by signals or
+   * read from the fleet (`fleet` option), in the order the dashboard first saw them.
+   */
   readonly breakers?: readonly BreakerView[];
-  /** Every budget in sight: the `budgets` option first, then those named by signals. */
+  /** Every budget in sight: the `budgets` option first, then those named by signals or the fleet. */
   readonly budgets?: readonly BudgetView[];
-  /** Shared-state stores that reported trouble. */
+  /** Shared-state stores that reported trouble, and the fleet's store once it could not be read. */
   readonly stores?: readonly StoreView[];
   /** The newest lines last; a delta carries only lines it has not sent before. */
   readonly signals?: readonly SignalLine[];
@@ -52,12 +55,19 @@ export interface BreakerView {
   readonly since?: number;
   /** The last transitions (at most 5), oldest first. */
   readonly transitions: readonly BreakerTransition[];
-  /** Calls in the breaker's window, when the breaker object was given (`breakers` option). */
+  /**
+   * `true` when the state and counters are the fleet's, read from the shared store
+   * (`fleet` option): the breaker is shared by every process under the store's prefix.
+   */
+  readonly shared?: boolean;
+  /** Calls in the breaker's window, when the breaker object was given (`breakers` option) or read from the fleet. */
   readonly calls?: number;
-  /** Failed calls in the window, when the breaker object was given. */
+  /** Failed calls in the window, when the breaker object was given or read from the fleet. */
   readonly failures?: number;
-  /** Failures in a row, when the breaker object was given. */
+  /** Failures in a row, when the breaker object was given or read from the fleet. */
   readonly consecutiveFailures?: number;
+  /** Openings in a row since it last closed, for a breaker read from the fleet. */
+  readonly opens?: number;
   /** How long calls are still refused; `null` while isolated (until released). */
   readonly retryAfterMs?: number | null;
 }
@@ -76,11 +86,16 @@ export interface BreakerTransition {
 export interface BudgetView {
   /** The budget's `name`. */
   readonly name: string;
-  /** Requests over its window, when the budget object was given (`budgets` option). */
+  /** `true` when the counters are the fleet's, read from the shared store (`fleet` option). */
+  readonly shared?: boolean;
+  /** Requests over its window, when the budget object was given (`budgets` option) or read from the fleet. */
   readonly deposits?: number;
-  /** Retries, corrections and hedges paid for over its window, when the object was given. */
+  /**
+   * Retries, corrections and hedges paid for over its window, when the object was given;
+   * for the fleet, tokens lent to its processes included.
+   */
   readonly withdrawals?: number;
-  /** Withdrawals it would pay now, when the object was given. */
+  /** Withdrawals it would pay now, when the object was given or read from the fleet. */
   readonly balance?: number;
   /** `retry_budget_exhausted` signals seen. */
   readonly exhausted: number;

@@ -11,6 +11,7 @@ import {
 import { hubRule } from '../fleet/rules.js';
 import { type SharedStore, STORE_PROTOCOL, type StoreProtocol } from '../fleet/store.js';
 import type { RecoveryHub } from '../observability/hub.js';
+import { type FleetView, type FleetViewOptions, watchFleet } from './fleetView.js';
 import { shareBreaker } from './sharedBreaker.js';
 import { shareBudget } from './sharedBudget.js';
 import { shareEscalations } from './sharedEscalations.js';
@@ -87,6 +88,34 @@ export interface RedisStore extends SharedStore {
    */
   sync(): Promise<boolean>;
   /**
+   * Opens a read-only view of the breakers and budgets the fleet shares under this
+   * prefix, whichever process made them: what a dashboard or a script shows of the fleet.
+   * It reads when asked (`read()`: a bounded SCAN step over the prefix's keys, then one
+   * HGETALL per name, at most `maxNames` breakers and as many budgets) and hears the
+   * breakers' transitions on the store's channel (`changes$`). It never writes: no
+   * breaker or budget is made, counted or renewed by looking at it. Redis down: `read()`
+   * resolves a report that says so, with what was last read, and the store degrades as
+   * for any failed request.
+   * @param options See {@link FleetViewOptions}.
+   * @returns A frozen {@link FleetView}; `close()` it, or `store.close()`, when done.
+   * @throws RecoveryConfigError naming every unknown or invalid option.
+   *
+   * @example
+   * ```ts
+   * import { Redis } from 'ioredis';
+   * import { createRedisStore } from 'rx-recovery/redis';
+   *
+   * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+   * const store = createRedisStore({ client, prefix: 'codegen' });
+   * const fleet = store.watchFleet();
+   * fleet.changes$.subscribe(({ name, from, to }) => console.log(`${name}: ${from} → ${to}`));
+   * const { breakers, budgets } = await fleet.read();
+   * // breakers: [{ name: 'model-api', state: 'open', opens: 1, failures: 5, calls: 5, … }]
+   * // budgets: [{ name: 'model-api', deposits: 240, withdrawals: 31, balance: 27 }]
+   * ```
+   */
+  watchFleet(options?: FleetViewOptions): FleetView;
+  /**
    * Flushes what is left (when Redis answers, within `timeoutMs`), withdraws this
    * process's waiting escalations from the store, then ends every timer, request and
    * subscription the store made and disconnects its own connection. The objects given the
@@ -112,6 +141,8 @@ const prefixRule: Rule = (value, path, issues) => {
 };
 
 const ms = number({ min: 1 });
+
+const fleetOptions = shape({ maxNames: number({ int: true, min: 1, max: 100_000 }) });
 
 const storeOptions = shape(
   {
@@ -195,13 +226,30 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     budget: (link) => shareBudget(core, link),
     escalations: (link) => shareEscalations(core, link),
   };
+  const views = new Set<FleetView>();
   const store: RedisStore = {
     prefix: core.prefix,
     get healthy() {
       return core.healthy;
     },
     sync: () => core.sync(),
-    close: () => core.close(),
+    watchFleet(fleet: FleetViewOptions = {}) {
+      check(fleetOptions, fleet, 'options');
+      const view = watchFleet(core, fleet.maxNames ?? 100);
+      views.add(view);
+      return Object.freeze({
+        ...view,
+        close() {
+          views.delete(view);
+          view.close();
+        },
+      });
+    },
+    close: () => {
+      for (const view of views) view.close();
+      views.clear();
+      return core.close();
+    },
   };
   Object.defineProperty(store, STORE_PROTOCOL, { value: Object.freeze(protocol) });
   return Object.freeze(store);

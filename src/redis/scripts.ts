@@ -61,7 +61,9 @@ end
  * every transition), state, halfAt (when open turns half-open), len (the open duration),
  * opens, trials, ok, grant (when the last trial was granted), run (failures in a row),
  * f/s/w (failures, successes, slow: totals for a calls window, or per bucket f0…f9 with
- * b0…b9 the bucket numbers for a time window), i:<store id> (isolations per process).
+ * b0…b9 the bucket numbers for a time window), win (the window: `c<calls>` or `t<ms>`, so
+ * that a reader such as the fleet view can tell which buckets are current),
+ * i:<store id> (isolations per process).
  * Every transition is published on the channel: `{ k: 'b', n: name, r: state }`.
  * Returns: granted (0/1), id, gen, state, halfAt, opens, this process's isolations.
  */
@@ -83,6 +85,8 @@ if h.id == nil then
   put('state', 'closed')
   put('gen', 0)
 end
+local win = kind .. ARGV[9]
+if h.win ~= win then put('win', win) end
 local moved = false
 local bucket = 0
 if kind == 't' then bucket = math.floor(now * 10 / size) end
@@ -233,7 +237,8 @@ return { granted, state[1], state[2], state[3], state[4], state[5], fmt(num('i:'
 
 /**
  * A retry budget's shared accounts: one hash, `{<prefix>:budget:<name>}`, deposits and
- * withdrawals in 10 buckets of `ttlMs / 10` (d0…d9, w0…w9, with b0…b9 the bucket numbers).
+ * withdrawals in 10 buckets of `ttlMs / 10` (d0…d9, w0…w9, with b0…b9 the bucket numbers),
+ * and the settings a reader needs to tell the balance: win (`ttlMs`), ratio, reserve.
  * Processes do not withdraw here one by one: each borrows tokens ahead, counted as
  * withdrawn when lent, and gives back what it did not spend (`returned`, lent at
  * `returnedAt`) at its next exchange, so that the fleet never pays more than
@@ -254,6 +259,9 @@ local returned = tonumber(ARGV[7])
 local want = tonumber(ARGV[9])
 local bucket = math.floor(now * 10 / window)
 local i = bucket % 10
+if h.win ~= ARGV[3] then put('win', ARGV[3]) end
+if h.ratio ~= ARGV[4] then put('ratio', ARGV[4]) end
+if h.reserve ~= ARGV[5] then put('reserve', ARGV[5]) end
 if tonumber(h['b' .. i]) ~= bucket then
   put('b' .. i, bucket); put('d' .. i, 0); put('w' .. i, 0)
 end

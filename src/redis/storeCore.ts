@@ -86,7 +86,11 @@ export class StoreCore {
   readonly prefix: string;
   readonly syncMs: number;
   readonly scheduler: SchedulerLike;
+  /** The client the store was made with (the user's). */
+  readonly redis: Redis | Cluster;
   closed = false;
+  /** What the last failed request reported (a reply error, a timeout, a closed connection). */
+  lastError: unknown;
 
   private answering = true;
   private readonly client: Client;
@@ -118,6 +122,7 @@ export class StoreCore {
     this.channel = `${settings.prefix}:events`;
     this.syncMs = settings.syncMs;
     this.scheduler = settings.scheduler;
+    this.redis = settings.client;
     this.client = settings.client as unknown as Client;
     this.subscriber = settings.client.duplicate() as unknown as Subscriber;
     this.subscriber.on('error', ignore);
@@ -173,6 +178,16 @@ export class StoreCore {
   }
 
   /**
+   * Sends one read of a reader that is no object of the store (the fleet view's SCAN and
+   * HGETALL), bounded by `timeoutMs` like every request, and degrading the store in the
+   * same way when Redis fails. `send` is given the client the store was made with.
+   * @returns The reply, or {@link FAILED}.
+   */
+  read(send: (client: Redis | Cluster) => Promise<unknown>): Promise<unknown> {
+    return this.request(() => send(this.redis));
+  }
+
+  /**
    * One exchange with every object (the `syncMs` refresh). When the store is degraded,
    * each object resynchronises instead, and the store recovers when all of them (and a
    * PING) succeed.
@@ -213,6 +228,7 @@ export class StoreCore {
   }
 
   private fail(error: unknown): void {
+    this.lastError = error;
     if (!this.healthy) return;
     this.answering = false;
     this.publish(storeDegradedSignal(this.scheduler.now(), this.prefix, error));

@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import {
   lastValueFrom,
   type SchedulerLike,
+  Subject,
   throwError,
   VirtualAction,
   VirtualTimeScheduler,
@@ -15,6 +16,7 @@ import { createCircuitBreaker } from '../../src/fleet/circuitBreaker.js';
 import { createRetryBudget } from '../../src/fleet/retryBudget.js';
 import { createRecoveryHub } from '../../src/index.js';
 import { circuitBreaker } from '../../src/operators/circuitBreaker.js';
+import type { FleetBreaker, FleetBreakerChange, FleetReport } from '../../src/redis.js';
 import { at, recoverOnce, reviewThatWaits, waitingEscalations, within } from './helpers.js';
 
 // Debian's chromium, driven by playwright-core; no browser is ever downloaded. In CI
@@ -162,6 +164,55 @@ describe.skipIf(!present && !process.env.CI)('the dashboard in a real browser (c
     await within(other.done, 10_000, 'the other review completes');
     await page.locator('#escalations .none').waitFor(WAIT);
     expect(await page.locator('#escalation-count').textContent()).toBe('0');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("shows the fleet's shared breakers and budgets, and says when the store cannot be read", async () => {
+    // A fleet feed shaped as store.watchFleet() (test/redis/dashboard.test.ts feeds a real one).
+    const changes = new Subject<FleetBreakerChange>();
+    let report: FleetReport = {
+      prefix: 'codegen',
+      at: 0,
+      reachable: true,
+      breakers: [
+        {
+          ...createCircuitBreaker({ name: 'model-api', trip: { consecutive: 3 } }).snapshot(),
+          failures: 3,
+          calls: 3,
+        },
+      ],
+      budgets: [{ name: 'model-api', deposits: 40, withdrawals: 2, balance: 16 }],
+      complete: true,
+      truncated: false,
+    };
+    const dashboard = await serveDashboard(createRecoveryHub({ name: 'fleet' }), {
+      fleet: { changes$: changes, read: async () => report },
+      updateMs: 20,
+    });
+    open.push(dashboard);
+    const page = await newPage();
+    await page.goto(dashboard.url);
+    const closed = page.locator(
+      '[data-breaker="model-api"][data-shared="true"][data-state="closed"]',
+    );
+    await closed.waitFor(WAIT);
+    expect(await closed.textContent()).toContain('shared by the fleet');
+    const budget = page.locator('[data-budget="model-api"][data-shared="true"]');
+    expect(await budget.textContent()).toContain('16');
+    // Another process opens it: the page shows the transition as the channel brings it.
+    const [first] = report.breakers;
+    report = { ...report, breakers: [{ ...(first as FleetBreaker), state: 'open', opens: 1 }] };
+    changes.next({ name: 'model-api', from: 'closed', to: 'open', at: Date.now() });
+    const row = page.locator('[data-breaker="model-api"][data-state="open"]');
+    await row.waitFor(WAIT);
+    expect(await row.textContent()).toContain('closed → open');
+    await row.filter({ hasText: 'opened 1 time in a row' }).waitFor(WAIT);
+    // Redis down: the page says so, and keeps what it read.
+    report = { ...report, reachable: false, error: 'Redis connection is reconnecting' };
+    const store = page.locator('[data-store="codegen"]');
+    await store.waitFor(WAIT);
+    expect(await store.textContent()).toContain('Redis connection is reconnecting');
+    expect(await row.count()).toBe(1);
     expect(problems).toEqual([]);
   }, 60_000);
 

@@ -26,7 +26,11 @@ describe('rx-recovery dashboard', () => {
     ],
     [
       ['dashboard'],
-      "dashboard needs something to show: add --demo (the code-generation workflow, live) or --redis URL (a fleet's waiting escalations); an application serves its own hub with serveDashboard from rx-recovery/dashboard",
+      "dashboard needs something to show: add --demo (the code-generation workflow, live) or --redis URL (a fleet's shared breakers, budgets and waiting escalations); an application serves its own hub with serveDashboard from rx-recovery/dashboard",
+    ],
+    [
+      ['dashboard', '--demo', '--prefix', 'codegen'],
+      '--prefix goes with --redis URL: it names the keys of a shared store',
     ],
     [['dashboard', '--demo', '--port', 'nope'], '--port must be a whole number, got "nope"'],
     [['dashboard', '--demo', '--port', '70000'], '--port must be between 0 and 65535, got 70000'],
@@ -49,6 +53,9 @@ describe('rx-recovery dashboard', () => {
     const { stdout } = run('help');
     expect(stdout).toMatch(/^ {2}dashboard {17}a live page of recovery on 127\.0\.0\.1/m);
     expect(stdout).toContain('--demo');
+    expect(stdout).toMatch(
+      /--redis URL {13}show the fleet sharing a Redis store: every process's shared\n/,
+    );
   }, 30_000);
 
   it('--demo: prints the link, serves the moving demo, and stops cleanly on SIGINT', async () => {

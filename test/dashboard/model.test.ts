@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DashboardModel } from '../../src/dashboard/model.js';
 import { describeSignal } from '../../src/dashboard/signalLine.js';
-import { RECENT_SIGNALS, TRANSITIONS_KEPT } from '../../src/dashboard/view.js';
+import { MAX_NAMED, RECENT_SIGNALS, TRANSITIONS_KEPT } from '../../src/dashboard/view.js';
 import { createRecoveryHub } from '../../src/index.js';
 import {
+  type CircuitState,
   circuitStateChangedSignal,
   type RecoveryResult,
   type RecoverySignal,
@@ -12,6 +13,7 @@ import {
   storeDegradedSignal,
   storeRecoveredSignal,
 } from '../../src/observability/signals.js';
+import type { FleetBreaker, FleetReport } from '../../src/redis.js';
 import type { EscalationRecord } from '../../src/strategies/EscalationError.js';
 
 const context = { correlationId: 'c-1', workflowId: 'w', nodeName: 'generate_code' };
@@ -163,6 +165,113 @@ describe('DashboardModel', () => {
     ]);
     m.addSignal(storeRecoveredSignal(0, 'rx-recovery'), 20);
     expect(m.full(20).stores).toEqual([{ name: 'rx-recovery', state: 'ok', since: 20 }]);
+  });
+
+  it("shows the fleet's shared breakers and budgets, forgets those gone, and says when the store cannot be read", () => {
+    const m = model(['model-api']);
+    const breaker = (name: string, state: CircuitState, failures: number) => ({
+      name,
+      state,
+      generation: state === 'closed' ? 0 : 1,
+      opens: state === 'open' ? 1 : 0,
+      calls: 5,
+      failures,
+      successes: 5 - failures,
+      slow: 0,
+      consecutiveFailures: failures,
+      trialCalls: 0,
+      trialSuccesses: 0,
+      isolations: 0,
+      retryAfterMs: state === 'open' ? 30_000 : 0,
+    });
+    const report = (breakers: FleetBreaker[], reachable = true): FleetReport => ({
+      prefix: 'codegen',
+      at: 0,
+      reachable,
+      ...(reachable ? {} : { error: 'Redis connection is reconnecting' }),
+      breakers,
+      budgets: reachable ? [{ name: 'search', deposits: 40, withdrawals: 3, balance: 15 }] : [],
+      complete: true,
+      truncated: false,
+    });
+    // The object's mirror counts first, then the fleet's: the fleet's win, marked shared.
+    m.breakerSnapshot(breaker('model-api', 'closed', 0), 10);
+    m.fleetReport(report([breaker('model-api', 'closed', 1), breaker('search', 'closed', 0)]), 20);
+    m.breakerSnapshot(breaker('model-api', 'closed', 0), 25);
+    m.fleetReport(report([breaker('model-api', 'open', 5), breaker('search', 'closed', 0)]), 30);
+    const { breakers, budgets, stores } = m.full(40);
+    expect(breakers).toEqual([
+      {
+        name: 'model-api',
+        state: 'open',
+        since: 30,
+        transitions: [{ from: 'closed', to: 'open', at: 30 }],
+        shared: true,
+        opens: 1,
+        calls: 5,
+        failures: 5,
+        consecutiveFailures: 5,
+        retryAfterMs: 30_000,
+      },
+      expect.objectContaining({ name: 'search', state: 'closed', shared: true }),
+    ]);
+    expect(budgets).toEqual([
+      { name: 'search', shared: true, deposits: 40, withdrawals: 3, balance: 15, exhausted: 0 },
+    ]);
+    expect(stores).toEqual([]);
+    // Redis down: what was read stays, and the store shows degraded; back: ok.
+    m.fleetReport(report([], false), 50);
+    expect(m.full(50).breakers?.map((b) => b.name)).toEqual(['model-api', 'search']);
+    expect(m.full(50).stores).toEqual([
+      { name: 'codegen', state: 'degraded', since: 50, error: 'Redis connection is reconnecting' },
+    ]);
+    // Back, without search (its keys expired): forgotten; model-api, given as an object, stays.
+    m.fleetReport({ ...report([]), budgets: [] }, 60);
+    const after = m.full(60);
+    expect(after.stores).toEqual([{ name: 'codegen', state: 'ok', since: 60 }]);
+    expect(after.breakers).toEqual([
+      {
+        name: 'model-api',
+        state: 'open',
+        since: 30,
+        transitions: [{ from: 'closed', to: 'open', at: 30 }],
+      },
+    ]);
+    expect(after.budgets).toEqual([]);
+  });
+
+  it('holds at most MAX_NAMED breakers and budgets read from the fleet', () => {
+    const m = model();
+    const many = Array.from({ length: MAX_NAMED + 20 }, (_, i) => `b${i}`);
+    m.fleetReport(
+      {
+        prefix: 'codegen',
+        at: 0,
+        reachable: true,
+        breakers: many.map((name) => ({
+          name,
+          state: 'closed' as const,
+          generation: 0,
+          opens: 0,
+          calls: 0,
+          failures: 0,
+          successes: 0,
+          slow: 0,
+          consecutiveFailures: 0,
+          trialCalls: 0,
+          trialSuccesses: 0,
+          isolations: 0,
+          retryAfterMs: 0,
+        })),
+        budgets: many.map((name) => ({ name, deposits: 0, withdrawals: 0, balance: 10 })),
+        complete: true,
+        truncated: true,
+      },
+      0,
+    );
+    const { breakers, budgets } = m.full(0);
+    expect(breakers).toHaveLength(MAX_NAMED);
+    expect(budgets).toHaveLength(MAX_NAMED);
   });
 
   it('lists waiting escalations with when it first saw them, and clips long messages', () => {

@@ -1,7 +1,12 @@
 import { request as httpRequest } from 'node:http';
-import { Observable } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type DashboardServer, type DashboardUpdate, serveDashboard } from '../../src/dashboard.js';
+import {
+  type DashboardFleet,
+  type DashboardServer,
+  type DashboardUpdate,
+  serveDashboard,
+} from '../../src/dashboard.js';
 import {
   breakerProtocolOf,
   type CircuitBreaker,
@@ -11,6 +16,7 @@ import { createRetryBudget } from '../../src/fleet/retryBudget.js';
 import { createRecoveryHub, isRecoveryConfigError } from '../../src/index.js';
 import { hubListening } from '../../src/observability/hub.js';
 import type { CircuitState } from '../../src/observability/signals.js';
+import type { FleetBreakerChange } from '../../src/redis.js';
 import {
   at,
   countingHub,
@@ -302,6 +308,118 @@ describe('serveDashboard: the server', () => {
     expect(state.budgets).toEqual([
       { name: 'model-api', deposits: 0, withdrawals: 0, balance: 100, exhausted: 0 },
     ]);
+  });
+
+  it("shows a fleet's shared breakers and budgets: read when a page opens and for /api/state, transitions as heard", async () => {
+    const changes = new Subject<FleetBreakerChange>();
+    let reads = 0;
+    let state: CircuitState = 'closed';
+    const fleet: DashboardFleet = {
+      changes$: changes.asObservable(),
+      read: async () => {
+        reads += 1;
+        return {
+          prefix: 'codegen',
+          at: 0,
+          reachable: true,
+          breakers: [
+            {
+              ...createCircuitBreaker({ name: 'model-api', trip: { consecutive: 3 } }).snapshot(),
+              state,
+              opens: state === 'open' ? 1 : 0,
+              failures: 3,
+              calls: 3,
+              consecutiveFailures: 3,
+            },
+          ],
+          budgets: [{ name: 'model-api', deposits: 40, withdrawals: 2, balance: 16 }],
+          complete: true,
+          truncated: false,
+        };
+      },
+    };
+    const { dashboard, bearer } = await start({ fleet });
+    expect(changes.observed).toBe(true);
+    expect(reads).toBe(0); // nobody looks: nothing is read
+    const response = await fetch(at(dashboard.url, '/api/state'), { headers: bearer });
+    const first = (await response.json()) as DashboardUpdate;
+    expect(reads).toBe(1);
+    expect(first.breakers).toEqual([
+      {
+        name: 'model-api',
+        state: 'closed',
+        transitions: [],
+        shared: true,
+        opens: 0,
+        calls: 3,
+        failures: 3,
+        consecutiveFailures: 3,
+        retryAfterMs: 0,
+      },
+    ]);
+    expect(first.budgets).toEqual([
+      { name: 'model-api', shared: true, deposits: 40, withdrawals: 2, balance: 16, exhausted: 0 },
+    ]);
+    // Another process opens it: the channel says so, the page shows the transition.
+    const stream = await openStream(`${at(dashboard.url, '/events')}?token=${dashboard.token}`);
+    state = 'open';
+    changes.next({ name: 'model-api', from: 'closed', to: 'open', at: 0 });
+    const update = await stream.next(
+      (u) => u.breakers?.[0]?.state === 'open',
+      'the breaker open on the page',
+    );
+    expect(update.breakers?.[0]?.transitions).toEqual([
+      { from: 'closed', to: 'open', at: expect.any(Number) },
+    ]);
+    expect(reads).toBeGreaterThanOrEqual(2); // the page opened: read at once
+    stream.close();
+    await dashboard.close();
+    expect(changes.observed).toBe(false);
+  });
+
+  it('says so on the page when the fleet cannot be read, and goes on', async () => {
+    const fleet: DashboardFleet = {
+      changes$: new Subject<FleetBreakerChange>(),
+      read: async () => ({
+        prefix: 'codegen',
+        at: 0,
+        reachable: false,
+        error: 'Redis connection is reconnecting',
+        breakers: [],
+        budgets: [],
+        complete: false,
+        truncated: false,
+      }),
+    };
+    const { dashboard, bearer } = await start({ fleet });
+    const state = (await (
+      await fetch(at(dashboard.url, '/api/state'), { headers: bearer })
+    ).json()) as DashboardUpdate;
+    expect(state.stores).toEqual([
+      {
+        name: 'codegen',
+        state: 'degraded',
+        since: expect.any(Number),
+        error: 'Redis connection is reconnecting',
+      },
+    ]);
+    // A feed that throws (not a store's view) breaks nothing either.
+    const broken = await start({
+      fleet: {
+        changes$: new Subject<FleetBreakerChange>(),
+        read: () => {
+          throw new Error('not a view');
+        },
+      },
+    });
+    const answer = await fetch(at(broken.dashboard.url, '/api/state'), { headers: broken.bearer });
+    expect(answer.status).toBe(200);
+    const error = await serveDashboard(createRecoveryHub(), { fleet: {} as never }).catch(
+      (thrown: unknown) => thrown,
+    );
+    expect((error as Error).message).toBe(
+      'options.fleet: must be a fleet view (store.watchFleet() from rx-recovery/redis)',
+    );
   });
 
   it('stops streaming to a page that closed, and forgets it', async () => {

@@ -1,0 +1,495 @@
+import type { Cluster, Redis } from 'ioredis';
+import { type Observable, Subject } from 'rxjs';
+import type { CircuitBreakerSnapshot } from '../fleet/circuitBreaker.js';
+import type { RetryBudgetSnapshot } from '../fleet/retryBudget.js';
+import type { CircuitState } from '../observability/signals.js';
+import { errorText } from '../patterns/errorText.js';
+import { FAILED, type Member, type Message, type StoreCore } from './storeCore.js';
+
+/** Options of `store.watchFleet()`. Strict: an unknown key is a `RecoveryConfigError`. */
+export interface FleetViewOptions {
+  /**
+   * Breakers the view holds at most, and budgets apart: beyond, names are not read and
+   * the report says `truncated`. Memory stays bounded whatever the key space holds.
+   * @default 100
+   */
+  maxNames?: number | undefined;
+}
+
+/**
+ * One shared circuit breaker, as Redis holds it: the fields of a breaker's own
+ * `snapshot()`, for the fleet. `calls`, `failures`, `successes` and `slow` are the fleet's
+ * window as the processes last flushed it (every `flushMs`), rounded; `state` reads
+ * `half_open` once an open breaker's wait is over, as a breaker's own snapshot does.
+ */
+export type FleetBreaker = CircuitBreakerSnapshot;
+
+/**
+ * One shared retry budget, as Redis holds it: the fleet's deposits and withdrawals over the
+ * budget's window (withdrawals include tokens lent to a process and not spent yet), and
+ * the balance, `⌊ratio × deposits + reserve⌋ − withdrawals`, at least 0.
+ */
+export interface FleetBudget extends RetryBudgetSnapshot {
+  /** The budget's `name`. */
+  readonly name: string;
+}
+
+/** What a fleet view read in Redis. Frozen. */
+export interface FleetReport {
+  /** The store's prefix. */
+  readonly prefix: string;
+  /** When it was read: the store's scheduler time. */
+  readonly at: number;
+  /**
+   * Whether Redis answered every read. When it did not, `breakers` and `budgets` are what
+   * the last read that succeeded found (empty before one), and `error` says why.
+   */
+  readonly reachable: boolean;
+  /** The first line of what failed, when Redis did not answer. */
+  readonly error?: string | undefined;
+  /** The shared breakers under the prefix, by name. */
+  readonly breakers: readonly FleetBreaker[];
+  /** The shared budgets under the prefix, by name. */
+  readonly budgets: readonly FleetBudget[];
+  /** Whether the key space has been walked through once: until then, more may show up. */
+  readonly complete: boolean;
+  /** Whether more breakers or budgets exist than the view holds (`maxNames`). */
+  readonly truncated: boolean;
+}
+
+/** A shared breaker changed state, as the view heard it (on the channel, or by reading). */
+export interface FleetBreakerChange {
+  /** The breaker's `name`. */
+  readonly name: string;
+  /** The state it left. */
+  readonly from: CircuitState;
+  /** The state it entered. */
+  readonly to: CircuitState;
+  /** When the view heard of it: the store's scheduler time. */
+  readonly at: number;
+}
+
+/**
+ * A read-only view of the breakers and budgets a fleet shares under one prefix, from
+ * `store.watchFleet()`. It never writes to Redis and never makes a breaker or a budget.
+ */
+export interface FleetView {
+  /** The store's prefix. */
+  readonly prefix: string;
+  /**
+   * Reads the fleet now: one bounded step of a SCAN over the prefix's breaker and budget
+   * keys (at most {@link SCAN_CALLS} calls of COUNT {@link SCAN_COUNT} per Redis node;
+   * a larger key space is walked over several reads), then one HGETALL per name held.
+   * Reads that overlap share one. Never rejects: when Redis fails, the report says so.
+   */
+  read(): Promise<FleetReport>;
+  /**
+   * Breaker transitions as the store's channel announces them (a process's script moved
+   * the breaker), and those a read finds (a message lost, an open wait that ended). Hot;
+   * no replay.
+   */
+  readonly changes$: Observable<FleetBreakerChange>;
+  /** Stops listening; `changes$` completes. Idempotent. `store.close()` ends every view. */
+  close(): void;
+}
+
+/** How many keys one SCAN call asks for. */
+export const SCAN_COUNT = 1000;
+/** SCAN calls per node in one read, at most. */
+export const SCAN_CALLS = 10;
+
+/** A Redis node as the view scans it. */
+type Scanner = {
+  scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>;
+};
+type Reader = { hgetall(key: string): Promise<Record<string, string>> };
+
+/** A key that is not a hash (`WRONGTYPE`): not a breaker or budget of this store. */
+const FOREIGN = Symbol('foreign');
+
+interface BreakerRecord {
+  id: string;
+  gen: number;
+  /** The state Redis holds (an open breaker stays `open` there until a call turns it). */
+  state: CircuitState;
+  halfAt: number;
+  opens: number;
+  /** The state last reported: what a change starts from. */
+  shown: CircuitState | undefined;
+  counts: Record<string, string>;
+}
+
+const STATES: ReadonlySet<string> = new Set(['closed', 'open', 'half_open', 'isolated']);
+const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
+const num = (h: Record<string, string>, field: string) => {
+  const value = Number(h[field]);
+  return Number.isFinite(value) ? value : 0;
+};
+
+/**
+ * Opens a {@link FleetView} on `core`: a member of the store that only listens to its
+ * channel, and reads when asked.
+ */
+export function watchFleet(core: StoreCore, maxNames: number): FleetView {
+  const view = new FleetWatcher(core, maxNames);
+  core.add(view);
+  return Object.freeze({
+    prefix: core.prefix,
+    read: () => view.read(),
+    changes$: view.changes.asObservable(),
+    close: () => view.close(),
+  });
+}
+
+class FleetWatcher implements Member {
+  readonly hub = undefined;
+  readonly changes = new Subject<FleetBreakerChange>();
+  private readonly breakers = new Map<string, BreakerRecord>();
+  private readonly budgets = new Map<string, Record<string, string>>();
+  private readonly breakerKey: string;
+  private readonly budgetKey: string;
+  private readonly pattern: string;
+  /** Per node (`host:port`, or '' for a single server): where its SCAN goes on. */
+  private readonly cursors = new Map<string, string>();
+  /** Nodes walked through at least once. */
+  private readonly walked = new Set<string>();
+  /** The nodes of the last read. */
+  private nodes: readonly string[] = [];
+  /**
+   * Keys found under the prefix that are not a breaker's or a budget's hash (another type,
+   * other fields): skipped by later walks, so that they never take a place again. At most
+   * `maxNames`.
+   */
+  private readonly foreign = new Set<string>();
+  /** Names left out for want of room, in the walk under way and in the last one. */
+  private leftOut = false;
+  private leftOutBefore = false;
+  private reading: Promise<FleetReport> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly core: StoreCore,
+    private readonly maxNames: number,
+  ) {
+    this.breakerKey = `{${core.prefix}:breaker:`;
+    this.budgetKey = `{${core.prefix}:budget:`;
+    // `breaker:` and `budget:` both start with b: one walk finds both.
+    this.pattern = `{${globEscape(core.prefix)}:b*}`;
+  }
+
+  // A member of the store: it listens to the channel; it has nothing to flush or sync.
+  flush(): void {}
+  sync(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+  close(): Promise<unknown> {
+    if (!this.closed) {
+      this.closed = true;
+      this.core.remove(this);
+      this.changes.complete();
+    }
+    return Promise.resolve(true);
+  }
+
+  message(message: Message): void {
+    if (this.closed || message.k !== 'b' || typeof message.n !== 'string') return;
+    if (!Array.isArray(message.r)) return;
+    const [id, gen, state, halfAt, opens] = message.r as unknown[];
+    if (typeof state !== 'string' || !STATES.has(state)) return;
+    this.adopt(
+      message.n,
+      String(id),
+      Number(gen),
+      state as CircuitState,
+      Number(halfAt),
+      Number(opens),
+      true,
+    );
+  }
+
+  read(): Promise<FleetReport> {
+    if (this.reading !== undefined) return this.reading;
+    const reading = this.refresh();
+    this.reading = reading;
+    void reading.then(() => {
+      if (this.reading === reading) this.reading = undefined;
+    });
+    return reading;
+  }
+
+  private async refresh(): Promise<FleetReport> {
+    if (this.closed || this.core.closed) return this.report(false, 'the store is closed');
+    if (!(await this.walk())) return this.report(false);
+    const names = [
+      ...[...this.breakers.keys()].map((name) => ({ name, breaker: true })),
+      ...[...this.budgets.keys()].map((name) => ({ name, breaker: false })),
+    ];
+    const replies = await Promise.all(
+      names.map(({ name, breaker }) => {
+        const key = `${breaker ? this.breakerKey : this.budgetKey}${name}}`;
+        return this.core.read((client) =>
+          (client as unknown as Reader).hgetall(key).catch((error: unknown) => {
+            if ((error as { name?: unknown } | undefined)?.name === 'ReplyError') return FOREIGN;
+            throw error;
+          }),
+        );
+      }),
+    );
+    if (replies.includes(FAILED)) return this.report(false);
+    replies.forEach((reply, index) => {
+      const { name, breaker } = names[index] as { name: string; breaker: boolean };
+      const key = `${breaker ? this.breakerKey : this.budgetKey}${name}}`;
+      // Another type than a hash (WRONGTYPE): read as a hash of no field of ours.
+      const hash = reply === FOREIGN ? { '': '' } : ((reply ?? {}) as Record<string, string>);
+      if (breaker ? this.readBreaker(name, hash) : this.readBudget(name, hash)) return;
+      // Gone (expired): it may come back. Not ours: skipped from now on.
+      if (Object.keys(hash).length > 0 && this.foreign.size < this.maxNames) this.foreign.add(key);
+    });
+    return this.report(true);
+  }
+
+  /**
+   * One bounded step of the SCAN on every node (a cluster's masters, or the one server);
+   * the names it finds join the view while there is room.
+   */
+  private async walk(): Promise<boolean> {
+    const client = this.core.redis;
+    const nodes: [string, Scanner][] =
+      (client as Cluster).isCluster === true
+        ? (client as Cluster).nodes('master').map((node) => {
+            const { host, port } = node.options;
+            return [`${host}:${port}`, node as unknown as Scanner];
+          })
+        : [['', client as Redis as unknown as Scanner]];
+    this.nodes = nodes.map(([node]) => node);
+    for (const [node, scanner] of nodes) {
+      for (let call = 0; call < SCAN_CALLS; call++) {
+        const cursor = this.cursors.get(node) ?? '0';
+        const reply = await this.core.read(() =>
+          scanner.scan(cursor, 'MATCH', this.pattern, 'COUNT', SCAN_COUNT),
+        );
+        if (reply === FAILED || !Array.isArray(reply)) return false;
+        const [next, keys] = reply as [unknown, unknown];
+        if (Array.isArray(keys)) for (const key of keys) this.found(String(key));
+        this.cursors.set(node, String(next));
+        if (String(next) === '0') {
+          this.walked.add(node);
+          this.leftOutBefore = this.leftOut;
+          this.leftOut = false;
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  private found(key: string): void {
+    if (!key.endsWith('}') || this.foreign.has(key)) return;
+    let map: Map<string, unknown>;
+    let name: string;
+    if (key.startsWith(this.breakerKey)) {
+      map = this.breakers;
+      name = key.slice(this.breakerKey.length, -1);
+    } else if (key.startsWith(this.budgetKey)) {
+      map = this.budgets;
+      name = key.slice(this.budgetKey.length, -1);
+    } else {
+      return;
+    }
+    if (map.has(name)) return;
+    if (map.size >= this.maxNames) {
+      this.leftOut = true;
+      return;
+    }
+    if (map === this.breakers) this.breakers.set(name, newRecord());
+    else this.budgets.set(name, {});
+  }
+
+  /** Takes a budget's hash; false (and forgets the name) when it is gone or not a budget's. */
+  private readBudget(name: string, hash: Record<string, string>): boolean {
+    if (hash.win === undefined && !Object.keys(hash).some((field) => /^b\d$/.test(field))) {
+      this.budgets.delete(name);
+      return false;
+    }
+    this.budgets.set(name, hash);
+    return true;
+  }
+
+  /** Takes a breaker's hash; false (and forgets the name) when it is gone or not a breaker's. */
+  private readBreaker(name: string, hash: Record<string, string>): boolean {
+    if (hash.state === undefined || !STATES.has(hash.state) || hash.id === undefined) {
+      this.breakers.delete(name);
+      return false;
+    }
+    const record = this.adopt(
+      name,
+      hash.id,
+      num(hash, 'gen'),
+      hash.state as CircuitState,
+      num(hash, 'halfAt'),
+      num(hash, 'opens'),
+      false,
+    );
+    if (record !== undefined) record.counts = hash;
+    return true;
+  }
+
+  /**
+   * Takes a breaker's state, from a message (`live`) or a read, when it is news: another
+   * hash (the store lost the breaker and a process made it again), or a later generation.
+   * Reports a change of the state it shows.
+   */
+  private adopt(
+    name: string,
+    id: string,
+    gen: number,
+    state: CircuitState,
+    halfAt: number,
+    opens: number,
+    live: boolean,
+  ): BreakerRecord | undefined {
+    let record = this.breakers.get(name);
+    if (record === undefined) {
+      if (this.breakers.size >= this.maxNames) {
+        this.leftOut = true;
+        return undefined;
+      }
+      record = newRecord();
+      this.breakers.set(name, record);
+    }
+    if (record.id === id && gen < record.gen) return record; // an older answer, overtaken
+    if (record.shown === undefined && live && gen === 1 && record.id === '') {
+      // Every hash starts closed in generation 0: its first transition, heard live, left `closed`.
+      record.shown = 'closed';
+    }
+    record.id = id;
+    record.gen = gen;
+    record.state = state;
+    record.halfAt = halfAt;
+    record.opens = opens;
+    this.show(name, record);
+    return record;
+  }
+
+  /** The state `record` shows now; a change when it differs from the one last shown. */
+  private show(name: string, record: BreakerRecord): CircuitState {
+    const at = this.core.scheduler.now();
+    const to = record.state === 'open' && at >= record.halfAt ? 'half_open' : record.state;
+    const from = record.shown;
+    record.shown = to;
+    if (from !== undefined && from !== to && !this.closed) {
+      this.changes.next(Object.freeze({ name, from, to, at }));
+    }
+    return to;
+  }
+
+  private report(reachable: boolean, reason?: string): FleetReport {
+    const now = this.core.scheduler.now();
+    const breakers = [...this.breakers]
+      .filter(([, record]) => record.id !== '')
+      .map(([name, record]) => breakerOf(name, record, this.show(name, record), now))
+      .sort(byName);
+    const budgets = [...this.budgets]
+      .filter(([, hash]) => Object.keys(hash).length > 0)
+      .map(([name, hash]) => budgetOf(name, hash, now))
+      .sort(byName);
+    let error: string | undefined;
+    if (!reachable) {
+      const text = reason ?? errorText(this.core.lastError ?? 'Redis did not answer');
+      error = text.split('\n')[0]?.slice(0, 240);
+    }
+    return Object.freeze({
+      prefix: this.core.prefix,
+      at: now,
+      reachable,
+      ...(error === undefined ? {} : { error }),
+      breakers: Object.freeze(breakers),
+      budgets: Object.freeze(budgets),
+      complete: this.nodes.length > 0 && this.nodes.every((node) => this.walked.has(node)),
+      truncated: this.leftOut || this.leftOutBefore,
+    });
+  }
+}
+
+const newRecord = (): BreakerRecord => ({
+  id: '',
+  gen: -1,
+  state: 'closed',
+  halfAt: 0,
+  opens: 0,
+  shown: undefined,
+  counts: {},
+});
+
+const byName = (a: { name: string }, b: { name: string }) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+/**
+ * Sums `fields` over the current buckets of a time window: buckets numbered
+ * `⌊now × 10 / size⌋` and the 9 before (without a known size, those before the newest).
+ */
+function buckets(
+  h: Record<string, string>,
+  fields: readonly string[],
+  size: number,
+  now: number,
+): number[] {
+  const numbers = Array.from({ length: 10 }, (_, i) => Number(h[`b${i}`]));
+  const newest =
+    size > 0 ? Math.floor((now * 10) / size) : Math.max(...numbers.filter(Number.isFinite));
+  const sums = fields.map(() => 0);
+  numbers.forEach((bucket, i) => {
+    if (!(bucket > newest - 10 && bucket <= newest)) return;
+    fields.forEach((field, f) => {
+      sums[f] = (sums[f] ?? 0) + num(h, `${field}${i}`);
+    });
+  });
+  return sums;
+}
+
+function breakerOf(
+  name: string,
+  record: BreakerRecord,
+  state: CircuitState,
+  now: number,
+): FleetBreaker {
+  const h = record.counts;
+  const win = h.win ?? '';
+  const timed = win.startsWith('t') || (win === '' && h.b0 !== undefined);
+  const [failures = 0, successes = 0, slow = 0] = timed
+    ? buckets(h, ['f', 's', 'w'], Number(win.slice(1)) || 0, now)
+    : [num(h, 'f'), num(h, 's'), num(h, 'w')];
+  let isolations = 0;
+  for (const field of Object.keys(h)) if (field.startsWith('i:')) isolations += num(h, field);
+  return Object.freeze({
+    name,
+    state,
+    generation: record.gen,
+    opens: record.opens,
+    calls: Math.round(failures + successes),
+    failures: Math.round(failures),
+    successes: Math.round(successes),
+    slow: Math.round(slow),
+    consecutiveFailures: num(h, 'run'),
+    trialCalls: state === 'half_open' && record.state === 'half_open' ? num(h, 'trials') : 0,
+    trialSuccesses: state === 'half_open' && record.state === 'half_open' ? num(h, 'ok') : 0,
+    isolations,
+    retryAfterMs:
+      state === 'isolated'
+        ? Number.POSITIVE_INFINITY
+        : state === 'open'
+          ? Math.max(0, record.halfAt - now)
+          : 0,
+  });
+}
+
+function budgetOf(name: string, h: Record<string, string>, now: number): FleetBudget {
+  const [deposits = 0, withdrawals = 0] = buckets(h, ['d', 'w'], num(h, 'win'), now);
+  const bound = Math.floor(num(h, 'ratio') * deposits + num(h, 'reserve') + 1e-9);
+  return Object.freeze({
+    name,
+    deposits,
+    withdrawals,
+    balance: Math.max(0, bound - withdrawals),
+  });
+}
