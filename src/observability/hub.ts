@@ -1,11 +1,4 @@
-import {
-  BehaviorSubject,
-  Observable,
-  type Observer,
-  Subject,
-  Subscription,
-  type Subscription as SubscriptionType,
-} from 'rxjs';
+import { BehaviorSubject, Observable, type Observer, Subject, Subscription } from 'rxjs';
 import { check, shape, string } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { type SharedStore, storeOf, storeRule } from '../fleet/store.js';
@@ -13,74 +6,48 @@ import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
-import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
+import { createStatistics, type RecoveryStatistics } from './statistics.js';
 
 type Consumer = ObserverErrorSignal['source'];
 type Report = (error: unknown, consumer: Consumer) => void;
 
 /**
- * Wraps a consumer's callbacks so that a throw is reported instead of reaching RxJS,
- * which would rethrow it asynchronously as an uncaught error. Operator subscribers
- * (piped consumers) pass through as they are: they catch their own consumers' throws.
- */
-function guard<T>(
-  observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined,
-  report: Report,
-  consumer: Consumer,
-): Partial<Observer<T>> | ((value: T) => void) | null | undefined {
-  if (observerOrNext instanceof Subscription) return observerOrNext;
-  const observer: Partial<Observer<T>> =
-    typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-  // Plain methods, each with its own try/catch: no wrapper or argument array per delivery.
-  return {
-    next(value: T) {
-      try {
-        observer.next?.(value);
-      } catch (error) {
-        report(error, consumer);
-      }
-    },
-    error(error: unknown) {
-      try {
-        observer.error?.(error);
-      } catch (thrown) {
-        report(thrown, consumer);
-      }
-    },
-    complete() {
-      try {
-        observer.complete?.();
-      } catch (error) {
-        report(error, consumer);
-      }
-    },
-  };
-}
-
-/**
  * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
  * `error` or `complete` it for the others) whose direct subscribers cannot break the
- * other subscribers or the process.
+ * other subscribers or the process. A direct subscriber's `next` is wrapped so that a
+ * throw is reported instead of reaching RxJS, which would rethrow it asynchronously as an
+ * uncaught error; the hub's subjects never error or complete, so `next` is all there is
+ * to guard. Operator subscribers (piped consumers) pass through as they are: they catch
+ * their own consumers' throws.
+ *
+ * @param before Runs before each subscription: lets `statistics$` refresh a stale current
+ * value.
  */
-class ConsumerStream<T> extends Observable<T> {
-  constructor(
-    private readonly subject: Subject<T>,
-    private readonly report: Report,
-    private readonly consumer: Consumer,
-    /** Runs before each subscription: lets `statistics$` refresh a stale current value. */
-    private readonly beforeSubscribe?: () => void,
-  ) {
-    super();
-  }
-
-  override subscribe(
-    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
-  ): SubscriptionType {
-    this.beforeSubscribe?.();
-    return this.subject.subscribe(
-      guard(observerOrNext, this.report, this.consumer) as Partial<Observer<T>>,
-    );
-  }
+function consumerStream<T>(
+  subject: Subject<T>,
+  report: Report,
+  consumer: Consumer,
+  before?: () => void,
+): Observable<T> {
+  const stream = new Observable<T>();
+  // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
+  stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
+    before?.();
+    if (observerOrNext instanceof Subscription) return subject.subscribe(observerOrNext);
+    const observer =
+      typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+    // A plain method with its own try/catch: no wrapper or argument array per delivery.
+    return subject.subscribe({
+      next(value: T) {
+        try {
+          observer.next?.(value);
+        } catch (error) {
+          report(error, consumer);
+        }
+      },
+    });
+  }) as Observable<T>['subscribe'];
+  return stream;
 }
 
 /**
@@ -242,7 +209,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
   // Built here, not at module level: a program that never makes a hub does not ship it.
   check(shape({ name: string(true), store: storeRule }), options, 'options');
   const name = options.name ?? `hub-${++hubs}`;
-  const statistics = new StatisticsAccumulator();
+  const statistics = createStatistics();
   /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
   let stale = false;
   let current: RecoverySignal | null = null;
@@ -262,7 +229,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     const changed = statistics.add(signal);
     if (signals.observed) signals.next(signal);
     if (metrics.observed) {
-      for (const metric of metricsOf(signal, statistics.successRate)) metrics.next(metric);
+      for (const metric of metricsOf(signal, statistics.rate())) metrics.next(metric);
     }
     if (changed) {
       if (statistics$.observed) statistics$.next(statistics.snapshot());
@@ -315,16 +282,16 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
 
   const hub = {
     name,
-    signals: new ConsumerStream(signals, report, 'signals'),
-    metrics: new ConsumerStream(metrics, report, 'metrics'),
-    statistics$: new ConsumerStream(statistics$, report, 'statistics', () => {
+    signals: consumerStream(signals, report, 'signals'),
+    metrics: consumerStream(metrics, report, 'metrics'),
+    statistics$: consumerStream(statistics$, report, 'statistics', () => {
       if (!stale) return;
       stale = false;
       statistics$.next(statistics.snapshot());
     }),
-    snapshot: () => statistics.snapshot(),
+    snapshot: statistics.snapshot,
     pendingEscalations: () => escalations$.getValue(),
-    escalations$: new ConsumerStream(escalations$, report, 'escalations'),
+    escalations$: consumerStream(escalations$, report, 'escalations'),
     resolveEscalation(id: string, resolution: Resolution<unknown>) {
       const problem = resolutionProblem(resolution);
       if (problem !== undefined) throw new RecoveryConfigError([problem]);

@@ -49,83 +49,68 @@ export interface RecoveryStatistics {
   readonly retryBudgetExhausted: number;
 }
 
-/** The statistics before any recovery. */
-const emptyStatistics: RecoveryStatistics = Object.freeze({
-  totalRecoveries: 0,
-  successful: 0,
-  failed: 0,
-  successRate: 0,
-  averageDurationMs: 0,
-  strategiesUsed: Object.freeze({}),
-  stepsByStrategy: Object.freeze({}),
-  byErrorType: Object.freeze({}),
-  escalations: 0,
-  retryBudgetExhausted: 0,
-});
+/** The running statistics of one hub; see {@link createStatistics}. */
+export interface StatisticsAccumulator {
+  /** Folds one signal in; returns whether the statistics changed. */
+  add(signal: RecoverySignal): boolean;
+  /** `successful / totalRecoveries`; 0 before the first recovery. */
+  rate(): number;
+  /** The statistics now, frozen; the same object until the next change. */
+  snapshot(): RecoveryStatistics;
+}
 
 /**
  * Running statistics: each signal is an O(1) update of a few counters (the count maps are
  * bounded by the strategies and error types), and the frozen {@link RecoveryStatistics}
  * is built only when somebody reads it, then reused until the next change.
  */
-export class StatisticsAccumulator {
-  private total = 0;
-  private successful = 0;
-  private durationSum = 0;
-  private escalations = 0;
-  private skipped = 0;
-  private readonly strategies: Record<string, number> = {};
-  private readonly steps: Record<string, number> = {};
-  private readonly errorTypes: Record<string, number> = {};
-  private cached: RecoveryStatistics | null = emptyStatistics;
-
-  /** Folds one signal in; returns whether the statistics changed. */
-  add(signal: RecoverySignal): boolean {
-    switch (signal.type) {
-      case 'recovery_attempt':
-        this.steps[signal.strategy] = (this.steps[signal.strategy] ?? 0) + 1;
-        break;
-      case 'escalated':
-        this.escalations += 1;
-        break;
-      case 'retry_budget_exhausted':
-        this.skipped += 1;
-        break;
-      case 'recovery_completed': {
+export function createStatistics(): StatisticsAccumulator {
+  let total = 0;
+  let successful = 0;
+  let durationSum = 0;
+  let escalations = 0;
+  /** Steps a retry budget could not pay for. */
+  let skipped = 0;
+  const strategies: Record<string, number> = {};
+  const steps: Record<string, number> = {};
+  const errorTypes: Record<string, number> = {};
+  let cached: RecoveryStatistics | null = null;
+  const count = (counts: Record<string, number>, key: string) => {
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+  // `total &&`: 0 before the first recovery.
+  const rate = () => total && successful / total;
+  const freeze = Object.freeze;
+  return {
+    add(signal) {
+      const { type } = signal;
+      if (type === 'recovery_attempt') count(steps, signal.strategy);
+      else if (type === 'escalated') escalations++;
+      else if (type === 'retry_budget_exhausted') skipped++;
+      else if (type === 'recovery_completed') {
         const { success, durationMs, errorType, strategyUsed } = signal.result;
-        this.strategies[strategyUsed] = (this.strategies[strategyUsed] ?? 0) + 1;
-        this.total += 1;
-        if (success) this.successful += 1;
-        this.durationSum += durationMs;
-        this.errorTypes[errorType] = (this.errorTypes[errorType] ?? 0) + 1;
-        break;
-      }
-      default:
-        return false;
-    }
-    this.cached = null;
-    return true;
-  }
-
-  /** `successful / totalRecoveries`; 0 before the first recovery. */
-  get successRate(): number {
-    return this.total === 0 ? 0 : this.successful / this.total;
-  }
-
-  /** The statistics now, frozen; the same object until the next change. */
-  snapshot(): RecoveryStatistics {
-    this.cached ??= Object.freeze({
-      totalRecoveries: this.total,
-      successful: this.successful,
-      failed: this.total - this.successful,
-      successRate: this.successRate,
-      averageDurationMs: this.total === 0 ? 0 : this.durationSum / this.total,
-      strategiesUsed: Object.freeze({ ...this.strategies }),
-      stepsByStrategy: Object.freeze({ ...this.steps }),
-      byErrorType: Object.freeze({ ...this.errorTypes }),
-      escalations: this.escalations,
-      retryBudgetExhausted: this.skipped,
-    });
-    return this.cached;
-  }
+        count(strategies, strategyUsed);
+        count(errorTypes, errorType);
+        total++;
+        if (success) successful++;
+        durationSum += durationMs;
+      } else return false;
+      cached = null;
+      return true;
+    },
+    rate,
+    snapshot: () =>
+      (cached ??= freeze({
+        totalRecoveries: total,
+        successful,
+        failed: total - successful,
+        successRate: rate(),
+        averageDurationMs: total && durationSum / total,
+        strategiesUsed: freeze({ ...strategies }),
+        stepsByStrategy: freeze({ ...steps }),
+        byErrorType: freeze({ ...errorTypes }),
+        escalations,
+        retryBudgetExhausted: skipped,
+      })),
+  };
 }
