@@ -15,6 +15,7 @@ import {
   anObject,
   boolean,
   check,
+  fn,
   number,
   type Rule,
   shape,
@@ -203,6 +204,7 @@ const contextRule: Rule = /* @__PURE__ */ shape({
 const handleErrorOptionsRule: Rule = /* @__PURE__ */ shape({
   signal: /* @__PURE__ */ anObject('must be an AbortSignal'),
 });
+const operationRule: Rule = /* @__PURE__ */ fn('(state, { signal, attempt }) => value');
 
 /** `Symbol.observable` where the platform has it, else RxJS's fallback name. */
 const observableKey: string | symbol =
@@ -229,10 +231,8 @@ function resultStream<T>(returned: unknown): Observable<T> {
  * loading failed. One load serves every orchestrator of the program.
  */
 let loaded: CorrectionRule<string> | null | undefined;
-/** The load, started by the first orchestrator with `builtInCorrections`. It never rejects. */
-let loading: Promise<unknown> | undefined;
-/** Why loading failed, for `ready()`. */
-let failure: unknown;
+/** The load, started by the first orchestrator with `builtInCorrections`. */
+let loading: Promise<void> | undefined;
 
 /**
  * Starts loading the correction, once. A dynamic import: a user's bundler (Vite/Rollup,
@@ -242,17 +242,19 @@ let failure: unknown;
  * so it shares no module with it. (Our ESM build keeps one file per module, so the import
  * stays as written; the CommonJS bundle inlines the module: the import becomes a resolved
  * promise.)
+ *
+ * @returns The load: it rejects, with the cause, when loading failed (only `ready()` passes
+ * that on).
  */
-function load(): Promise<unknown> {
-  loading ??= import('./codegen/missingAsyncRule.js').then(
-    (module) => {
+function load(): Promise<void> {
+  if (loading === undefined) {
+    loading = import('./codegen/missingAsyncRule.js').then((module) => {
       loaded = module.missingAsyncRule(mentionsMissingAsync);
-    },
-    (error: unknown) => {
+    });
+    loading.catch(() => {
       loaded = null;
-      failure = error;
-    },
-  );
+    });
+  }
   return loading;
 }
 
@@ -278,7 +280,7 @@ const hold = <T>(source: Observable<T>): Observable<T> =>
   source.pipe(
     catchError((error: unknown) => {
       if (loaded !== undefined) throw error;
-      return (loading as Promise<unknown>).then(() => {
+      return (loading as Promise<never>).finally(() => {
         throw error;
       });
     }),
@@ -403,9 +405,7 @@ export class ErrorRecoveryOrchestrator {
    * @returns A promise that resolves when nothing is left to load.
    */
   async ready(): Promise<void> {
-    if (!this.#builtIn) return;
-    await load();
-    if (loaded === null) throw failure;
+    if (this.#builtIn) await load();
   }
 
   /**
@@ -443,7 +443,7 @@ export class ErrorRecoveryOrchestrator {
   addErrorPattern(pattern: ErrorPattern): void {
     const table = [...this.#table, pattern];
     try {
-      this.#classifier = createClassifier(table, { unmatched: this.#unmatched });
+      this.#use(table);
     } catch (error) {
       if (!isRecoveryConfigError(error)) throw error;
       // Name the argument, not its place in the table.
@@ -454,7 +454,6 @@ export class ErrorRecoveryOrchestrator {
           .map((line) => `pattern${line.slice(at.length)}`),
       );
     }
-    this.#table = table;
   }
 
   /**
@@ -472,9 +471,14 @@ export class ErrorRecoveryOrchestrator {
   removeErrorPattern(id: string): boolean {
     const table = this.#table.filter((pattern) => pattern.id !== id);
     if (table.length === this.#table.length) return false;
+    this.#use(table);
+    return true;
+  }
+
+  /** Compiles `table` (or throws, changing nothing) and makes it the current one. */
+  #use(table: readonly ErrorPattern[]): void {
     this.#classifier = createClassifier(table, { unmatched: this.#unmatched });
     this.#table = table;
-    return true;
   }
 
   /**
@@ -568,22 +572,17 @@ export class ErrorRecoveryOrchestrator {
       const issues: string[] = [];
       contextRule(context, 'context', issues);
       handleErrorOptionsRule(options, 'options', issues);
-      if (typeof operation !== 'function') {
-        issues.push('operation: must be a function (state, { signal, attempt }) => value');
-      }
-      if (issues.length > 0) return reject(new RecoveryConfigError(issues));
+      operationRule(operation, 'operation', issues);
+      throwIfAny(issues); // rejects
       const { signal: cancel } = options;
       if (cancel?.aborted === true) return reject(cancel.reason);
       const { error: caught, state = {} as S, ...recovery } = context;
       const correlationId = recovery.correlationId ?? newCorrelationId();
-      let pendingError = 'error' in context;
-      let calls = 0;
+      // -1: the first subscription rethrows the caught error; then it counts the calls.
+      let calls = 'error' in context ? -1 : 0;
       const source = defer(() => {
-        if (pendingError) {
-          pendingError = false;
-          return throwError(() => caught);
-        }
-        const attempt = ++calls;
+        if (calls++ < 0) return throwError(() => caught);
+        const attempt = calls;
         return new Observable<T>((subscriber) => {
           const controller = new AbortController();
           subscriber.add(() => controller.abort());
@@ -597,11 +596,26 @@ export class ErrorRecoveryOrchestrator {
       let result: RecoveryResult | undefined;
       let value: { value: T } | undefined;
       const own = this.#base.signals;
+      /** Resolves with this call's result (or, when none was published, no recovery). */
+      const finish = (success: boolean, error?: unknown) =>
+        resolve(
+          Object.freeze({
+            ...(result ?? {
+              success,
+              strategyUsed: 'none',
+              attempts: 0,
+              durationMs: 0,
+              errorType: 'unknown',
+              ...(success ? {} : { errorMessage: errorText(error) }),
+              correlationId,
+            }),
+            ...(success ? value : undefined),
+          }),
+        );
       const abort = () => {
         subscription?.unsubscribe();
         reject(cancel?.reason);
       };
-      const settle = () => cancel?.removeEventListener('abort', abort);
       let subscription: Subscription | undefined;
       cancel?.addEventListener('abort', abort, { once: true });
       subscription = this.#operator<T>(
@@ -617,15 +631,11 @@ export class ErrorRecoveryOrchestrator {
         next: (emitted) => {
           value = { value: emitted };
         },
-        complete: () => {
-          settle();
-          resolve(Object.freeze({ ...(result ?? noRecovery(correlationId, true)), ...value }));
-        },
-        error: (error: unknown) => {
-          settle();
-          resolve(Object.freeze(result ?? noRecovery(correlationId, false, error)));
-        },
+        complete: () => finish(true),
+        error: (error: unknown) => finish(false, error),
       });
+      // However it ends (at once, perhaps), stop listening.
+      subscription.add(() => cancel?.removeEventListener('abort', abort));
     });
   }
 
@@ -639,27 +649,10 @@ export class ErrorRecoveryOrchestrator {
     signals: SignalObserver | undefined = this.#base.signals,
   ): MonoTypeOperatorFunction<T> {
     const base = this.#base as EngineConfig<T>;
-    const { metrics, hub, scheduler, clock } = base;
+    // engineConfig reads the common options (here: the base's) and takes the rest from `base`.
     const recover = recoveryOperator(
-      engineConfig<T>(
-        { context: { ...base.context, ...context }, signals, metrics, hub, scheduler, clock },
-        base,
-      ),
+      engineConfig<T>({ ...base, context: { ...base.context, ...context }, signals }, base),
     );
     return (source) => recover(this.#builtIn && loaded === undefined ? hold(source) : source);
   }
 }
-
-/**
- * The result when no recovery took place: the operation succeeded with nothing to
- * recover from, or an error no pattern matched was rethrown.
- */
-const noRecovery = (correlationId: string, success: boolean, error?: unknown): RecoveryResult => ({
-  success,
-  strategyUsed: 'none',
-  attempts: 0,
-  durationMs: 0,
-  errorType: 'unknown',
-  ...(success ? {} : { errorMessage: errorText(error) }),
-  correlationId,
-});

@@ -9,46 +9,6 @@ import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } fr
 import { createStatistics, type RecoveryStatistics } from './statistics.js';
 
 type Consumer = ObserverErrorSignal['source'];
-type Report = (error: unknown, consumer: Consumer) => void;
-
-/**
- * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
- * `error` or `complete` it for the others) whose direct subscribers cannot break the
- * other subscribers or the process. A direct subscriber's `next` is wrapped so that a
- * throw is reported instead of reaching RxJS, which would rethrow it asynchronously as an
- * uncaught error; the hub's subjects never error or complete, so `next` is all there is
- * to guard. Operator subscribers (piped consumers) pass through as they are: they catch
- * their own consumers' throws.
- *
- * @param before Runs before each subscription: lets `statistics$` refresh a stale current
- * value.
- */
-function consumerStream<T>(
-  subject: Subject<T>,
-  report: Report,
-  consumer: Consumer,
-  before?: () => void,
-): Observable<T> {
-  const stream = new Observable<T>();
-  // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
-  stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
-    before?.();
-    if (observerOrNext instanceof Subscription) return subject.subscribe(observerOrNext);
-    const observer =
-      typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-    // A plain method with its own try/catch: no wrapper or argument array per delivery.
-    return subject.subscribe({
-      next(value: T) {
-        try {
-          observer.next?.(value);
-        } catch (error) {
-          report(error, consumer);
-        }
-      },
-    });
-  }) as Observable<T>['subscribe'];
-  return stream;
-}
 
 /**
  * The library's side of a hub: how operators and fleet objects publish to it. Kept under a
@@ -216,9 +176,39 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
   const queue: RecoverySignal[] = [];
   let draining = false;
 
-  const report: Report = (error, consumer) => {
-    if (current === null || current.type === 'observer_error') return;
-    queue.push(observerErrorSignal(current, error, consumer));
+  /**
+   * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
+   * `error` or `complete` it for the others) whose direct subscribers cannot break the
+   * other subscribers or the process. A direct subscriber's `next` is wrapped so that a
+   * throw is reported, once, as an `observer_error` about the signal being delivered
+   * (queued behind it), instead of reaching RxJS, which would rethrow it asynchronously as
+   * an uncaught error; the hub's subjects never error or complete, so `next` is all there
+   * is to guard. Operator subscribers (piped consumers) pass through as they are: they
+   * catch their own consumers' throws. `before` runs before each subscription: it lets
+   * `statistics$` refresh a stale current value.
+   */
+  const expose = <T>(subject: Subject<T>, consumer: Consumer, before?: () => void) => {
+    const stream = new Observable<T>();
+    // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
+    stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
+      before?.();
+      if (observerOrNext instanceof Subscription) return subject.subscribe(observerOrNext);
+      const observer =
+        typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+      // A plain method with its own try/catch: no wrapper or argument array per delivery.
+      return subject.subscribe({
+        next(value: T) {
+          try {
+            observer.next?.(value);
+          } catch (error) {
+            if (current !== null && current.type !== 'observer_error') {
+              queue.push(observerErrorSignal(current, error, consumer));
+            }
+          }
+        },
+      });
+    }) as Observable<T>['subscribe'];
+    return stream;
   };
   const signals = new Subject<RecoverySignal>();
   const metrics = new Subject<RecoveryMetric>();
@@ -282,16 +272,16 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
 
   const hub = {
     name,
-    signals: consumerStream(signals, report, 'signals'),
-    metrics: consumerStream(metrics, report, 'metrics'),
-    statistics$: consumerStream(statistics$, report, 'statistics', () => {
+    signals: expose(signals, 'signals'),
+    metrics: expose(metrics, 'metrics'),
+    statistics$: expose(statistics$, 'statistics', () => {
       if (!stale) return;
       stale = false;
       statistics$.next(statistics.snapshot());
     }),
     snapshot: statistics.snapshot,
     pendingEscalations: () => escalations$.getValue(),
-    escalations$: consumerStream(escalations$, report, 'escalations'),
+    escalations$: expose(escalations$, 'escalations'),
     resolveEscalation(id: string, resolution: Resolution<unknown>) {
       const problem = resolutionProblem(resolution);
       if (problem !== undefined) throw new RecoveryConfigError([problem]);
