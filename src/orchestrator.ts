@@ -84,6 +84,10 @@ export interface OrchestratorOptions extends Omit<WithRecoveryOptions<unknown>, 
    * Add `asyncKeywordCorrection` (the `missing_async_keyword` repair of generated code)
    * after the `corrections` given: the original design's orchestrator repairs code. The
    * repaired code is a string: turn this off when the operations return anything else.
+   *
+   * The repair is loaded on demand, when the orchestrator is made (its own chunk in your
+   * bundle); an error that arrives before it has loaded waits for it. `false` loads nothing.
+   * See {@link ErrorRecoveryOrchestrator} and {@link ErrorRecoveryOrchestrator.ready}.
    * @default true
    */
   builtInCorrections?: boolean | undefined;
@@ -293,9 +297,10 @@ const hold = <T>(source: Observable<T>): Observable<T> =>
  * In plain words: `withRecovery` for code that catches errors with `try/catch`.
  *
  * **The built-in correction loads on demand.** With `builtInCorrections` (the default), the
- * code repair behind it (`repairMissingAsync`, ~5 KB gzipped, and its rule) is not part of the main
- * entry: the first such orchestrator starts loading it (a dynamic `import()`, which a
- * bundler serves as a chunk of its own; one load for the whole program). Until it has
+ * correction (its rule and the `repairMissingAsync` code repair, ~5.5 KB gzipped) is not
+ * part of the main entry: the first such orchestrator starts loading it (a dynamic
+ * `import()`, which a bundler serves as a chunk of its own; one load for the whole
+ * program). Until it has
  * loaded, an operation — or, for {@link ErrorRecoveryOrchestrator.operator}, the source —
  * runs as usual (it is called, subscribed and its values delivered at once), but an
  * **error** it sends waits for the load before recovery starts; from then on nothing
@@ -351,14 +356,10 @@ export class ErrorRecoveryOrchestrator {
       resolved = resolveRecoveryConfig(patterns, {
         ...rest,
         hub: this.hub,
-        ...(builtInCorrections === true
-          ? {
-              corrections: [
-                ...(Array.isArray(rest.corrections) ? rest.corrections : []),
-                builtInCorrection,
-              ],
-            }
-          : {}),
+        corrections:
+          builtInCorrections === true
+            ? [...(Array.isArray(rest.corrections) ? rest.corrections : []), builtInCorrection]
+            : rest.corrections,
       });
     } catch (error) {
       if (!isRecoveryConfigError(error)) throw error;
