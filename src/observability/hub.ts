@@ -6,7 +6,7 @@ import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
-import { createStatistics, type RecoveryStatistics } from './statistics.js';
+import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
 
 type Consumer = ObserverErrorSignal['source'];
 
@@ -169,7 +169,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
   // Built here, not at module level: a program that never makes a hub does not ship it.
   check(shape({ name: string(true), store: storeRule }), options, 'options');
   const name = options.name ?? `hub-${++hubs}`;
-  const statistics = createStatistics();
+  const statistics = new StatisticsAccumulator();
   /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
   let stale = false;
   let current: RecoverySignal | null = null;
@@ -219,7 +219,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     const changed = statistics.add(signal);
     if (signals.observed) signals.next(signal);
     if (metrics.observed) {
-      for (const metric of metricsOf(signal, statistics.rate())) metrics.next(metric);
+      for (const metric of metricsOf(signal, statistics.successRate)) metrics.next(metric);
     }
     if (changed) {
       if (statistics$.observed) statistics$.next(statistics.snapshot());
@@ -279,7 +279,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
       stale = false;
       statistics$.next(statistics.snapshot());
     }),
-    snapshot: statistics.snapshot,
+    snapshot: () => statistics.snapshot(),
     pendingEscalations: () => escalations$.getValue(),
     escalations$: expose(escalations$, 'escalations'),
     resolveEscalation(id: string, resolution: Resolution<unknown>) {

@@ -49,68 +49,73 @@ export interface RecoveryStatistics {
   readonly retryBudgetExhausted: number;
 }
 
-/** The running statistics of one hub; see {@link createStatistics}. */
-export interface StatisticsAccumulator {
-  /** Folds one signal in; returns whether the statistics changed. */
-  add(signal: RecoverySignal): boolean;
-  /** `successful / totalRecoveries`; 0 before the first recovery. */
-  rate(): number;
-  /** The statistics now, frozen; the same object until the next change. */
-  snapshot(): RecoveryStatistics;
-}
-
 /**
  * Running statistics: each signal is an O(1) update of a few counters (the count maps are
  * bounded by the strategies and error types), and the frozen {@link RecoveryStatistics}
- * is built only when somebody reads it, then reused until the next change.
+ * is built only when somebody reads it, then reused until the next change. Private fields:
+ * fast on the hub's delivery path, and a minifier shortens their names.
  */
-export function createStatistics(): StatisticsAccumulator {
-  let total = 0;
-  let successful = 0;
-  let durationSum = 0;
-  let escalations = 0;
+export class StatisticsAccumulator {
+  #total = 0;
+  #successful = 0;
+  #durationSum = 0;
+  #escalations = 0;
   /** Steps a retry budget could not pay for. */
-  let skipped = 0;
-  const strategies: Record<string, number> = {};
-  const steps: Record<string, number> = {};
-  const errorTypes: Record<string, number> = {};
-  let cached: RecoveryStatistics | null = null;
-  const count = (counts: Record<string, number>, key: string) => {
-    counts[key] = (counts[key] ?? 0) + 1;
-  };
-  // `total &&`: 0 before the first recovery.
-  const rate = () => total && successful / total;
-  const freeze = Object.freeze;
-  return {
-    add(signal) {
-      const { type } = signal;
-      if (type === 'recovery_attempt') count(steps, signal.strategy);
-      else if (type === 'escalated') escalations++;
-      else if (type === 'retry_budget_exhausted') skipped++;
-      else if (type === 'recovery_completed') {
+  #skipped = 0;
+  readonly #strategies: Record<string, number> = {};
+  readonly #steps: Record<string, number> = {};
+  readonly #errorTypes: Record<string, number> = {};
+  #cached: RecoveryStatistics | null = null;
+
+  /** Folds one signal in; returns whether the statistics changed. */
+  add(signal: RecoverySignal): boolean {
+    switch (signal.type) {
+      case 'recovery_attempt':
+        this.#steps[signal.strategy] = (this.#steps[signal.strategy] ?? 0) + 1;
+        break;
+      case 'escalated':
+        this.#escalations += 1;
+        break;
+      case 'retry_budget_exhausted':
+        this.#skipped += 1;
+        break;
+      case 'recovery_completed': {
         const { success, durationMs, errorType, strategyUsed } = signal.result;
-        count(strategies, strategyUsed);
-        count(errorTypes, errorType);
-        total++;
-        if (success) successful++;
-        durationSum += durationMs;
-      } else return false;
-      cached = null;
-      return true;
-    },
-    rate,
-    snapshot: () =>
-      (cached ??= freeze({
-        totalRecoveries: total,
-        successful,
-        failed: total - successful,
-        successRate: rate(),
-        averageDurationMs: total && durationSum / total,
-        strategiesUsed: freeze({ ...strategies }),
-        stepsByStrategy: freeze({ ...steps }),
-        byErrorType: freeze({ ...errorTypes }),
-        escalations,
-        retryBudgetExhausted: skipped,
-      })),
-  };
+        this.#strategies[strategyUsed] = (this.#strategies[strategyUsed] ?? 0) + 1;
+        this.#total += 1;
+        if (success) this.#successful += 1;
+        this.#durationSum += durationMs;
+        this.#errorTypes[errorType] = (this.#errorTypes[errorType] ?? 0) + 1;
+        break;
+      }
+      default:
+        return false;
+    }
+    this.#cached = null;
+    return true;
+  }
+
+  /** `successful / totalRecoveries`; 0 before the first recovery (`total &&`). */
+  get successRate(): number {
+    return this.#total && this.#successful / this.#total;
+  }
+
+  /** The statistics now, frozen; the same object until the next change. */
+  snapshot(): RecoveryStatistics {
+    const freeze = Object.freeze;
+    const total = this.#total;
+    this.#cached ??= freeze({
+      totalRecoveries: total,
+      successful: this.#successful,
+      failed: total - this.#successful,
+      successRate: this.successRate,
+      averageDurationMs: total && this.#durationSum / total,
+      strategiesUsed: freeze({ ...this.#strategies }),
+      stepsByStrategy: freeze({ ...this.#steps }),
+      byErrorType: freeze({ ...this.#errorTypes }),
+      escalations: this.#escalations,
+      retryBudgetExhausted: this.#skipped,
+    });
+    return this.#cached;
+  }
 }
