@@ -1,20 +1,21 @@
 import {
+  catchError,
   defer,
   from,
   type InteropObservable,
   isObservable,
   type MonoTypeOperatorFunction,
   Observable,
-  type Observer,
   of,
   type Subscription,
   throwError,
 } from 'rxjs';
-import { asyncKeywordCorrection } from './codegen/asyncKeywordCorrection.js';
+import { mentionsMissingAsync } from './codegen/mentionsMissingAsync.js';
 import {
   anObject,
   boolean,
   check,
+  fn,
   number,
   type Rule,
   shape,
@@ -23,7 +24,7 @@ import {
 } from './config/check.js';
 import { isRecoveryConfigError, RecoveryConfigError } from './config/RecoveryConfigError.js';
 import { createRecoveryHub, type RecoveryHub } from './observability/hub.js';
-import type { RecoveryResult, RecoverySignal } from './observability/signals.js';
+import type { RecoveryResult, SignalObserver } from './observability/signals.js';
 import type { RecoveryStatistics } from './observability/statistics.js';
 import { engineConfig } from './operators/engine/config.js';
 import type { EngineConfig } from './operators/engine/engine.js';
@@ -33,8 +34,12 @@ import { type Classifier, createClassifier } from './patterns/classifier.js';
 import { defaultPatterns } from './patterns/defaultPatterns.js';
 import type { ErrorPattern, ResolvedErrorPattern } from './patterns/errorPattern.js';
 import { errorText } from './patterns/errorText.js';
-import { ErrorType } from './patterns/errorTypes.js';
-import { type ContextOptions, newCorrelationId } from './strategies/context.js';
+import {
+  type AttemptContext,
+  type ContextOptions,
+  newCorrelationId,
+} from './strategies/context.js';
+import type { CorrectionRule } from './strategies/correct.js';
 
 /**
  * Options of the {@link ErrorRecoveryOrchestrator}: the `withRecovery` options (but
@@ -79,6 +84,10 @@ export interface OrchestratorOptions extends Omit<WithRecoveryOptions<unknown>, 
    * Add `asyncKeywordCorrection` (the `missing_async_keyword` repair of generated code)
    * after the `corrections` given: the original design's orchestrator repairs code. The
    * repaired code is a string: turn this off when the operations return anything else.
+   *
+   * The repair is loaded on demand, when the orchestrator is made (its own chunk in your
+   * bundle); an error that arrives before it has loaded waits for it. `false` loads nothing.
+   * See {@link ErrorRecoveryOrchestrator} and {@link ErrorRecoveryOrchestrator.ready}.
    * @default true
    */
   builtInCorrections?: boolean | undefined;
@@ -199,11 +208,11 @@ const contextRule: Rule = /* @__PURE__ */ shape({
 const handleErrorOptionsRule: Rule = /* @__PURE__ */ shape({
   signal: /* @__PURE__ */ anObject('must be an AbortSignal'),
 });
+const operationRule: Rule = /* @__PURE__ */ fn('(state, { signal, attempt }) => value');
 
 /** `Symbol.observable` where the platform has it, else RxJS's fallback name. */
 const observableKey: string | symbol =
-  (typeof Symbol === 'function' && (Symbol as { observable?: symbol }).observable) ||
-  '@@observable';
+  (Symbol as { observable?: symbol }).observable || '@@observable';
 
 /**
  * What an operation returned, as a stream: an Observable or InteropObservable is one; a
@@ -212,22 +221,94 @@ const observableKey: string | symbol =
  */
 function resultStream<T>(returned: unknown): Observable<T> {
   if (isObservable(returned)) return returned as Observable<T>;
-  if (typeof returned === 'object' && returned !== null) {
-    if (typeof (returned as Record<string | symbol, unknown>)[observableKey] === 'function') {
-      return from(returned as InteropObservable<T>);
-    }
-    if (typeof (returned as PromiseLike<T>).then === 'function') {
-      return from(Promise.resolve(returned as PromiseLike<T>));
-    }
-  }
-  return of(returned as T);
+  const object = (typeof returned === 'object' && returned) || {};
+  return typeof (object as Record<string | symbol, unknown>)[observableKey] === 'function'
+    ? from(returned as InteropObservable<T>)
+    : typeof (object as PromiseLike<T>).then === 'function'
+      ? from(Promise.resolve(returned as PromiseLike<T>))
+      : of(returned as T);
 }
+
+/**
+ * The correction behind `builtInCorrections` — `asyncKeywordCorrection`'s rule and code
+ * repair, from `rx-recovery/codegen` — once loaded: `undefined` until then, `null` when
+ * loading failed. One load serves every orchestrator of the program.
+ */
+let loaded: CorrectionRule<string> | null | undefined;
+/** The load, started by the first orchestrator with `builtInCorrections`. */
+let loading: Promise<void> | undefined;
+
+/**
+ * Starts loading the correction, once. A dynamic import: a user's bundler (Vite/Rollup,
+ * webpack, esbuild with splitting) puts it in a chunk of its own, fetched only when an
+ * orchestrator with `builtInCorrections` is made, so the main entry stays an RxJS core.
+ * That chunk imports nothing of the main entry (the rule is handed `mentionsMissingAsync`),
+ * so it shares no module with it. (Our ESM build keeps one file per module, so the import
+ * stays as written; the CommonJS bundle inlines the module: the import becomes a resolved
+ * promise.)
+ *
+ * @returns The load: it rejects, with the cause, when loading failed (only `ready()` passes
+ * that on).
+ */
+function load(): Promise<void> {
+  if (loading === undefined) {
+    loading = import('./codegen/missingAsyncRule.js').then((module) => {
+      loaded = module.missingAsyncRule(mentionsMissingAsync);
+    });
+    loading.catch(() => {
+      loaded = null;
+    });
+  }
+  return loading;
+}
+
+/**
+ * The built-in correction as the engine sees it: the loaded rule's `match` and `correct`.
+ * No error reaches the engine before the load has settled (see {@link hold}), so the
+ * engine decides as if the rule had been there from the start; were loading to fail, it
+ * declines, as for code it cannot repair, and the plan moves on.
+ */
+const builtInCorrection: CorrectionRule<string> = {
+  id: 'missing_async_keyword',
+  correct: (error, context) =>
+    loaded && (loaded.match as (error: unknown, context: AttemptContext) => boolean)(error, context)
+      ? loaded.correct(error, context)
+      : undefined,
+};
+
+/**
+ * `source`, except that an error it sends while the repair is loading waits for the load
+ * to settle before it reaches the engine. Once loaded, errors pass at once (synchronously).
+ */
+const hold = <T>(source: Observable<T>): Observable<T> =>
+  source.pipe(
+    catchError((error: unknown) => {
+      if (loaded !== undefined) throw error;
+      return (loading as Promise<never>).finally(() => {
+        throw error;
+      });
+    }),
+  );
 
 /**
  * The promise-style facade of the original design, over the same engine: one pattern
  * table and one hub shared by `handleError` and by the operators it hands out.
  *
  * In plain words: `withRecovery` for code that catches errors with `try/catch`.
+ *
+ * **The built-in correction loads on demand.** With `builtInCorrections` (the default), the
+ * correction (its rule and the `repairMissingAsync` code repair, ~5.5 KB gzipped) is not
+ * part of the main entry: the first such orchestrator starts loading it (a dynamic
+ * `import()`, which a bundler serves as a chunk of its own; one load for the whole
+ * program). Until it has
+ * loaded, an operation — or, for {@link ErrorRecoveryOrchestrator.operator}, the source —
+ * runs as usual (it is called, subscribed and its values delivered at once), but an
+ * **error** it sends waits for the load before recovery starts; from then on nothing
+ * waits. What recovery decides — attempts, signals, statistics — is the same either way;
+ * only such an early error reaches the engine later (and its timestamps with it).
+ * `await orchestrator.ready()` first where that matters, e.g. before virtual-time tests
+ * (`TestScheduler.run`), which cannot wait for a real import. With
+ * `builtInCorrections: false` nothing is loaded and nothing ever waits.
  *
  * @example
  * ```ts
@@ -249,15 +330,18 @@ function resultStream<T>(returned: unknown): Observable<T> {
 export class ErrorRecoveryOrchestrator {
   /** Signals, metrics and statistics of every recovery run through this orchestrator. */
   readonly hub: RecoveryHub;
-  private readonly base: EngineConfig<unknown>;
-  private readonly unmatched: WithRecoveryOptions<unknown>['unmatched'];
-  private table: readonly ErrorPattern[];
-  private classifier: Classifier;
-  /** A classifier that always reads the current table, so operators see later changes. */
-  private readonly live: Classifier;
+  /** The engine's configuration; each operator gets a copy with its context. */
+  readonly #base: EngineConfig<unknown>;
+  readonly #unmatched: WithRecoveryOptions<unknown>['unmatched'];
+  /** The patterns in the order given: configuration errors name positions in it. */
+  #table: readonly ErrorPattern[];
+  #classifier: Classifier;
+  /** Whether `builtInCorrections` is on: then errors may wait for the repair to load. */
+  readonly #builtIn: boolean;
 
   /**
-   * Validates the patterns and options together, once.
+   * Validates the patterns and options together, once. With `builtInCorrections`, starts
+   * loading the code repair (see the class's notes).
    *
    * @param options See {@link OrchestratorOptions}; all optional.
    * @throws RecoveryConfigError naming every bad pattern and option.
@@ -266,36 +350,63 @@ export class ErrorRecoveryOrchestrator {
     const { patterns = defaultPatterns, builtInCorrections = true, ...rest } = options;
     const issues: string[] = [];
     boolean(builtInCorrections, 'options.builtInCorrections', issues);
-    let base: EngineConfig<unknown> | undefined;
     this.hub = rest.hub ?? createRecoveryHub();
-    const corrections = Array.isArray(rest.corrections) ? rest.corrections : [];
+    let resolved: EngineConfig<unknown> | undefined;
     try {
-      base = resolveRecoveryConfig(patterns, {
+      resolved = resolveRecoveryConfig(patterns, {
         ...rest,
         hub: this.hub,
-        ...(builtInCorrections === true
-          ? { corrections: [...corrections, asyncKeywordCorrection] }
-          : {}),
+        corrections:
+          builtInCorrections === true
+            ? [...(Array.isArray(rest.corrections) ? rest.corrections : []), builtInCorrection]
+            : rest.corrections,
       });
     } catch (error) {
       if (!isRecoveryConfigError(error)) throw error;
       issues.unshift(...error.issues);
     }
     throwIfAny(issues);
-    const resolved = base as EngineConfig<unknown>;
-    this.table = [...patterns];
-    this.unmatched = rest.unmatched ?? [];
-    this.classifier = resolved.classifier as Classifier; // resolveRecoveryConfig compiles a full one
-    const self = this;
-    this.live = {
-      get patterns() {
-        return self.classifier.patterns;
-      },
-      classify: (error) => self.classifier.classify(error),
-      explain: (error) => self.classifier.explain(error),
-    };
-    // Every operator of this orchestrator classifies through `live`: later table changes count.
-    this.base = engineConfig(resolved, { ...resolved, classifier: this.live });
+    const config = resolved as EngineConfig<unknown>;
+    this.#table = [...patterns];
+    this.#unmatched = rest.unmatched ?? [];
+    this.#classifier = config.classifier as Classifier; // resolveRecoveryConfig compiles a full one
+    // Every operator of this orchestrator classifies through the current table: later
+    // changes count.
+    this.#base = engineConfig(config, {
+      ...config,
+      classifier: { classify: (error) => this.#classifier.classify(error) },
+    });
+    this.#builtIn = builtInCorrections;
+    if (builtInCorrections) load();
+  }
+
+  /**
+   * Settles once this orchestrator has nothing left to load: at once with
+   * `builtInCorrections: false`, else when the code repair has loaded (it rejects, with
+   * the cause, when loading failed; the built-in correction then declines every error).
+   * Not needed for correct results; await it where an early error must not wait, such as
+   * before a virtual-time test.
+   *
+   * @example
+   * ```ts
+   * import { TestScheduler } from 'rxjs/testing';
+   * import { ErrorRecoveryOrchestrator } from 'rx-recovery';
+   *
+   * const orchestrator = new ErrorRecoveryOrchestrator({
+   *   degradation: { levels: [{ name: 'stub', value: 'stub' }] },
+   * });
+   * await orchestrator.ready(); // the repair has loaded: nothing waits in virtual time
+   * new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(
+   *   ({ cold, expectObservable }) => {
+   *     const invalid = cold('-#', undefined, new Error('ValidationError: bad field'));
+   *     expectObservable(invalid.pipe(orchestrator.operator())).toBe('-(s|)', { s: 'stub' });
+   *   },
+   * );
+   * ```
+   * @returns A promise that resolves when nothing is left to load.
+   */
+  async ready(): Promise<void> {
+    if (this.#builtIn) await load();
   }
 
   /**
@@ -309,7 +420,7 @@ export class ErrorRecoveryOrchestrator {
    * ```
    */
   get patterns(): readonly ResolvedErrorPattern[] {
-    return this.classifier.patterns;
+    return this.#classifier.patterns;
   }
 
   /**
@@ -331,9 +442,9 @@ export class ErrorRecoveryOrchestrator {
    * @throws RecoveryConfigError naming every bad path; the table is then unchanged.
    */
   addErrorPattern(pattern: ErrorPattern): void {
-    const table = [...this.table, pattern];
+    const table = [...this.#table, pattern];
     try {
-      this.classifier = createClassifier(table, { unmatched: this.unmatched });
+      this.#use(table);
     } catch (error) {
       if (!isRecoveryConfigError(error)) throw error;
       // Name the argument, not its place in the table.
@@ -344,7 +455,6 @@ export class ErrorRecoveryOrchestrator {
           .map((line) => `pattern${line.slice(at.length)}`),
       );
     }
-    this.table = table;
   }
 
   /**
@@ -360,11 +470,16 @@ export class ErrorRecoveryOrchestrator {
    * @returns Whether there was such a pattern.
    */
   removeErrorPattern(id: string): boolean {
-    const table = this.table.filter((pattern) => pattern.id !== id);
-    if (table.length === this.table.length) return false;
-    this.classifier = createClassifier(table, { unmatched: this.unmatched });
-    this.table = table;
+    const table = this.#table.filter((pattern) => pattern.id !== id);
+    if (table.length === this.#table.length) return false;
+    this.#use(table);
     return true;
+  }
+
+  /** Compiles `table` (or throws, changing nothing) and makes it the current one. */
+  #use(table: readonly ErrorPattern[]): void {
+    this.#classifier = createClassifier(table, { unmatched: this.#unmatched });
+    this.#table = table;
   }
 
   /**
@@ -388,6 +503,10 @@ export class ErrorRecoveryOrchestrator {
    * The same recovery as an operator, for pipes; it shares this orchestrator's patterns
    * (including later changes) and hub.
    *
+   * With `builtInCorrections`, a source piped before the code repair has loaded is
+   * subscribed and delivers its values at once, as with `withRecovery`; only an error it
+   * sends before the load waits for it (see the class's notes, and {@link ready}).
+   *
    * @example
    * ```ts
    * import { defer } from 'rxjs';
@@ -403,7 +522,7 @@ export class ErrorRecoveryOrchestrator {
   operator<T>(context: ContextOptions = {}): MonoTypeOperatorFunction<T> {
     check(contextRule, context, 'context');
     const { error: _, ...recovery } = context as HandleErrorContext<object>;
-    return recoveryOperator(this.config<T>(recovery));
+    return this.#operator<T>(recovery);
   }
 
   /**
@@ -413,6 +532,10 @@ export class ErrorRecoveryOrchestrator {
    * the operation emitted; resolves `success: false` when recovery fails (or, for an
    * error no pattern matches, with `strategyUsed: 'none'`).
    * Rejects only on misuse (an invalid context, an operation that is not a function).
+   *
+   * With `builtInCorrections`, a call made before the code repair has loaded runs the
+   * operation at once; an error (`context.error` too) waits for the load before recovery
+   * starts (see the class's notes, and {@link ready}).
    *
    * @example
    * ```ts
@@ -450,108 +573,87 @@ export class ErrorRecoveryOrchestrator {
       const issues: string[] = [];
       contextRule(context, 'context', issues);
       handleErrorOptionsRule(options, 'options', issues);
-      if (typeof operation !== 'function') {
-        issues.push('operation: must be a function (state, { signal, attempt }) => value');
-      }
-      if (issues.length > 0) {
-        reject(new RecoveryConfigError(issues));
-        return;
-      }
+      operationRule(operation, 'operation', issues);
+      throwIfAny(issues); // rejects
       const { signal: cancel } = options;
-      if (cancel?.aborted === true) {
-        reject(cancel.reason);
-        return;
-      }
-      const { error: caught, state: given, ...recovery } = context;
+      if (cancel?.aborted === true) return reject(cancel.reason);
+      const { error: caught, state = {} as S, ...recovery } = context;
       const correlationId = recovery.correlationId ?? newCorrelationId();
-      const state = given ?? ({} as S);
-      let pendingError = 'error' in context;
-      let calls = 0;
+      // -1: the first subscription rethrows the caught error; then it counts the calls.
+      let calls = 'error' in context ? -1 : 0;
       const source = defer(() => {
-        if (pendingError) {
-          pendingError = false;
-          return throwError(() => caught);
-        }
-        calls += 1;
+        if (calls++ < 0) return throwError(() => caught);
         const attempt = calls;
         return new Observable<T>((subscriber) => {
           const controller = new AbortController();
           subscriber.add(() => controller.abort());
-          let returned: unknown;
-          try {
-            returned = operation(state, Object.freeze({ signal: controller.signal, attempt }));
-          } catch (thrown) {
-            subscriber.error(thrown);
-            return;
-          }
-          return resultStream<T>(returned).subscribe(subscriber);
+          // A throwing operation errors the attempt: RxJS catches a throw here.
+          return resultStream<T>(
+            operation(state, Object.freeze({ signal: controller.signal, attempt })),
+          ).subscribe(subscriber);
         });
       });
 
       let result: RecoveryResult | undefined;
-      const own = this.base.signals;
-      // Keeps this call's result, and still tells the `signals` observer of the options.
-      const capture: Partial<Observer<RecoverySignal>> = {
-        next: (signal) => {
-          if (signal.type === 'recovery_completed') result = signal.result;
-          own?.next?.(signal);
-        },
-      };
-      const operator = recoveryOperator<T>(
-        this.config<T>({ ...recovery, state, correlationId }, capture),
-      );
       let value: { value: T } | undefined;
-      const onAbort = () => {
+      const own = this.#base.signals;
+      /** Resolves with this call's result (or, when none was published, no recovery). */
+      const finish = (success: boolean, error?: unknown) =>
+        resolve(
+          Object.freeze({
+            ...(result ?? {
+              success,
+              strategyUsed: 'none',
+              attempts: 0,
+              durationMs: 0,
+              errorType: 'unknown',
+              ...(success ? {} : { errorMessage: errorText(error) }),
+              correlationId,
+            }),
+            ...(success ? value : undefined),
+          }),
+        );
+      const abort = () => {
         subscription?.unsubscribe();
         reject(cancel?.reason);
       };
-      const settle = () => cancel?.removeEventListener('abort', onAbort);
       let subscription: Subscription | undefined;
-      cancel?.addEventListener('abort', onAbort, { once: true });
-      subscription = operator(source).subscribe({
-        next: (emitted: T) => {
+      cancel?.addEventListener('abort', abort, { once: true });
+      subscription = this.#operator<T>(
+        { ...recovery, state, correlationId },
+        // Keeps this call's result, and still tells the `signals` observer of the options.
+        {
+          next: (signal) => {
+            if (signal.type === 'recovery_completed') result = signal.result;
+            own?.next?.(signal);
+          },
+        },
+      )(source).subscribe({
+        next: (emitted) => {
           value = { value: emitted };
         },
-        complete: () => {
-          settle();
-          resolve(
-            Object.freeze({
-              ...(result ?? noRecovery(correlationId, true)),
-              ...(value === undefined ? {} : value),
-            }),
-          );
-        },
-        error: (error: unknown) => {
-          settle();
-          resolve(Object.freeze(result ?? noRecovery(correlationId, false, error)));
-        },
+        complete: () => finish(true),
+        error: (error: unknown) => finish(false, error),
       });
+      // However it ends (at once, perhaps), stop listening.
+      subscription.add(() => cancel?.removeEventListener('abort', abort));
     });
   }
 
-  /** The engine's configuration for `context`, and `signals` (the options' by default). */
-  private config<T>(context: ContextOptions, signals = this.base.signals): EngineConfig<T> {
-    const base = this.base as EngineConfig<T>;
-    const { metrics, hub, scheduler, clock } = base;
-    return engineConfig<T>(
-      { context: { ...base.context, ...context }, signals, metrics, hub, scheduler, clock },
-      base,
+  /**
+   * The engine's operator for `context`, publishing to `signals` (the options' by
+   * default); with `builtInCorrections`, a source piped before the repair has loaded is
+   * held (see {@link hold}).
+   */
+  #operator<T>(
+    context: ContextOptions,
+    signals: SignalObserver | undefined = this.#base.signals,
+  ): MonoTypeOperatorFunction<T> {
+    const base = this.#base as EngineConfig<T>;
+    // engineConfig reads the common options (here: the base's) and takes the rest from `base`.
+    const recover = recoveryOperator(
+      engineConfig<T>({ ...base, context: { ...base.context, ...context }, signals }, base),
     );
+    return (source) => recover(this.#builtIn && loaded === undefined ? hold(source) : source);
   }
-}
-
-/**
- * The result when no recovery took place: the operation succeeded with nothing to
- * recover from, or an error no pattern matched was rethrown.
- */
-function noRecovery(correlationId: string, success: boolean, error?: unknown): RecoveryResult {
-  return {
-    success,
-    strategyUsed: 'none',
-    attempts: 0,
-    durationMs: 0,
-    errorType: ErrorType.UNKNOWN,
-    ...(success ? {} : { errorMessage: errorText(error) }),
-    correlationId,
-  };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as codegen from '../src/codegen.js';
 import * as dashboard from '../src/dashboard.js';
@@ -54,5 +55,27 @@ describe('public surface', () => {
     expect(source('../src/index.ts')).not.toContain('openTelemetry');
     expect(source('../src/index.ts')).not.toContain('./files/');
     expect(source('../src/index.ts')).not.toContain('./codegen/');
+  });
+
+  it("keeps the code repair out of the main entry's static import graph: the orchestrator loads it on demand", () => {
+    const src = new URL('../src/', import.meta.url).pathname;
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(src, file), 'utf8');
+      // Static imports and re-exports (not `import type`), not `import(…)`.
+      for (const [, spec] of text.matchAll(
+        /^(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'/gm,
+      )) {
+        visit(join(file, '..', (spec ?? '').replace(/\.js$/, '.ts')));
+      }
+    };
+    visit('index.ts');
+    expect(seen.has('orchestrator.ts') && seen.has('patterns/errorText.ts')).toBe(true);
+    expect([...seen].filter((file) => file.startsWith('codegen/')).sort()).toEqual([
+      'codegen/mentionsMissingAsync.ts', // the default pattern's regex test: the repair is handed it
+    ]);
+    expect(source('../src/orchestrator.ts')).toContain("import('./codegen/missingAsyncRule.js')");
   });
 });

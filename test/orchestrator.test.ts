@@ -39,6 +39,7 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       metadata: { description: 'Generated model misses a required field', owner: 'codegen' },
       priority: 9,
     });
+    await orchestrator.ready(); // virtual time below cannot wait for the code repair to load
     const context = {
       workflowId: 'codegen-1',
       nodeName: 'model_generator',
@@ -99,6 +100,7 @@ describe('ErrorRecoveryOrchestrator: the original design', () => {
       strategy: 'degrade',
       priority: 9,
     });
+    await orchestrator.ready(); // virtual time below cannot wait for the code repair to load
     const repairable = 'function build() {\n  await render();\n}';
     const hopeless = 'await render();';
     const runs: Array<[unknown, () => Observable<unknown>, Record<string, unknown>?]> = [
@@ -234,10 +236,11 @@ describe('ErrorRecoveryOrchestrator', () => {
     );
   });
 
-  it('shares patterns and hub between handleError and its operators, live', () => {
+  it('shares patterns and hub between handleError and its operators, live', async () => {
     const orchestrator = new ErrorRecoveryOrchestrator({
       degradation: { levels: [{ name: 'stub', value: 0 }] },
     });
+    await orchestrator.ready(); // virtual time below cannot wait for the code repair to load
     const operator = orchestrator.operator<string | number>({ nodeName: 'pipe' });
     const quotaError = new Error('quota exhausted');
     testScheduler().run(({ cold, expectObservable }) => {

@@ -22,11 +22,31 @@ interface Entry {
   readonly note?: string;
 }
 
-export interface BundleMeasurement {
+/** One chunk a program loads later, through a dynamic `import()`. */
+export interface LazyChunk {
+  /** What it holds: the module it was split at (`codegen/missingAsyncRule`), or `shared`. */
+  readonly name: string;
   readonly minified: number;
+  readonly gzipped: number;
+  /** Minified bytes by module, as in {@link BundleMeasurement.byModule}. */
+  readonly byModule: Readonly<Record<string, number>>;
+}
+
+export interface BundleMeasurement {
+  /**
+   * What the program loads at start — the entry chunk and every chunk it imports statically —
+   * in minified bytes. The budgets apply to this.
+   */
+  readonly minified: number;
+  /** The same, gzipped (level 9), each file on its own, summed. */
   readonly gzipped: number;
   /** Minified bytes by module: a path under dist/esm/ without `.js`, or a package name. */
   readonly byModule: Readonly<Record<string, number>>;
+  /**
+   * The chunks fetched only when the program reaches a dynamic `import()` (the orchestrator's
+   * built-in correction): not loaded at start, not counted in the figures above.
+   */
+  readonly lazy: readonly LazyChunk[];
 }
 
 export const BUNDLE_RETRY_BACKOFF = 'retryBackoff only';
@@ -57,9 +77,9 @@ function moduleOf(input: string): string {
   return input;
 }
 
-function byModule(metafile: Metafile): Record<string, number> {
+function byModule(outputs: readonly Metafile['outputs'][string][]): Record<string, number> {
   const totals: Record<string, number> = {};
-  for (const output of Object.values(metafile.outputs)) {
+  for (const output of outputs) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       if (bytesInOutput === 0) continue;
       const key = moduleOf(input);
@@ -69,9 +89,16 @@ function byModule(metafile: Metafile): Record<string, number> {
   return Object.fromEntries(Object.entries(totals).sort((a, b) => b[1] - a[1]));
 }
 
+/** Where esbuild would write the chunks (nothing is written): splitting needs an outdir. */
+const OUT_DIR = 'node_modules/.cache/bundle-size';
+
 /**
  * Bundles `contents` as a user's app would (esbuild, minified, ESM, browser platform, tree
- * shaking on), with rxjs external, and measures minified and gzipped (level 9) bytes.
+ * shaking and code splitting on), with rxjs external, and measures minified and gzipped
+ * (level 9) bytes of what the program loads at start, and, apart, of each chunk it loads
+ * later through a dynamic `import()`. Splitting is what every app bundler does with a
+ * dynamic import (Vite/Rollup, webpack; esbuild with `splitting: true`): without it, esbuild
+ * would inline the lazily loaded module and count it as loaded at start.
  * `rx-recovery` is resolved by its name, from the repository root: esbuild's package
  * self-reference, through package.json's `exports` map (the `import` condition:
  * `dist/esm/index.js`, `dist/esm/files.js`, …) with its `"sideEffects": false`, exactly as
@@ -80,12 +107,15 @@ function byModule(metafile: Metafile): Record<string, number> {
 export async function bundle(entry: Entry): Promise<BundleMeasurement> {
   const result = await build({
     stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'ts', sourcefile: '<stdin>' },
+    absWorkingDir: ROOT,
     bundle: true,
     minify: true,
     treeShaking: true,
+    splitting: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
+    outdir: OUT_DIR,
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -100,11 +130,50 @@ export async function bundle(entry: Entry): Promise<BundleMeasurement> {
       `bundle size (${entry.name}): rx-recovery resolved outside ${DIST_ESM}: ${strays.join(', ')}`,
     );
   }
-  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const { outputs } = result.metafile;
+  const code = (path: string) =>
+    result.outputFiles.find((file) => file.path === join(ROOT, path))?.contents ?? new Uint8Array();
+  const gzipped = (path: string) => gzipSync(code(path), { level: 9 }).byteLength;
+  const js = (kind: 'import-statement' | 'dynamic-import') => (path: string) =>
+    (outputs[path]?.imports ?? []).filter((i) => i.kind === kind && !i.external).map((i) => i.path);
+  /** `roots` and every chunk they import statically (what loads with them). */
+  const withStatic = (roots: readonly string[], seen: Set<string>) => {
+    const found: string[] = [];
+    const visit = (path: string) => {
+      if (seen.has(path)) return;
+      seen.add(path);
+      found.push(path);
+      js('import-statement')(path).forEach(visit);
+    };
+    roots.forEach(visit);
+    return found;
+  };
+  const start = Object.keys(outputs).find((path) => outputs[path]?.entryPoint === '<stdin>');
+  const seen = new Set<string>();
+  const initial = withStatic(start === undefined ? [] : [start], seen);
+  // Chunks reached through import(), from what loads at start or from another lazy chunk.
+  // esbuild also writes chunks for the import() of code it shook out: nothing loads those.
+  const lazy: string[] = [];
+  const loaded = [...initial];
+  for (let i = 0; i < loaded.length; i += 1) {
+    const found = withStatic(js('dynamic-import')(loaded[i] as string), seen);
+    lazy.push(...found);
+    loaded.push(...found);
+  }
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   return {
-    minified: code.byteLength,
-    gzipped: gzipSync(code, { level: 9 }).byteLength,
-    byModule: byModule(result.metafile),
+    minified: sum(initial.map((path) => code(path).byteLength)),
+    gzipped: sum(initial.map(gzipped)),
+    byModule: byModule(initial.map((path) => outputs[path] as Metafile['outputs'][string])),
+    lazy: lazy.map((path) => {
+      const output = outputs[path] as Metafile['outputs'][string];
+      return {
+        name: output.entryPoint === undefined ? 'shared' : moduleOf(output.entryPoint),
+        minified: code(path).byteLength,
+        gzipped: gzipped(path),
+        byModule: byModule([output]),
+      };
+    }),
   };
 }
 
@@ -200,6 +269,17 @@ function sizeResult(entry: Entry, m: BundleMeasurement): Omit<VariantResult, 'ra
           }),
       largest: `${top}${more}`,
       modules: m.byModule,
+      ...(m.lazy.length === 0
+        ? {}
+        : {
+            lazy: m.lazy
+              .map(
+                ({ name, gzipped, minified }) =>
+                  `${name}: ${fmtBytes(gzipped)} gz (${fmtBytes(minified)} min)`,
+              )
+              .join(', '),
+            lazyChunks: m.lazy,
+          }),
     },
   };
 }
@@ -215,7 +295,8 @@ function ratios(rows: Omit<VariantResult, 'ratio'>[], baseline: string): Variant
 /**
  * Bundle size, min+gzip, of three user programs against the built package — `retryBackoff`
  * only, `withRecovery` only, `import *` from the main entry — with their budgets, the
- * subpaths for information, and the peers. esbuild tree-shaken, rxjs external;
+ * subpaths for information, and the peers: what each loads at start, and apart the chunks
+ * it loads later (dynamic `import()`). esbuild tree-shaken and code-split, rxjs external;
  * `rx-recovery` resolved by name through package.json `exports` (so `dist/esm/*.js`, one
  * file per module, with `"sideEffects": false`). The largest modules of each bundle show
  * what to trim.
@@ -251,10 +332,12 @@ export async function bundleSize(): Promise<ScenarioResult[]> {
         { key: 'budget', title: 'budget' },
         { key: 'ofBudget', title: 'of budget' },
         { key: 'largest', title: 'largest modules (minified bytes)' },
+        { key: 'lazy', title: 'loaded later (not in the budget)' },
       ],
       notes: [
-        'A user\'s program, bundled with esbuild --bundle --minify --format=esm --platform=browser --target=es2022, rxjs external, gzip level 9. `rx-recovery` is resolved by its name through package.json `exports` (the `import` condition: dist/esm/index.js, one file per module) with `"sideEffects": false`, so unused modules drop out as they would in an app. Runtime dependencies (rxjs-for-await; zod and yaml in rx-recovery/files) are bundled unless the row says otherwise.',
+        'A user\'s program, bundled with esbuild --bundle --minify --splitting --format=esm --platform=browser --target=es2022, rxjs external, gzip level 9. `rx-recovery` is resolved by its name through package.json `exports` (the `import` condition: dist/esm/index.js, one file per module) with `"sideEffects": false`, so unused modules drop out as they would in an app. Runtime dependencies (rxjs-for-await; zod and yaml in rx-recovery/files) are bundled unless the row says otherwise.',
         'The three programs: `export { retryBackoff } from "rx-recovery"`, `export { withRecovery } from "rx-recovery"`, `import * as recovery from "rx-recovery"; export { recovery }`. Budgets from DESIGN.md (4 KB = 4,096 B, 8 KB = 8,192 B, 16 KB = 16,384 B).',
+        'The size and the budget are what the program loads at start: the entry chunk and every chunk it imports statically (each gzipped on its own, summed). **"loaded later"** lists, apart, the chunks the program fetches only when it reaches a dynamic `import()`: `codegen/missingAsyncRule` is the built-in correction of `ErrorRecoveryOrchestrator` (the `missing_async_keyword` rule and the `repairMissingAsync` code repair), fetched when the first orchestrator with `builtInCorrections` (the default) is made, never by a program without one. Every app bundler splits there (Vite/Rollup, webpack, esbuild with `splitting`); a program that never makes an orchestrator never loads that chunk (esbuild still writes it for the programs above that shake the orchestrator out, but nothing imports it there, so it is not listed).',
         '"largest modules": minified bytes each module (a path under dist/esm/, or a dependency) leaves in the bundle, from esbuild\'s metafile, before gzip; "(+n)" counts the modules not listed. results.json has every module of every row (`extra.modules`).',
         ...notes,
       ],

@@ -1,39 +1,6 @@
-import { of } from 'rxjs';
-import { defaultPatterns } from '../patterns/defaultPatterns.js';
-import { errorText } from '../patterns/errorText.js';
-import type { AttemptContext } from '../strategies/context.js';
 import type { CorrectionRule } from '../strategies/correct.js';
-import { repairMissingAsync } from './repairMissingAsync.js';
-
-/** The `missing_async_keyword` default pattern's regex. */
-const missingAsync = defaultPatterns.find((pattern) => pattern.id === 'missing_async_keyword')
-  ?.match as RegExp;
-
-function readCode(error: unknown, context: AttemptContext): string | undefined {
-  try {
-    const source = (error as { source?: unknown } | null)?.source;
-    if (typeof source === 'string') return source;
-  } catch {
-    // a throwing getter: fall back to the context's code
-  }
-  try {
-    const code = (context.state as { code?: unknown } | undefined)?.code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function readLine(error: unknown): number | undefined {
-  try {
-    const line =
-      (error as { lineno?: unknown; line?: unknown } | null)?.lineno ??
-      (error as { line?: unknown } | null)?.line;
-    return typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { mentionsMissingAsync } from './mentionsMissingAsync.js';
+import { missingAsyncRule } from './missingAsyncRule.js';
 
 /**
  * The correction for `missing_async_keyword`: repairs the generated code on `error.source`
@@ -63,15 +30,6 @@ function readLine(error: unknown): number | undefined {
  * ```
  * @see repairMissingAsync, correctErrors
  */
-export const asyncKeywordCorrection: CorrectionRule<string> = Object.freeze({
-  id: 'missing_async_keyword',
-  match: (error: unknown, context: AttemptContext) =>
-    context.patternId === 'missing_async_keyword' || missingAsync.test(errorText(error)),
-  correct: (error: unknown, context: AttemptContext) => {
-    const code = readCode(error, context);
-    if (code === undefined) return undefined;
-    const line = readLine(error);
-    const repaired = repairMissingAsync(code, line === undefined ? {} : { line });
-    return repaired === undefined ? undefined : of(repaired);
-  },
-});
+export const asyncKeywordCorrection: CorrectionRule<string> = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ missingAsyncRule(mentionsMissingAsync),
+);

@@ -82,7 +82,7 @@ export function asyncSignals(
   source: RecoveryHub | Observable<RecoverySignal>,
   mode: AsyncSignalMode = 'each',
 ): AsyncIterable<RecoverySignal> | AsyncIterable<RecoverySignal[]> {
-  const signals$ = 'isRecoveryHub' in source ? source.signals : source;
-  if (mode === 'buffered') return bufferedValuesFrom(signals$);
-  return mode === 'latest' ? latestValueFrom(signals$) : eachValueFrom(signals$);
+  const from =
+    mode === 'buffered' ? bufferedValuesFrom : mode === 'latest' ? latestValueFrom : eachValueFrom;
+  return from('isRecoveryHub' in source ? source.signals : source);
 }

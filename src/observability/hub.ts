@@ -1,11 +1,4 @@
-import {
-  BehaviorSubject,
-  Observable,
-  type Observer,
-  Subject,
-  Subscription,
-  type Subscription as SubscriptionType,
-} from 'rxjs';
+import { BehaviorSubject, Observable, type Observer, Subject, Subscription } from 'rxjs';
 import { check, shape, string } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { type SharedStore, storeOf, storeRule } from '../fleet/store.js';
@@ -16,72 +9,6 @@ import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } fr
 import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
 
 type Consumer = ObserverErrorSignal['source'];
-type Report = (error: unknown, consumer: Consumer) => void;
-
-/**
- * Wraps a consumer's callbacks so that a throw is reported instead of reaching RxJS,
- * which would rethrow it asynchronously as an uncaught error. Operator subscribers
- * (piped consumers) pass through as they are: they catch their own consumers' throws.
- */
-function guard<T>(
-  observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined,
-  report: Report,
-  consumer: Consumer,
-): Partial<Observer<T>> | ((value: T) => void) | null | undefined {
-  if (observerOrNext instanceof Subscription) return observerOrNext;
-  const observer: Partial<Observer<T>> =
-    typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-  // Plain methods, each with its own try/catch: no wrapper or argument array per delivery.
-  return {
-    next(value: T) {
-      try {
-        observer.next?.(value);
-      } catch (error) {
-        report(error, consumer);
-      }
-    },
-    error(error: unknown) {
-      try {
-        observer.error?.(error);
-      } catch (thrown) {
-        report(thrown, consumer);
-      }
-    },
-    complete() {
-      try {
-        observer.complete?.();
-      } catch (error) {
-        report(error, consumer);
-      }
-    },
-  };
-}
-
-/**
- * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
- * `error` or `complete` it for the others) whose direct subscribers cannot break the
- * other subscribers or the process.
- */
-class ConsumerStream<T> extends Observable<T> {
-  constructor(
-    private readonly subject: Subject<T>,
-    private readonly report: Report,
-    private readonly consumer: Consumer,
-    /** Runs before each subscription: lets `statistics$` refresh a stale current value. */
-    private readonly beforeSubscribe?: () => void,
-  ) {
-    super();
-  }
-
-  override subscribe(
-    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
-  ): SubscriptionType {
-    this.beforeSubscribe?.();
-    return this.subject.subscribe(
-      guard(observerOrNext, this.report, this.consumer) as Partial<Observer<T>>,
-    );
-  }
-}
 
 /**
  * The library's side of a hub: how operators and fleet objects publish to it. Kept under a
@@ -249,9 +176,39 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
   const queue: RecoverySignal[] = [];
   let draining = false;
 
-  const report: Report = (error, consumer) => {
-    if (current === null || current.type === 'observer_error') return;
-    queue.push(observerErrorSignal(current, error, consumer));
+  /**
+   * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
+   * `error` or `complete` it for the others) whose direct subscribers cannot break the
+   * other subscribers or the process. A direct subscriber's `next` is wrapped so that a
+   * throw is reported, once, as an `observer_error` about the signal being delivered
+   * (queued behind it), instead of reaching RxJS, which would rethrow it asynchronously as
+   * an uncaught error; the hub's subjects never error or complete, so `next` is all there
+   * is to guard. Operator subscribers (piped consumers) pass through as they are: they
+   * catch their own consumers' throws. `before` runs before each subscription: it lets
+   * `statistics$` refresh a stale current value.
+   */
+  const expose = <T>(subject: Subject<T>, consumer: Consumer, before?: () => void) => {
+    const stream = new Observable<T>();
+    // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
+    stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
+      before?.();
+      if (observerOrNext instanceof Subscription) return subject.subscribe(observerOrNext);
+      const observer =
+        typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+      // A plain method with its own try/catch: no wrapper or argument array per delivery.
+      return subject.subscribe({
+        next(value: T) {
+          try {
+            observer.next?.(value);
+          } catch (error) {
+            if (current !== null && current.type !== 'observer_error') {
+              queue.push(observerErrorSignal(current, error, consumer));
+            }
+          }
+        },
+      });
+    }) as Observable<T>['subscribe'];
+    return stream;
   };
   const signals = new Subject<RecoverySignal>();
   const metrics = new Subject<RecoveryMetric>();
@@ -315,16 +272,16 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
 
   const hub = {
     name,
-    signals: new ConsumerStream(signals, report, 'signals'),
-    metrics: new ConsumerStream(metrics, report, 'metrics'),
-    statistics$: new ConsumerStream(statistics$, report, 'statistics', () => {
+    signals: expose(signals, 'signals'),
+    metrics: expose(metrics, 'metrics'),
+    statistics$: expose(statistics$, 'statistics', () => {
       if (!stale) return;
       stale = false;
       statistics$.next(statistics.snapshot());
     }),
     snapshot: () => statistics.snapshot(),
     pendingEscalations: () => escalations$.getValue(),
-    escalations$: new ConsumerStream(escalations$, report, 'escalations'),
+    escalations$: expose(escalations$, 'escalations'),
     resolveEscalation(id: string, resolution: Resolution<unknown>) {
       const problem = resolutionProblem(resolution);
       if (problem !== undefined) throw new RecoveryConfigError([problem]);

@@ -1,4 +1,4 @@
-import { defer, of, throwError } from 'rxjs';
+import { defer, firstValueFrom, map, Observable, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   asyncSignals,
@@ -42,6 +42,24 @@ describe('createRecoveryHub', () => {
     ];
     expect(first).toEqual(expected);
     expect(last).toEqual(expected);
+  });
+
+  it('hands out Observables only, which piped consumers and firstValueFrom read too', async () => {
+    const hub = createRecoveryHub();
+    for (const stream of [hub.signals, hub.metrics, hub.statistics$, hub.escalations$]) {
+      expect(stream).toBeInstanceOf(Observable);
+      // Nothing to publish, fail or end the stream with, for the other consumers.
+      expect(['next', 'error', 'complete'].filter((key) => key in stream)).toEqual([]);
+    }
+    const piped: string[] = [];
+    hub.signals.pipe(map((signal) => signal.type)).subscribe((type) => piped.push(type));
+    const first = firstValueFrom(hub.signals);
+    throwError(() => validationError)
+      .pipe(withRecovery(undefined, { hub, degradation: { levels: [{ name: 'stub', value: 0 }] } }))
+      .subscribe();
+    expect(piped).toEqual(['error_detected', 'recovery_attempt', 'recovery_completed']);
+    expect((await first).type).toBe('error_detected');
+    expect(await firstValueFrom(hub.statistics$)).toMatchObject({ totalRecoveries: 1 });
   });
 
   it('reports the throw once, even when the consumer throws on the report too', () => {

@@ -243,6 +243,7 @@ describe('escalation that waits for a person (escalation.await)', () => {
       maxAttempts: 0,
       escalation: { await: true },
     });
+    await orchestrator.ready(); // so that the error reaches the engine at once
     const handled = orchestrator.handleError({ error: quorumError }, () => 'never called');
     const [record] = hub.pendingEscalations();
     expect(record?.pending).toBe(true);
