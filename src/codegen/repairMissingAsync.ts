@@ -87,10 +87,10 @@ export function repairMissingAsync(
 
 function insertAsync(code: string, sites: AwaitSite[], line?: number): string | undefined {
   const insertions = new Map<number, string>();
-  for (const site of sites) {
-    if (line !== undefined && site.line !== line) continue;
-    if (!site.fix) return undefined;
-    for (const { at, text } of site.fix) {
+  for (const [siteLine, fix] of sites) {
+    if (line !== undefined && siteLine !== line) continue;
+    if (!fix) return undefined;
+    for (const [at, text] of fix) {
       if ((insertions.get(at) ?? text) !== text) return undefined;
       insertions.set(at, text);
     }
