@@ -95,10 +95,11 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
     for (let k = from; k >= 0 && k > from - SCAN_LIMIT; k--) {
       const answer = pending.length === 0 ? visit(k) : undefined;
       if (answer !== undefined) return answer;
-      // A closer (`>` included) is pushed, and its opener must come back first.
-      const t = punctIn(k, '()[]{}<>') ? (text[k] as string) : '-';
-      if (')]}>'.includes(t)) pending.push(')]}>'.indexOf(t));
-      else if ('([{<'.includes(t) && pending.pop() !== '([{<'.indexOf(t)) return undefined;
+      // A closer (`>` included) is pushed, and its opener must come back first. (No token
+      // but these one-character ones is a part of that string.)
+      const bracket = '([{<)]}>'.indexOf(text[k] ?? '-');
+      if (bracket > 3) pending.push(bracket - 4);
+      else if (bracket >= 0 && pending.pop() !== bracket) return undefined;
     }
     return undefined;
   };
@@ -125,10 +126,10 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
 
   /** After token `k`, may an arrow function start (not after an operator: `a | x => y`)? */
   const mayPrecedeArrow = (k: number): boolean =>
-    text[k] === undefined || ARROW_STARTS.has(text[k]) || kindIn(k, 'hm');
+    k < 0 || ARROW_STARTS.has(text[k]) || kindIn(k, 'hm');
 
   const functionHead = (first: number, params: number): FunctionHead | undefined =>
-    text[first] === undefined ? undefined : [first, params];
+    first < 0 ? undefined : [first, params];
 
   /** For `(…): Type` ending before `end`, the index of `)`; -1 when there is no such return type. */
   const returnTypeParen = (end: number): number =>

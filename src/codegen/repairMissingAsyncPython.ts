@@ -6,11 +6,8 @@
  */
 import { type AwaitSite, type Insertion, lineAt } from './repairMissingAsyncText.js';
 
-/** A logical line, and what makes an `await` in it (or in the block it opens) async. */
-interface PyLine {
-  indent: string;
-  fix: Insertion[] | undefined;
-}
+/** A logical line's indentation, and what makes an `await` in it (or in its block) async. */
+type PyLine = [indent: string, fix: Insertion[] | undefined];
 
 /** Every `await` in Python code, or `undefined` when the code cannot be read with certainty. */
 export function pythonAwaits(code: string): AwaitSite[] | undefined {
@@ -35,11 +32,11 @@ export function pythonAwaits(code: string): AwaitSite[] | undefined {
       if (/^[\r\n#]?$/.test(code.charAt(first))) continue;
       // The enclosing block is the nearest earlier line that is less indented; when its
       // indentation is not a prefix of this one, tabs and spaces are mixed: nothing is certain.
-      while (indent.length <= (blocks.at(-1)?.indent.length ?? -1)) blocks.pop();
-      const outer = blocks.at(-1);
-      let fix = outer && indent.startsWith(outer.indent) ? outer.fix : undefined;
+      while (indent.length <= (blocks.at(-1)?.[0].length ?? -1)) blocks.pop();
+      const [outerIndent = '', outerFix] = blocks.at(-1) ?? [];
+      let fix = blocks.length > 0 && indent.startsWith(outerIndent) ? outerFix : undefined;
       if (keyword) fix = keyword === 'class' ? undefined : isAsync ? [] : [[first, 'async ']];
-      blocks.push({ indent, fix });
+      blocks.push([indent, fix]);
       afterLambda = false;
       continue;
     }
@@ -47,7 +44,7 @@ export function pythonAwaits(code: string): AwaitSite[] | undefined {
     if (unterminated) return undefined;
     if (t === '\n') lineStart = depth === 0;
     if (word === 'await')
-      sites.push([lineAt(code, at), afterLambda ? undefined : blocks.at(-1)?.fix]);
+      sites.push([lineAt(code, at), afterLambda ? undefined : blocks.at(-1)?.[1]]);
     if (word === 'lambda') afterLambda = true;
     if (opener) depth++;
     if (closer && --depth < 0) return undefined;
