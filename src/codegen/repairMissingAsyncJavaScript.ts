@@ -20,7 +20,7 @@ type FunctionHead = [first: number, params: number, typeEnd?: number];
  * A scope that ends at token `end` (exclusive): a function, with no `head` when it cannot be
  * repaired, or a class body (no function, no `head`).
  */
-type Scope = [end: number, head?: FunctionHead];
+type Scope = [end: number, head?: FunctionHead | undefined];
 
 /**
  * What a `{` opens: a function (its head, `undefined` when it cannot be repaired), or a block
@@ -95,8 +95,8 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
     for (let k = from; k >= 0 && k > from - SCAN_LIMIT; k--) {
       const answer = pending.length === 0 ? visit(k) : undefined;
       if (answer !== undefined) return answer;
-      // A closer (`>` included) is pushed, and its opener must come back first. (No token
-      // but these one-character ones is a part of that string.)
+      // A closer (`>` included) is pushed, and its opener must come back first. (Only a
+      // one-character token is found in that string: no longer one is a part of it.)
       const bracket = '([{<)]}>'.indexOf(text[k] ?? '-');
       if (bracket > 3) pending.push(bracket - 4);
       else if (bracket >= 0 && pending.pop() !== bracket) return undefined;

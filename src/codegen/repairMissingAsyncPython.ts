@@ -35,6 +35,7 @@ export function pythonAwaits(code: string): AwaitSite[] | undefined {
       while (indent.length <= (blocks.at(-1)?.[0].length ?? -1)) blocks.pop();
       const [outerIndent = '', outerFix] = blocks.at(-1) ?? [];
       let fix = blocks.length > 0 && indent.startsWith(outerIndent) ? outerFix : undefined;
+      // A `def` takes `async `, an `async def` nothing, a `class` body cannot be made async.
       if (keyword) fix = keyword === 'class' ? undefined : isAsync ? [] : [[first, 'async ']];
       blocks.push([indent, fix]);
       afterLambda = false;
