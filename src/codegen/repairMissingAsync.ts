@@ -95,12 +95,13 @@ function insertAsync(code: string, sites: AwaitSite[], line?: number): string | 
       insertions.set(at, text);
     }
   }
-  let out = code;
-  // From the last offset to the first, so that the offsets before each insertion still hold.
-  for (const [at, text] of [...insertions].sort(([a], [b]) => b - a)) {
-    out = out.slice(0, at) + text + out.slice(at);
+  let out = '';
+  let from = 0;
+  for (const [at, text] of [...insertions].sort(([a], [b]) => a - b)) {
+    out += code.slice(from, at) + text;
+    from = at;
   }
-  return insertions.size === 0 ? undefined : out;
+  return insertions.size === 0 ? undefined : out + code.slice(from);
 }
 
 /**

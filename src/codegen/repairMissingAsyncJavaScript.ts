@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type AwaitSite, type Insertion, lineAt, words } from './repairMissingAsyncText.js';
+import { type AwaitSite, type Insertion, lineCounter, words } from './repairMissingAsyncText.js';
 import { EXPRESSION_WORDS, readSource, startsExpression } from './repairMissingAsyncTokens.js';
 
 /**
@@ -455,6 +455,7 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
 
   // Each `await` gets the innermost scope around it: a function, or a class body.
   const sites: AwaitSite[] = [];
+  const lineAt = lineCounter(code);
   const open: Scope[] = [];
   const fixes = new Map<Scope | undefined, Insertion[] | undefined>();
   for (let k = 0; k < text.length; k++) {
@@ -470,7 +471,7 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
       const scope = open.at(-1);
       const head = scope?.[1];
       if (!fixes.has(scope)) fixes.set(scope, head && asyncFix(head));
-      sites.push([lineAt(code, start[k] ?? 0), fixes.get(scope)]);
+      sites.push([lineAt(start[k] ?? 0), fixes.get(scope)]);
     }
     const scope = scopes.get(k);
     if (scope) open.push(scope);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type AwaitSite, type Insertion, lineAt } from './repairMissingAsyncText.js';
+import { type AwaitSite, type Insertion, lineCounter } from './repairMissingAsyncText.js';
 
 /** A logical line's indentation, and what makes an `await` in it (or in its block) async. */
 type PyLine = [indent: string, fix: Insertion[] | undefined];
@@ -12,6 +12,7 @@ type PyLine = [indent: string, fix: Insertion[] | undefined];
 /** Every `await` in Python code, or `undefined` when the code cannot be read with certainty. */
 export function pythonAwaits(code: string): AwaitSite[] | undefined {
   const sites: AwaitSite[] = [];
+  const lineAt = lineCounter(code);
   /** The logical line being read and the blocks around it, innermost last. */
   const blocks: PyLine[] = [];
   // Groups: 1 a string, 2 its quote, 3 an unterminated string, 4 a word, 5 an opener,
@@ -44,8 +45,7 @@ export function pythonAwaits(code: string): AwaitSite[] | undefined {
     const [t, , , unterminated, word, opener, closer] = token.exec(code) ?? [''];
     if (unterminated) return undefined;
     if (t === '\n') lineStart = depth === 0;
-    if (word === 'await')
-      sites.push([lineAt(code, at), afterLambda ? undefined : blocks.at(-1)?.[1]]);
+    if (word === 'await') sites.push([lineAt(at), afterLambda ? undefined : blocks.at(-1)?.[1]]);
     if (word === 'lambda') afterLambda = true;
     if (opener) depth++;
     if (closer && --depth < 0) return undefined;
