@@ -77,7 +77,7 @@ export function repairMissingAsync(
 ): string | undefined {
   try {
     if (typeof code !== 'string') return undefined;
-    const language = options?.language ?? detectLanguage(code);
+    const language = options?.language ?? (looksLikePython(code) ? 'python' : 'javascript');
     const sites = language === 'python' ? pythonAwaits(code) : javascriptAwaits(code);
     return sites && insertAsync(code, sites, options?.line);
   } catch {
@@ -87,32 +87,31 @@ export function repairMissingAsync(
 
 function insertAsync(code: string, sites: AwaitSite[], line?: number): string | undefined {
   const insertions = new Map<number, string>();
-  for (const site of sites) {
-    if (line !== undefined && site.line !== line) continue;
-    if (!site.fix) return undefined;
-    for (const { at, text } of site.fix) {
+  for (const [siteLine, fix] of sites) {
+    if (line !== undefined && siteLine !== line) continue;
+    if (!fix) return undefined;
+    for (const [at, text] of fix) {
       if ((insertions.get(at) ?? text) !== text) return undefined;
       insertions.set(at, text);
     }
   }
-  if (insertions.size === 0) return undefined;
   let out = '';
   let from = 0;
   for (const [at, text] of [...insertions].sort(([a], [b]) => a - b)) {
     out += code.slice(from, at) + text;
     from = at;
   }
-  return out + code.slice(from);
+  return insertions.size === 0 ? undefined : out + code.slice(from);
 }
 
-const PYTHON_DEF = /^[ \t]*(?:async[ \t]+)?def[ \t]+[A-Za-z_]\w*[ \t]*\(/;
-
-/** Python only with a `def name(` line, a line ending in `:` and no JavaScript-looking body. */
-function detectLanguage(code: string): CodeLanguage {
-  if (/\bfunction\b|=>/.test(code)) return 'javascript';
-  const lines = code.split('\n').map((line) => line.trimEnd());
-  if (lines.some((line) => /\)\s*\{$/.test(line))) return 'javascript';
-  const endsBlock = (line: string): boolean => (line.split('#')[0] ?? '').trimEnd().endsWith(':');
-  const python = lines.some((line) => PYTHON_DEF.test(line)) && lines.some(endsBlock);
-  return python ? 'python' : 'javascript';
+/**
+ * Python only on clear signs: a `def name(` line, a line ending in `:` (before any `#` comment),
+ * and nothing that looks like JavaScript (`function`, `=>`, a line ending in `) {`).
+ */
+function looksLikePython(code: string): boolean {
+  return (
+    !/\bfunction\b|=>|\)[^\S\n]*\{[^\S\n]*(?:\n|$)/.test(code) &&
+    /(?:^|\n)[ \t]*(?:async[ \t]+)?def[ \t]+[A-Za-z_]\w*[ \t]*\(/.test(code) &&
+    /(?:^|\n)[^#\n]*:[^\S\n]*(?:[#\n]|$)/.test(code)
+  );
 }

@@ -4,129 +4,51 @@
  *
  * @module
  */
-import {
-  type AwaitSite,
-  countNewlines,
-  type Insertion,
-  lineEnd,
-  quotedEnd,
-  WORD_CHAR,
-  wordEnd,
-} from './repairMissingAsyncText.js';
+import { type AwaitSite, type Insertion, lineCounter } from './repairMissingAsyncText.js';
 
-interface PyLine {
-  indent: string;
-  kind: 'def' | 'async' | 'class' | 'other';
-  start: number;
-  /** Index of the enclosing logical line; -1 at top level, -2 when indentation is inconsistent. */
-  parent: number;
-}
-
-interface PyAwait {
-  line: number;
-  logical: number;
-  afterLambda: boolean;
-}
+/** A logical line's indentation, and what makes an `await` in it (or in its block) async. */
+type PyLine = [indent: string, fix: Insertion[] | undefined];
 
 /** Every `await` in Python code, or `undefined` when the code cannot be read with certainty. */
 export function pythonAwaits(code: string): AwaitSite[] | undefined {
-  const scan = scanPython(code);
-  if (!scan) return undefined;
-  linkParents(scan.lines);
-  return scan.awaits.map(({ line, logical, afterLambda }) => ({
-    line,
-    fix: afterLambda ? undefined : enclosingDef(scan.lines, logical),
-  }));
-}
-
-/** `async ` before the innermost `def` (a return annotation `-> T` stays right as it is). */
-function enclosingDef(lines: PyLine[], from: number): Insertion[] | undefined {
-  for (let line = lines[from]; line; line = lines[line.parent]) {
-    if (line.kind === 'class') return undefined;
-    if (line.kind === 'async') return [];
-    if (line.kind === 'def') return [{ at: line.start, text: 'async ' }];
-  }
-  return undefined;
-}
-
-/** The enclosing block of a logical line is the nearest earlier one that is less indented. */
-function linkParents(lines: PyLine[]): void {
-  const open: number[] = [];
-  lines.forEach((line, index) => {
-    while (line.indent.length <= (lines[open.at(-1) ?? -1]?.indent.length ?? -1)) open.pop();
-    const parent = lines[open.at(-1) ?? -1];
-    if (parent) line.parent = line.indent.startsWith(parent.indent) ? (open.at(-1) ?? -1) : -2;
-    open.push(index);
-  });
-}
-
-function headerKind(code: string, at: number): PyLine['kind'] {
-  const header = /(?:(async)[ \t]+)?(def|class)\b/y;
-  header.lastIndex = at;
-  const match = header.exec(code);
-  if (!match) return 'other';
-  if (match[2] === 'class') return 'class';
-  return match[1] ? 'async' : 'def';
-}
-
-/** End (exclusive) of a Python string literal starting at `from`, or -1. */
-function pythonStringEnd(code: string, from: number): number {
-  const quote = code.charAt(from);
-  const triple = quote.repeat(3);
-  if (!code.startsWith(triple, from)) return quotedEnd(code, from, quote);
-  for (let i = from + 3; i < code.length; i++) {
-    if (code.charAt(i) === '\\') i++;
-    else if (code.startsWith(triple, i)) return i + 3;
-  }
-  return -1;
-}
-
-function scanPython(code: string): { lines: PyLine[]; awaits: PyAwait[] } | undefined {
-  const lines: PyLine[] = [];
-  const awaits: PyAwait[] = [];
+  const sites: AwaitSite[] = [];
+  const lineAt = lineCounter(code);
+  /** The logical line being read and the blocks around it, innermost last. */
+  const blocks: PyLine[] = [];
+  // Groups: 1 a string, 2 its quote, 3 an unterminated string, 4 a word, 5 an opener,
+  // 6 a closer. Skipped whole: a line continuation, a comment.
+  const token =
+    /\\(?:\r\n|[\s\S])?|#[^\n]*|((["'])(?:\2\2(?:\\[\s\S]|[^\\])*?\2\2\2|(?!\2\2)(?:\\[\s\S]|(?!\2)[^\\\n])*\2))|(["'])|([\w$\x80-\uffff]+)|([([{])|([)\]}])|[\s\S]/y;
+  const header = /([ \t]*)(?:(async[ \t]+)?(def|class)\b)?/y;
   let depth = 0;
-  let line = 1;
-  let atLineStart = true;
   let afterLambda = false;
-  let i = 0;
-  while (i < code.length) {
-    const c = code.charAt(i);
-    if (atLineStart) {
-      atLineStart = false;
-      let indentEnd = i;
-      while (code.charAt(indentEnd) === ' ' || code.charAt(indentEnd) === '\t') indentEnd++;
-      if (!['', '\r', '\n', '#'].includes(code.charAt(indentEnd))) {
-        const indent = code.slice(i, indentEnd);
-        lines.push({ indent, kind: headerKind(code, indentEnd), start: indentEnd, parent: -1 });
-        afterLambda = false;
-      }
-      i = indentEnd;
-    } else if (c === '\n') {
-      line++;
-      i++;
-      atLineStart = depth === 0;
-    } else if (c === '\\') {
-      const next = code.startsWith('\r\n', i + 1) ? i + 2 : i + 1;
-      if (code.charAt(next) === '\n') line++;
-      i = next + 1;
-    } else if (c === '#') {
-      i = lineEnd(code, i);
-    } else if (c === '"' || c === "'") {
-      const end = pythonStringEnd(code, i);
-      if (end < 0) return undefined;
-      line += countNewlines(code, i, end);
-      i = end;
-    } else if (WORD_CHAR.test(c)) {
-      const end = wordEnd(code, i);
-      const word = code.slice(i, end);
-      if (word === 'await') awaits.push({ line, logical: lines.length - 1, afterLambda });
-      if (word === 'lambda') afterLambda = true;
-      i = end;
-    } else {
-      if ('([{'.includes(c)) depth++;
-      if (')]}'.includes(c) && --depth < 0) return undefined;
-      i++;
+  let lineStart = true;
+  for (let at = 0; at < code.length; at = token.lastIndex) {
+    if (lineStart) {
+      lineStart = false;
+      header.lastIndex = at;
+      const [, indent = '', isAsync, keyword] = header.exec(code) ?? [];
+      const first = at + indent.length;
+      token.lastIndex = first;
+      if (/^[\r\n#]?$/.test(code.charAt(first))) continue;
+      // The enclosing block is the nearest earlier line that is less indented; when its
+      // indentation is not a prefix of this one, tabs and spaces are mixed: nothing is certain.
+      while (indent.length <= (blocks.at(-1)?.[0].length ?? -1)) blocks.pop();
+      const [outerIndent = '', outerFix] = blocks.at(-1) ?? [];
+      let fix = blocks.length > 0 && indent.startsWith(outerIndent) ? outerFix : undefined;
+      // A `def` takes `async `, an `async def` nothing, a `class` body cannot be made async.
+      if (keyword) fix = keyword === 'class' ? undefined : isAsync ? [] : [[first, 'async ']];
+      blocks.push([indent, fix]);
+      afterLambda = false;
+      continue;
     }
+    const [t, , , unterminated, word, opener, closer] = token.exec(code) ?? [''];
+    if (unterminated) return undefined;
+    if (t === '\n') lineStart = depth === 0;
+    if (word === 'await') sites.push([lineAt(at), afterLambda ? undefined : blocks.at(-1)?.[1]]);
+    if (word === 'lambda') afterLambda = true;
+    if (opener) depth++;
+    if (closer && --depth < 0) return undefined;
   }
-  return depth === 0 ? { lines, awaits } : undefined;
+  return depth === 0 ? sites : undefined;
 }
