@@ -1,19 +1,8 @@
 import type { CircuitState } from '../observability/signals.js';
+import { safely } from './safely.js';
 
 /** The states in which a circuit breaker refuses a call. */
 export type RefusingCircuitState = Exclude<CircuitState, 'closed'>;
-
-function describe(breakerName: string, state: RefusingCircuitState, retryAfterMs: number): string {
-  const circuit = `Circuit ${JSON.stringify(breakerName)}`;
-  switch (state) {
-    case 'open':
-      return `${circuit} is open: calls are refused for another ${retryAfterMs} ms`;
-    case 'half_open':
-      return `${circuit} is half-open and its trial calls are taken`;
-    case 'isolated':
-      return `${circuit} is isolated: calls are refused until it is released`;
-  }
-}
 
 /**
  * The error a call fails with when its circuit breaker refuses it: the breaker is open,
@@ -61,7 +50,15 @@ export class BrokenCircuitError extends Error {
    * @param retryAfterMs How long to wait, in ms (see {@link BrokenCircuitError.retryAfterMs}).
    */
   constructor(breakerName: string, state: RefusingCircuitState, retryAfterMs: number) {
-    super(describe(breakerName, state, retryAfterMs));
+    super(
+      `Circuit ${JSON.stringify(breakerName)} is ${
+        state === 'open'
+          ? `open: calls are refused for another ${retryAfterMs} ms`
+          : state === 'isolated'
+            ? 'isolated: calls are refused until it is released'
+            : 'half-open and its trial calls are taken'
+      }`,
+    );
     this.breakerName = breakerName;
     this.state = state;
     this.retryAfterMs = retryAfterMs;
@@ -90,10 +87,5 @@ export class BrokenCircuitError extends Error {
  * @returns Whether `error` is a `BrokenCircuitError`.
  */
 export function isBrokenCircuitError(error: unknown): error is BrokenCircuitError {
-  if (typeof error !== 'object' || error === null) return false;
-  try {
-    return (error as { isBrokenCircuitError?: unknown }).isBrokenCircuitError === true;
-  } catch {
-    return false; // a revoked proxy or a throwing getter: not ours
-  }
+  return safely(error, 'isBrokenCircuitError') === true; // a revoked proxy or a throwing getter: not ours
 }

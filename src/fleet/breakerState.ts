@@ -1,5 +1,5 @@
 import type { CircuitState } from '../observability/signals.js';
-import { CountWindow, Outcome, type OutcomeWindow, TimeWindow } from './windows.js';
+import { type Ring, ring } from './windows.js';
 
 /**
  * The circuit breaker's decisions, as a state machine with no I/O: no scheduler, no
@@ -62,8 +62,6 @@ export interface BreakerSettings {
 export interface Transition {
   readonly from: CircuitState;
   readonly to: CircuitState;
-  /** The generation the breaker entered with it. */
-  readonly generation: number;
 }
 
 /** What {@link BreakerMachine.admit} returns for a refused call. */
@@ -71,6 +69,24 @@ export const REFUSED = -1;
 
 /** Used when `openMs(opens)` gives something that is not a number ≥ 0, or throws. */
 export const DEFAULT_OPEN_MS = 30_000;
+
+/**
+ * How a call ended. The first three are also the counters of the machine's window (an
+ * outcome counts on exactly one): `calls` is their sum, `successes` the last two.
+ */
+export const FAILURE = 0;
+export const SUCCESS = 1;
+export const SLOW = 2;
+/** No outcome: unsubscribed, or an error that does not count. */
+const NONE = 3;
+
+/** A trip rule's fields, read without narrowing (absent ones are `undefined`). */
+export type AnyTrip = {
+  readonly consecutive?: number;
+  readonly rate?: number;
+  readonly minimumCalls?: number;
+  readonly window?: { readonly calls?: number; readonly ms?: number };
+};
 
 export class BreakerMachine {
   state: CircuitState = 'closed';
@@ -90,41 +106,27 @@ export class BreakerMachine {
   isolations = 0;
   /** Numbers each isolated period; a handle of an earlier period releases nothing. */
   isolationEpoch = 0;
-  /** The outcomes of closed-state calls. */
-  readonly window: OutcomeWindow;
+  /**
+   * The outcomes of closed-state calls: the last `consecutive` or `window.calls` of them,
+   * or those of the last `window.ms`; its counters are {@link FAILURE}, {@link SUCCESS}
+   * and {@link SLOW}.
+   */
+  readonly window: Ring;
   /**
    * Transitions not yet announced, oldest first. The owner reads and empties it after
    * each event; it is empty, and nothing is allocated, when the state did not change.
    */
   readonly transitions: Transition[] = [];
-
   /**
    * Whether a closed-state success needs no clock: the window counts calls and a success
    * cannot trip the breaker (`consecutive` trip, no `slowCall`). See {@link succeedWithoutTime}.
    */
   readonly timeFreeSuccess: boolean;
 
-  private readonly consecutive: number;
-  private readonly rate: number;
-  private readonly minimumCalls: number;
-
   constructor(readonly settings: BreakerSettings) {
-    const { trip } = settings;
-    this.timeFreeSuccess = 'consecutive' in trip && settings.slowCall === undefined;
-    if ('consecutive' in trip) {
-      this.consecutive = trip.consecutive;
-      this.rate = Number.NaN;
-      this.minimumCalls = trip.consecutive;
-      this.window = new CountWindow(trip.consecutive);
-    } else {
-      this.consecutive = Number.POSITIVE_INFINITY;
-      this.rate = trip.rate;
-      this.minimumCalls = trip.minimumCalls;
-      this.window =
-        'calls' in trip.window
-          ? new CountWindow(trip.window.calls)
-          : new TimeWindow(trip.window.ms);
-    }
+    const { consecutive, window } = settings.trip as AnyTrip;
+    this.timeFreeSuccess = window === undefined && settings.slowCall === undefined;
+    this.window = ring(3, window?.ms, window?.calls ?? consecutive);
   }
 
   /** Applies time: an `open` breaker whose wait is over becomes `half_open`. */
@@ -139,25 +141,20 @@ export class BreakerMachine {
   admit(now: number): number {
     if (this.state === 'closed') return this.generation;
     this.tick(now);
-    if (this.state !== 'half_open') return REFUSED; // still open, or isolated
-    if (this.trialsRunning + this.trialSuccesses >= this.settings.halfOpenCalls) return REFUSED;
+    // still open, or isolated, or every trial permit taken: refused
+    if (
+      this.state !== 'half_open' ||
+      this.trialsRunning + this.trialSuccesses >= this.settings.halfOpenCalls
+    ) {
+      return REFUSED;
+    }
     this.trialsRunning++;
     return this.generation;
   }
 
   /** The call with `permit` succeeded (its first value or completion); `slow` when late. */
   succeed(permit: number, slow: boolean, now: number): void {
-    this.tick(now);
-    if (permit !== this.generation) return;
-    if (this.state === 'closed') {
-      this.window.add(now, slow ? Outcome.SLOW : Outcome.SUCCESS);
-      this.consecutiveFailures = 0;
-      if (this.tripped()) this.move('open', now);
-    } else if (this.state === 'half_open') {
-      this.trialsRunning--;
-      if (slow) this.move('open', now);
-      else if (++this.trialSuccesses >= this.settings.halfOpenCalls) this.move('closed', now);
-    }
+    this.end(permit, slow ? SLOW : SUCCESS, now);
   }
 
   /**
@@ -169,7 +166,7 @@ export class BreakerMachine {
   succeedWithoutTime(permit: number): boolean {
     if (!this.timeFreeSuccess || this.state !== 'closed') return false;
     if (permit === this.generation) {
-      this.window.add(0, Outcome.SUCCESS); // a count window: the time is not read
+      this.window.add(0, SUCCESS); // a count window: the time is not read
       this.consecutiveFailures = 0;
     }
     return true;
@@ -177,23 +174,30 @@ export class BreakerMachine {
 
   /** The call with `permit` failed; `counts` says whether the error counts as a failure. */
   fail(permit: number, counts: boolean, now: number): void {
-    this.tick(now);
-    if (permit !== this.generation) return;
-    if (this.state === 'closed') {
-      if (!counts) return;
-      this.window.add(now, Outcome.FAILURE);
-      this.consecutiveFailures++;
-      if (this.tripped()) this.move('open', now);
-    } else if (this.state === 'half_open') {
-      this.trialsRunning--;
-      if (counts) this.move('open', now);
-    }
+    this.end(permit, counts ? FAILURE : NONE, now);
   }
 
   /** The call with `permit` ended with no outcome (unsubscribed): a trial gives its permit back. */
   release(permit: number, now: number): void {
+    this.end(permit, NONE, now);
+  }
+
+  /** The call with `permit` ended with `outcome`. */
+  private end(permit: number, outcome: number, now: number): void {
     this.tick(now);
-    if (permit === this.generation && this.state === 'half_open') this.trialsRunning--;
+    if (permit !== this.generation) return;
+    if (this.state === 'half_open') {
+      this.trialsRunning--;
+      if (outcome === SUCCESS) {
+        if (++this.trialSuccesses >= this.settings.halfOpenCalls) this.move('closed', now);
+      } else if (outcome !== NONE) {
+        this.move('open', now); // a failed or slow trial
+      }
+    } else if (this.state === 'closed' && outcome !== NONE) {
+      this.window.add(now, outcome);
+      this.consecutiveFailures = outcome === FAILURE ? this.consecutiveFailures + 1 : 0;
+      if (this.tripped()) this.move('open', now);
+    }
   }
 
   /**
@@ -214,8 +218,9 @@ export class BreakerMachine {
   /** Releases one isolation of `epoch`; the last one closes the breaker. */
   releaseIsolation(epoch: number, now: number): void {
     this.tick(now);
-    if (this.state !== 'isolated' || epoch !== this.isolationEpoch) return;
-    if (--this.isolations === 0) this.move('closed', now);
+    if (this.state === 'isolated' && epoch === this.isolationEpoch && --this.isolations === 0) {
+      this.move('closed', now);
+    }
   }
 
   /**
@@ -235,18 +240,31 @@ export class BreakerMachine {
 
   /** How long a refused call should wait: the rest of `openMs` when open, `Infinity` when isolated, else 0. */
   retryAfterMs(now: number): number {
-    if (this.state === 'open') return Math.max(0, this.openUntil - now);
-    return this.state === 'isolated' ? Number.POSITIVE_INFINITY : 0;
+    return this.state === 'open'
+      ? Math.max(0, this.openUntil - now)
+      : this.state === 'isolated'
+        ? Number.POSITIVE_INFINITY
+        : 0;
   }
 
+  /**
+   * Whether the closed breaker trips now: `consecutive` failures in a row; or, once the
+   * window holds `minimumCalls` calls (`consecutive` ones for that rule: it must be full),
+   * a failure rate ≥ `rate` or, with `slowCall`, a slow rate ≥ `slowCall.rate`.
+   */
   private tripped(): boolean {
-    const { window } = this;
-    const calls = window.calls;
-    if (this.consecutiveFailures >= this.consecutive) return true;
-    if (calls < this.minimumCalls || calls === 0) return false;
-    if (window.failures / calls >= this.rate) return true; // NaN (consecutive): never
     const { slowCall } = this.settings;
-    return slowCall !== undefined && window.slow / calls >= slowCall.rate;
+    const { consecutive, rate, minimumCalls } = this.settings.trip as AnyTrip;
+    const counts = this.window.totals;
+    const failures = counts[FAILURE] as number;
+    const slow = counts[SLOW] as number;
+    const calls = failures + (counts[SUCCESS] as number) + slow;
+    return (
+      this.consecutiveFailures >= (consecutive as number) || // undefined (a rate): never
+      (calls >= (minimumCalls ?? (consecutive as number)) &&
+        (failures / calls >= (rate as number) || // undefined (consecutive): never
+          (slowCall !== undefined && slow / calls >= slowCall.rate)))
+    );
   }
 
   /**
@@ -257,29 +275,28 @@ export class BreakerMachine {
     const from = this.state;
     this.state = to;
     this.generation++;
-    this.trialsRunning = 0;
-    this.trialSuccesses = 0;
+    this.trialsRunning = this.trialSuccesses = 0;
     if (to === 'closed') this.enterClosed();
     else if (to === 'open') this.openUntil = now + this.openDuration(++this.opens);
-    this.transitions.push({ from, to, generation: this.generation });
+    this.transitions.push({ from, to });
   }
 
+  /** Entering `closed` empties the window and the failure count and sets `opens` to 0. */
   private enterClosed(): void {
     this.window.clear();
-    this.consecutiveFailures = 0;
-    this.opens = 0;
+    this.consecutiveFailures = this.opens = 0;
   }
 
   /** How long the `opens`-th opening in a row lasts: `openMs`, guarded. */
   openDuration(opens: number): number {
     const { openMs } = this.settings;
     if (typeof openMs === 'number') return openMs;
-    let ms: unknown;
     try {
-      ms = openMs(opens);
+      const ms: unknown = openMs(opens);
+      if (typeof ms === 'number' && ms >= 0) return ms;
     } catch {
-      return DEFAULT_OPEN_MS;
+      // a throwing openMs counts as the default
     }
-    return typeof ms === 'number' && ms >= 0 ? ms : DEFAULT_OPEN_MS;
+    return DEFAULT_OPEN_MS;
   }
 }
