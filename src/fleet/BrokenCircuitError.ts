@@ -1,4 +1,5 @@
 import type { CircuitState } from '../observability/signals.js';
+import { ISOLATED, OPEN } from './breakerState.js';
 import { safely } from './safely.js';
 
 /** The states in which a circuit breaker refuses a call. */
@@ -52,9 +53,9 @@ export class BrokenCircuitError extends Error {
   constructor(breakerName: string, state: RefusingCircuitState, retryAfterMs: number) {
     super(
       `Circuit ${JSON.stringify(breakerName)} is ${
-        state === 'open'
+        state === OPEN
           ? `open: calls are refused for another ${retryAfterMs} ms`
-          : state === 'isolated'
+          : state === ISOLATED
             ? 'isolated: calls are refused until it is released'
             : 'half-open and its trial calls are taken'
       }`,

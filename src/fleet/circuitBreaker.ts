@@ -15,7 +15,7 @@ import { publishTo, type RecoveryHub } from '../observability/hub.js';
 import { type CircuitState, circuitStateChangedSignal } from '../observability/signals.js';
 import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
-import { type AnyTrip, BreakerMachine, REFUSED, type TripRule } from './breakerState.js';
+import { type AnyTrip, breakerMachine, CLOSED, REFUSED, type TripRule } from './breakerState.js';
 import { type BreakerProtocol, protocolUnder } from './protocols.js';
 import { fraction, hubRule, positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
@@ -389,7 +389,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   // Copies: a later change to the caller's objects must not change the breaker.
   const { consecutive, rate, minimumCalls, window } = options.trip as AnyTrip;
   const slowCall = slow && { ms: slow.ms, rate: slow.rate };
-  const machine = new BreakerMachine({
+  const machine = breakerMachine({
     trip: (consecutive
       ? { consecutive }
       : {
@@ -436,7 +436,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     timesCalls: slowCall !== undefined,
     now,
     admit() {
-      if (machine.state === 'closed') return machine.generation;
+      if (machine.state === CLOSED) return machine.generation;
       const at = now();
       const permit = machine.admit(at);
       announce();
@@ -465,7 +465,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     },
     release(permit) {
       // Only a half-open trial has something to give back.
-      if (permit !== machine.generation || machine.state === 'closed') return;
+      if (permit !== machine.generation || machine.state === CLOSED) return;
       machine.release(permit, now());
       announce();
     },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BreakerMachine,
+  type BreakerMachine,
   type BreakerSettings,
+  breakerMachine,
   DEFAULT_OPEN_MS,
   FAILURE,
   REFUSED,
@@ -11,7 +12,7 @@ import {
 import { BUCKETS, type Ring, ring } from '../../src/fleet/windows.js';
 
 const machine = (settings: Partial<BreakerSettings> & Pick<BreakerSettings, 'trip'>) =>
-  new BreakerMachine({ openMs: 100, halfOpenCalls: 1, ...settings });
+  breakerMachine({ openMs: 100, halfOpenCalls: 1, ...settings });
 
 /** The transitions left by the machine, as `from→to` strings; empties the queue. */
 function moves(m: BreakerMachine): string[] {
