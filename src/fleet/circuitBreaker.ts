@@ -9,15 +9,14 @@ import {
   satisfies,
   scheduler as schedulerRule,
   shape,
-  string,
 } from '../config/check.js';
 import { publishTo, type RecoveryHub } from '../observability/hub.js';
 import { type CircuitState, circuitStateChangedSignal } from '../observability/signals.js';
 import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
 import { type AnyTrip, breakerMachine, CLOSED, REFUSED, type TripRule } from './breakerState.js';
-import { type BreakerProtocol, protocolUnder } from './protocols.js';
-import { fraction, hubRule, positive } from './rules.js';
+import { type BreakerProtocol, protocolUnder, withProtocol } from './protocols.js';
+import { fraction, hubRule, nameRule, nonNegative, positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { guard } from './throughBreaker.js';
 
@@ -317,12 +316,9 @@ const tripRule = /* @__PURE__ */ either(
 
 const breakerOptions = /* @__PURE__ */ shape(
   {
-    name: /* @__PURE__ */ string(true),
+    name: nameRule,
     trip: tripRule,
-    slowCall: /* @__PURE__ */ shape({ ms: /* @__PURE__ */ number({ min: 0 }), rate: fraction }, [
-      'ms',
-      'rate',
-    ]),
+    slowCall: /* @__PURE__ */ shape({ ms: nonNegative, rate: fraction }, ['ms', 'rate']),
     openMs: (value, path, issues) => {
       if (typeof value !== 'function') number({ min: 0, infinite: true })(value, path, issues);
     },
@@ -480,9 +476,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     hub,
   });
   /** What calls go through: the store's protocol when there is one, with the call code added. */
-  const protocol: BreakerProtocol = Object.freeze(
-    shared === undefined ? local : { ...shared.protocol, through },
-  );
+  const protocol: BreakerProtocol = shared === undefined ? local : { ...shared.protocol, through };
 
   const breaker: CircuitBreaker = {
     name,
@@ -541,5 +535,5 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       });
     },
   };
-  return Object.freeze(Object.defineProperty(breaker, PROTOCOL, { value: protocol }));
+  return withProtocol(breaker, PROTOCOL, protocol);
 }

@@ -77,3 +77,11 @@ export function protocolUnder<P extends { readonly version: 1 }>(
   const protocol = safely(value, key) as P | undefined;
   return safely(protocol, 'version') === 1 ? protocol : undefined;
 }
+
+/**
+ * `object`, frozen, with `protocol` (frozen too) under the registered symbol `key`, not
+ * enumerable: a copy of the object is not a breaker or a budget.
+ */
+export function withProtocol<O extends object>(object: O, key: symbol, protocol: object): O {
+  return Object.freeze(Object.defineProperty(object, key, { value: Object.freeze(protocol) }));
+}

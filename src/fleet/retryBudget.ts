@@ -1,17 +1,9 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import {
-  check,
-  number,
-  type Rule,
-  satisfies,
-  scheduler as schedulerRule,
-  shape,
-  string,
-} from '../config/check.js';
+import { check, type Rule, satisfies, scheduler as schedulerRule, shape } from '../config/check.js';
 import { retryBudgetExhaustedSignal } from '../observability/signals.js';
 import type { EngineConfig } from '../operators/engine/engine.js';
-import { type BudgetProtocol, protocolUnder } from './protocols.js';
-import { positive } from './rules.js';
+import { type BudgetProtocol, protocolUnder, withProtocol } from './protocols.js';
+import { nameRule, nonNegative, positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { ring } from './windows.js';
 
@@ -155,9 +147,9 @@ const WITHDRAWALS = 1;
 const EPSILON = 1e-9;
 
 const budgetOptions = /* @__PURE__ */ shape({
-  name: /* @__PURE__ */ string(true),
-  ratio: /* @__PURE__ */ number({ min: 0 }),
-  minPerSecond: /* @__PURE__ */ number({ min: 0 }),
+  name: nameRule,
+  ratio: nonNegative,
+  minPerSecond: nonNegative,
   ttlMs: positive,
   scheduler: schedulerRule,
   store: storeRule,
@@ -264,6 +256,6 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
       }
     },
   };
-  const protocol = Object.freeze({ ...(shared?.protocol ?? local), hooks });
-  return Object.freeze(Object.defineProperty(budget, PROTOCOL, { value: protocol }));
+  const protocol = { ...(shared?.protocol ?? local), hooks };
+  return withProtocol(budget, PROTOCOL, protocol);
 }

@@ -1,4 +1,4 @@
-import { describeValue, type Rule, rule, satisfies } from '../config/check.js';
+import { describeValue, number, type Rule, rule, satisfies, string } from '../config/check.js';
 import { isRecoveryHub } from '../observability/hub.js';
 
 /** What is wrong with `value` as a number (`NaN` is not one), or `false`. */
@@ -25,3 +25,9 @@ export const positive: Rule = /* @__PURE__ */ rule(
     notANumber(value) ||
     (!Number.isFinite(value) ? 'must be a finite number' : (value as number) <= 0 && 'must be > 0'),
 );
+
+/** A number ≥ 0. */
+export const nonNegative: Rule = /* @__PURE__ */ number({ min: 0 });
+
+/** A `name` option: a non-empty string. */
+export const nameRule: Rule = /* @__PURE__ */ string(true);

@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import { check, fn, number, scheduler as schedulerRule, shape } from '../config/check.js';
 import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
+import { nonNegative } from '../fleet/rules.js';
 
 /**
  * What `sources` is given for hedge `n`. Frozen.
@@ -72,7 +73,7 @@ export interface HedgeOptions<T> {
 
 const hedgeOptions = /* @__PURE__ */ shape(
   {
-    delayMs: /* @__PURE__ */ number({ min: 0 }),
+    delayMs: nonNegative,
     maxHedged: /* @__PURE__ */ number({ int: true, min: 0 }),
     sources: /* @__PURE__ */ fn('(context, n) => ObservableInput'),
     budget: budgetRule,
