@@ -34,28 +34,32 @@ export function guard<T>(
   protocol: BreakerProtocol,
   classify: (error: unknown) => Classification,
 ): MonoTypeOperatorFunction<T> {
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      let call: Call<T> | undefined;
-      const start = (permit: number | BrokenCircuitError) => {
-        if (typeof permit !== 'number') {
-          subscriber.error(permit);
-        } else {
-          call = new Call(subscriber, protocol, permit, classify);
-          call.i = source.subscribe(call);
-        }
-      };
-      const permit = protocol.admit();
-      if (typeof permit === 'number' || !('subscribe' in permit)) {
-        start(permit);
-        return call; // the call is the teardown: nothing more is allocated
+  return (source) => {
+    /** Starts the call with `permit` (the source is subscribed), or fails with the refusal. */
+    const start = (subscriber: Subscriber<T>, permit: number | BrokenCircuitError) => {
+      if (typeof permit !== 'number') {
+        subscriber.error(permit);
+        return undefined;
       }
-      const wait = permit.subscribe({ next: start });
+      const call = new Call(subscriber, protocol, permit, classify);
+      call.i = source.subscribe(call);
+      return call; // the call is the teardown: a closed call allocates nothing more
+    };
+    return new Observable<T>((subscriber) => {
+      const permit = protocol.admit();
+      if (typeof permit === 'number' || !('subscribe' in permit)) return start(subscriber, permit);
+      let call: Call<T> | undefined;
+      const wait = permit.subscribe({
+        next: (later) => {
+          call = start(subscriber, later);
+        },
+      });
       return () => {
         wait.unsubscribe();
         call?.unsubscribe();
       };
     });
+  };
 }
 
 /**

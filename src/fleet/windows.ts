@@ -39,10 +39,10 @@ export interface Ring {
 export function ring(counters: number, ms?: number, size = BUCKETS): Ring {
   const totals = new Float64Array(counters);
   const slots = new Float64Array(size * counters);
-  /** The first counter of the slot of `position`, also for negative times. */
-  const base = (position: number) => (((position % size) + size) % size) * counters;
   /** The position the window has last reached; before any, `-Infinity` (time) or `-1` (count). */
   let at = ms ? Number.NEGATIVE_INFINITY : -1;
+  /** The first counter of the slot of `at` (kept as the window moves: no division on the way). */
+  let slot = slots.length - counters;
   const clear = () => {
     slots.fill(0);
     totals.fill(0);
@@ -50,16 +50,20 @@ export function ring(counters: number, ms?: number, size = BUCKETS): Ring {
   /** Moves to `position`, clearing the slots it passes; never back. */
   const to = (position: number) => {
     if (position <= at) return;
-    if (position - at >= size) clear();
-    else
-      while (at < position) {
-        const first = base(++at);
-        for (let c = 0; c < counters; c++) {
-          totals[c] = (totals[c] as number) - (slots[first + c] as number);
-          slots[first + c] = 0;
-        }
+    if (position - at >= size) {
+      clear();
+      at = position;
+      slot = (((position % size) + size) % size) * counters; // also for negative times
+      return;
+    }
+    while (at < position) {
+      at++;
+      slot = slot + counters === slots.length ? 0 : slot + counters;
+      for (let c = 0; c < counters; c++) {
+        totals[c] = (totals[c] as number) - (slots[slot + c] as number);
+        slots[slot + c] = 0;
       }
-    at = position;
+    }
   };
   const advance = (now: number) => {
     if (ms) to(Math.floor((now * BUCKETS) / ms));
@@ -71,8 +75,7 @@ export function ring(counters: number, ms?: number, size = BUCKETS): Ring {
     add(now, counter) {
       if (ms) advance(now);
       else to(at + 1);
-      const slot = base(at) + counter;
-      slots[slot] = (slots[slot] as number) + 1;
+      slots[slot + counter] = (slots[slot + counter] as number) + 1;
       totals[counter] = (totals[counter] as number) + 1;
     },
     clear,
