@@ -35,15 +35,15 @@ export class BrokenCircuitError extends Error {
   /** Brand: always `true`. What {@link isBrokenCircuitError} checks, across copies of the package. */
   readonly isBrokenCircuitError = true;
   /** The `name` of the breaker that refused the call. */
-  readonly breakerName: string;
+  declare readonly breakerName: string;
   /** The breaker's state when it refused. */
-  readonly state: RefusingCircuitState;
+  declare readonly state: RefusingCircuitState;
   /**
    * How long to wait before calling again, in ms: the rest of the open period when
    * `open`; `0` when `half_open` (a trial is running: its outcome decides); `Infinity`
    * when `isolated` (nobody knows when it will be released).
    */
-  readonly retryAfterMs: number;
+  declare readonly retryAfterMs: number;
 
   /**
    * @param breakerName The breaker's `name`.
@@ -60,9 +60,7 @@ export class BrokenCircuitError extends Error {
             : 'half-open and its trial calls are taken'
       }`,
     );
-    this.breakerName = breakerName;
-    this.state = state;
-    this.retryAfterMs = retryAfterMs;
+    Object.assign(this, { breakerName, state, retryAfterMs });
   }
 }
 

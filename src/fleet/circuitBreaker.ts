@@ -409,8 +409,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     if (announcing) return;
     announcing = true;
     try {
-      for (let index = 0; index < transitions.length; index++) {
-        const { from, to } = transitions[index] as (typeof transitions)[number];
+      // the iterator also reaches transitions added meanwhile (by a subscriber's event)
+      for (const { from, to } of transitions) {
         if (hub !== undefined) publishTo(hub, circuitStateChangedSignal(now(), name, from, to));
         states.next(to);
       }

@@ -181,8 +181,9 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
               if (won()) subscriber.next(value);
             },
             error(error: unknown) {
+              // a loser is closed already (the winner dropped it)
               if (winner === attempt) subscriber.error(error);
-              else if (winner === undefined && !attempt.closed) fail(error);
+              else if (!attempt.closed) fail(error);
             },
             complete() {
               if (won()) subscriber.complete();
