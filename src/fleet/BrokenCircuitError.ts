@@ -1,19 +1,9 @@
 import type { CircuitState } from '../observability/signals.js';
+import { ISOLATED, OPEN } from './breakerState.js';
+import { safely } from './safely.js';
 
 /** The states in which a circuit breaker refuses a call. */
 export type RefusingCircuitState = Exclude<CircuitState, 'closed'>;
-
-function describe(breakerName: string, state: RefusingCircuitState, retryAfterMs: number): string {
-  const circuit = `Circuit ${JSON.stringify(breakerName)}`;
-  switch (state) {
-    case 'open':
-      return `${circuit} is open: calls are refused for another ${retryAfterMs} ms`;
-    case 'half_open':
-      return `${circuit} is half-open and its trial calls are taken`;
-    case 'isolated':
-      return `${circuit} is isolated: calls are refused until it is released`;
-  }
-}
 
 /**
  * The error a call fails with when its circuit breaker refuses it: the breaker is open,
@@ -45,15 +35,15 @@ export class BrokenCircuitError extends Error {
   /** Brand: always `true`. What {@link isBrokenCircuitError} checks, across copies of the package. */
   readonly isBrokenCircuitError = true;
   /** The `name` of the breaker that refused the call. */
-  readonly breakerName: string;
+  declare readonly breakerName: string;
   /** The breaker's state when it refused. */
-  readonly state: RefusingCircuitState;
+  declare readonly state: RefusingCircuitState;
   /**
    * How long to wait before calling again, in ms: the rest of the open period when
    * `open`; `0` when `half_open` (a trial is running: its outcome decides); `Infinity`
    * when `isolated` (nobody knows when it will be released).
    */
-  readonly retryAfterMs: number;
+  declare readonly retryAfterMs: number;
 
   /**
    * @param breakerName The breaker's `name`.
@@ -61,10 +51,16 @@ export class BrokenCircuitError extends Error {
    * @param retryAfterMs How long to wait, in ms (see {@link BrokenCircuitError.retryAfterMs}).
    */
   constructor(breakerName: string, state: RefusingCircuitState, retryAfterMs: number) {
-    super(describe(breakerName, state, retryAfterMs));
-    this.breakerName = breakerName;
-    this.state = state;
-    this.retryAfterMs = retryAfterMs;
+    super(
+      `Circuit ${JSON.stringify(breakerName)} is ${
+        state === OPEN
+          ? `open: calls are refused for another ${retryAfterMs} ms`
+          : state === ISOLATED
+            ? 'isolated: calls are refused until it is released'
+            : 'half-open and its trial calls are taken'
+      }`,
+    );
+    Object.assign(this, { breakerName, state, retryAfterMs });
   }
 }
 
@@ -90,10 +86,5 @@ export class BrokenCircuitError extends Error {
  * @returns Whether `error` is a `BrokenCircuitError`.
  */
 export function isBrokenCircuitError(error: unknown): error is BrokenCircuitError {
-  if (typeof error !== 'object' || error === null) return false;
-  try {
-    return (error as { isBrokenCircuitError?: unknown }).isBrokenCircuitError === true;
-  } catch {
-    return false; // a revoked proxy or a throwing getter: not ours
-  }
+  return safely(error, 'isBrokenCircuitError') === true; // a revoked proxy or a throwing getter: not ours
 }

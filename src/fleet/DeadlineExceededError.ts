@@ -1,3 +1,5 @@
+import { safely } from './safely.js';
+
 /**
  * The error a stream ends with when a recovery did not succeed within `deadlineMs` of its
  * first error (and its plan had no `escalate` step). `cause` is the recovery's last error.
@@ -49,10 +51,5 @@ export class DeadlineExceededError extends Error {
  * @returns Whether `error` is a `DeadlineExceededError`.
  */
 export function isDeadlineExceededError(error: unknown): error is DeadlineExceededError {
-  if (typeof error !== 'object' || error === null) return false;
-  try {
-    return (error as { isDeadlineExceededError?: unknown }).isDeadlineExceededError === true;
-  } catch {
-    return false;
-  }
+  return safely(error, 'isDeadlineExceededError') === true;
 }

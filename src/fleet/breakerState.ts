@@ -1,5 +1,5 @@
 import type { CircuitState } from '../observability/signals.js';
-import { CountWindow, Outcome, type OutcomeWindow, TimeWindow } from './windows.js';
+import { type Ring, ring } from './windows.js';
 
 /**
  * The circuit breaker's decisions, as a state machine with no I/O: no scheduler, no
@@ -62,8 +62,6 @@ export interface BreakerSettings {
 export interface Transition {
   readonly from: CircuitState;
   readonly to: CircuitState;
-  /** The generation the breaker entered with it. */
-  readonly generation: number;
 }
 
 /** What {@link BreakerMachine.admit} returns for a refused call. */
@@ -72,214 +70,253 @@ export const REFUSED = -1;
 /** Used when `openMs(opens)` gives something that is not a number ≥ 0, or throws. */
 export const DEFAULT_OPEN_MS = 30_000;
 
-export class BreakerMachine {
-  state: CircuitState = 'closed';
+/** The states, named once (the fleet's modules compare them often). */
+export const CLOSED = 'closed';
+export const OPEN = 'open';
+export const HALF_OPEN = 'half_open';
+export const ISOLATED = 'isolated';
+
+/**
+ * How a call ended. The first three are also the counters of the machine's window (an
+ * outcome counts on exactly one): `calls` is their sum, `successes` the last two.
+ */
+export const FAILURE = 0;
+export const SUCCESS = 1;
+export const SLOW = 2;
+/** No outcome: unsubscribed, or an error that does not count. */
+const NONE = 3;
+
+/** A trip rule's fields, read without narrowing (absent ones are `undefined`). */
+export type AnyTrip = {
+  readonly consecutive?: number;
+  readonly rate?: number;
+  readonly minimumCalls?: number;
+  readonly window?: { readonly calls?: number; readonly ms?: number };
+};
+
+/** The breaker's state machine: see the rules above, and {@link breakerMachine}. */
+export interface BreakerMachine {
+  state: CircuitState;
   /** Bumped by every transition and by `reset`; a permit is the generation it was admitted in. */
-  generation = 0;
+  generation: number;
   /** Openings in a row since the breaker last closed: what `openMs` is called with. */
-  opens = 0;
+  opens: number;
   /** When an `open` breaker becomes `half_open`. */
-  openUntil = 0;
+  openUntil: number;
   /** Failures in a row while closed. */
-  consecutiveFailures = 0;
+  consecutiveFailures: number;
   /** Half-open trial calls admitted and still running. */
-  trialsRunning = 0;
+  trialsRunning: number;
   /** Half-open trial calls that succeeded. */
-  trialSuccesses = 0;
+  trialSuccesses: number;
   /** Isolation handles not yet released. */
-  isolations = 0;
+  isolations: number;
   /** Numbers each isolated period; a handle of an earlier period releases nothing. */
-  isolationEpoch = 0;
-  /** The outcomes of closed-state calls. */
-  readonly window: OutcomeWindow;
+  isolationEpoch: number;
+  readonly settings: BreakerSettings;
+  /**
+   * The outcomes of closed-state calls: the last `consecutive` or `window.calls` of them,
+   * or those of the last `window.ms`; its counters are {@link FAILURE}, {@link SUCCESS}
+   * and {@link SLOW}.
+   */
+  readonly window: Ring;
   /**
    * Transitions not yet announced, oldest first. The owner reads and empties it after
    * each event; it is empty, and nothing is allocated, when the state did not change.
    */
-  readonly transitions: Transition[] = [];
-
+  readonly transitions: Transition[];
   /**
    * Whether a closed-state success needs no clock: the window counts calls and a success
-   * cannot trip the breaker (`consecutive` trip, no `slowCall`). See {@link succeedWithoutTime}.
+   * cannot trip the breaker (`consecutive` trip, no `slowCall`). See {@link BreakerMachine.succeedWithoutTime}.
    */
   readonly timeFreeSuccess: boolean;
-
-  private readonly consecutive: number;
-  private readonly rate: number;
-  private readonly minimumCalls: number;
-
-  constructor(readonly settings: BreakerSettings) {
-    const { trip } = settings;
-    this.timeFreeSuccess = 'consecutive' in trip && settings.slowCall === undefined;
-    if ('consecutive' in trip) {
-      this.consecutive = trip.consecutive;
-      this.rate = Number.NaN;
-      this.minimumCalls = trip.consecutive;
-      this.window = new CountWindow(trip.consecutive);
-    } else {
-      this.consecutive = Number.POSITIVE_INFINITY;
-      this.rate = trip.rate;
-      this.minimumCalls = trip.minimumCalls;
-      this.window =
-        'calls' in trip.window
-          ? new CountWindow(trip.window.calls)
-          : new TimeWindow(trip.window.ms);
-    }
-  }
-
   /** Applies time: an `open` breaker whose wait is over becomes `half_open`. */
-  tick(now: number): void {
-    if (this.state === 'open' && now >= this.openUntil) this.move('half_open', now);
-  }
-
+  tick(now: number): void;
   /**
    * A call asks to run.
    * @returns Its permit (the current generation, ≥ 0), or {@link REFUSED}.
    */
-  admit(now: number): number {
-    if (this.state === 'closed') return this.generation;
-    this.tick(now);
-    if (this.state !== 'half_open') return REFUSED; // still open, or isolated
-    if (this.trialsRunning + this.trialSuccesses >= this.settings.halfOpenCalls) return REFUSED;
-    this.trialsRunning++;
-    return this.generation;
-  }
-
+  admit(now: number): number;
   /** The call with `permit` succeeded (its first value or completion); `slow` when late. */
-  succeed(permit: number, slow: boolean, now: number): void {
-    this.tick(now);
-    if (permit !== this.generation) return;
-    if (this.state === 'closed') {
-      this.window.add(now, slow ? Outcome.SLOW : Outcome.SUCCESS);
-      this.consecutiveFailures = 0;
-      if (this.tripped()) this.move('open', now);
-    } else if (this.state === 'half_open') {
-      this.trialsRunning--;
-      if (slow) this.move('open', now);
-      else if (++this.trialSuccesses >= this.settings.halfOpenCalls) this.move('closed', now);
-    }
-  }
-
+  succeed(permit: number, slow: boolean, now: number): void;
   /**
-   * The happy path of {@link succeed}, for an owner that would rather not read the clock:
+   * The happy path of `succeed`, for an owner that would rather not read the clock:
    * records the success of a call admitted while closed when the time cannot matter
-   * ({@link timeFreeSuccess}, and the breaker is closed).
+   * (`timeFreeSuccess`, and the breaker is closed).
    * @returns `false`, having done nothing, when the caller must call `succeed` with the time.
    */
-  succeedWithoutTime(permit: number): boolean {
-    if (!this.timeFreeSuccess || this.state !== 'closed') return false;
-    if (permit === this.generation) {
-      this.window.add(0, Outcome.SUCCESS); // a count window: the time is not read
-      this.consecutiveFailures = 0;
-    }
-    return true;
-  }
-
+  succeedWithoutTime(permit: number): boolean;
   /** The call with `permit` failed; `counts` says whether the error counts as a failure. */
-  fail(permit: number, counts: boolean, now: number): void {
-    this.tick(now);
-    if (permit !== this.generation) return;
-    if (this.state === 'closed') {
-      if (!counts) return;
-      this.window.add(now, Outcome.FAILURE);
-      this.consecutiveFailures++;
-      if (this.tripped()) this.move('open', now);
-    } else if (this.state === 'half_open') {
-      this.trialsRunning--;
-      if (counts) this.move('open', now);
-    }
-  }
-
+  fail(permit: number, counts: boolean, now: number): void;
   /** The call with `permit` ended with no outcome (unsubscribed): a trial gives its permit back. */
-  release(permit: number, now: number): void {
-    this.tick(now);
-    if (permit === this.generation && this.state === 'half_open') this.trialsRunning--;
-  }
-
+  release(permit: number, now: number): void;
   /**
    * Holds the breaker open by hand (nested: it stays isolated until every isolation is
    * released).
    * @returns The epoch to release with.
    */
-  isolate(now: number): number {
-    this.tick(now);
-    if (this.state !== 'isolated') {
-      this.isolationEpoch++;
-      this.move('isolated', now);
-    }
-    this.isolations++;
-    return this.isolationEpoch;
-  }
-
+  isolate(now: number): number;
   /** Releases one isolation of `epoch`; the last one closes the breaker. */
-  releaseIsolation(epoch: number, now: number): void {
-    this.tick(now);
-    if (this.state !== 'isolated' || epoch !== this.isolationEpoch) return;
-    if (--this.isolations === 0) this.move('closed', now);
-  }
-
+  releaseIsolation(epoch: number, now: number): void;
   /**
    * Forgets everything: closed, empty window, a new generation (calls admitted before
    * are ignored), isolations ended (their handles release nothing).
    */
-  reset(now: number): void {
-    this.tick(now);
-    this.isolations = 0;
-    if (this.state !== 'closed') {
-      this.move('closed', now);
-    } else {
-      this.generation++;
-      this.enterClosed();
-    }
-  }
-
+  reset(now: number): void;
   /** How long a refused call should wait: the rest of `openMs` when open, `Infinity` when isolated, else 0. */
-  retryAfterMs(now: number): number {
-    if (this.state === 'open') return Math.max(0, this.openUntil - now);
-    return this.state === 'isolated' ? Number.POSITIVE_INFINITY : 0;
-  }
-
-  private tripped(): boolean {
-    const { window } = this;
-    const calls = window.calls;
-    if (this.consecutiveFailures >= this.consecutive) return true;
-    if (calls < this.minimumCalls || calls === 0) return false;
-    if (window.failures / calls >= this.rate) return true; // NaN (consecutive): never
-    const { slowCall } = this.settings;
-    return slowCall !== undefined && window.slow / calls >= slowCall.rate;
-  }
-
+  retryAfterMs(now: number): number;
   /**
    * Enters `to` (a transition, a new generation). Also how a shared store makes the
    * machine follow the shared state.
    */
-  move(to: CircuitState, now: number): void {
-    const from = this.state;
-    this.state = to;
-    this.generation++;
-    this.trialsRunning = 0;
-    this.trialSuccesses = 0;
-    if (to === 'closed') this.enterClosed();
-    else if (to === 'open') this.openUntil = now + this.openDuration(++this.opens);
-    this.transitions.push({ from, to, generation: this.generation });
-  }
-
-  private enterClosed(): void {
-    this.window.clear();
-    this.consecutiveFailures = 0;
-    this.opens = 0;
-  }
-
+  move(to: CircuitState, now: number): void;
   /** How long the `opens`-th opening in a row lasts: `openMs`, guarded. */
-  openDuration(opens: number): number {
-    const { openMs } = this.settings;
-    if (typeof openMs === 'number') return openMs;
-    let ms: unknown;
-    try {
-      ms = openMs(opens);
-    } catch {
-      return DEFAULT_OPEN_MS;
+  openDuration(opens: number): number;
+}
+
+/**
+ * A breaker's state machine, closed. A plain object whose fields the owner (and a shared
+ * store) read and set; its methods reach it by closure, not `this`.
+ */
+export function breakerMachine(settings: BreakerSettings): BreakerMachine {
+  const { consecutive, rate, minimumCalls, window: form } = settings.trip as AnyTrip;
+  const { slowCall, halfOpenCalls, openMs } = settings;
+  const window = ring(3, form?.ms, form?.calls ?? consecutive);
+
+  const tick = (now: number) => {
+    if (m.state === OPEN && now >= m.openUntil) move(HALF_OPEN, now);
+  };
+
+  const move = (to: CircuitState, now: number) => {
+    const from = m.state;
+    m.state = to;
+    m.generation++;
+    m.trialsRunning = m.trialSuccesses = 0;
+    if (to === CLOSED) enterClosed();
+    else if (to === OPEN) m.openUntil = now + m.openDuration(++m.opens);
+    m.transitions.push({ from, to });
+  };
+
+  /** Entering `closed` empties the window and the failure count and sets `opens` to 0. */
+  const enterClosed = () => {
+    window.clear();
+    m.consecutiveFailures = m.opens = 0;
+  };
+
+  /**
+   * Whether the closed breaker trips now: `consecutive` failures in a row; or, once the
+   * window holds `minimumCalls` calls (`consecutive` ones for that rule: it must be full),
+   * a failure rate ≥ `rate` or, with `slowCall`, a slow rate ≥ `slowCall.rate`.
+   */
+  const tripped = () => {
+    const counts = window.totals;
+    const failures = counts[FAILURE] as number;
+    const slow = counts[SLOW] as number;
+    const calls = failures + (counts[SUCCESS] as number) + slow;
+    return (
+      m.consecutiveFailures >= (consecutive as number) || // undefined (a rate): never
+      (calls >= (minimumCalls ?? (consecutive as number)) &&
+        (failures / calls >= (rate as number) || // undefined (consecutive): never
+          (slowCall !== undefined && slow / calls >= slowCall.rate)))
+    );
+  };
+
+  /** The call with `permit` ended with `outcome`. */
+  const end = (permit: number, outcome: number, now: number) => {
+    tick(now);
+    if (permit !== m.generation) return;
+    if (m.state === HALF_OPEN) {
+      m.trialsRunning--;
+      if (outcome === SUCCESS) {
+        if (++m.trialSuccesses >= halfOpenCalls) move(CLOSED, now);
+      } else if (outcome !== NONE) {
+        move(OPEN, now); // a failed or slow trial
+      }
+    } else if (m.state === CLOSED && outcome !== NONE) {
+      window.add(now, outcome);
+      m.consecutiveFailures = outcome === FAILURE ? m.consecutiveFailures + 1 : 0;
+      if (tripped()) move(OPEN, now);
     }
-    return typeof ms === 'number' && ms >= 0 ? ms : DEFAULT_OPEN_MS;
-  }
+  };
+
+  const m: BreakerMachine = {
+    state: CLOSED,
+    generation: 0,
+    opens: 0,
+    openUntil: 0,
+    consecutiveFailures: 0,
+    trialsRunning: 0,
+    trialSuccesses: 0,
+    isolations: 0,
+    isolationEpoch: 0,
+    settings,
+    window,
+    transitions: [],
+    timeFreeSuccess: form === undefined && slowCall === undefined,
+    tick,
+    admit(now) {
+      if (m.state === CLOSED) return m.generation;
+      tick(now);
+      // still open, or isolated, or every trial permit taken: refused
+      if (m.state !== HALF_OPEN || m.trialsRunning + m.trialSuccesses >= halfOpenCalls) {
+        return REFUSED;
+      }
+      m.trialsRunning++;
+      return m.generation;
+    },
+    succeed: (permit, slow, now) => end(permit, slow ? SLOW : SUCCESS, now),
+    succeedWithoutTime(permit) {
+      if (!m.timeFreeSuccess || m.state !== CLOSED) return false;
+      if (permit === m.generation) {
+        window.add(0, SUCCESS); // a count window: the time is not read
+        m.consecutiveFailures = 0;
+      }
+      return true;
+    },
+    fail: (permit, counts, now) => end(permit, counts ? FAILURE : NONE, now),
+    release: (permit, now) => end(permit, NONE, now),
+    isolate(now) {
+      tick(now);
+      if (m.state !== ISOLATED) {
+        m.isolationEpoch++;
+        move(ISOLATED, now);
+      }
+      m.isolations++;
+      return m.isolationEpoch;
+    },
+    releaseIsolation(epoch, now) {
+      tick(now);
+      if (m.state === ISOLATED && epoch === m.isolationEpoch && --m.isolations === 0) {
+        move(CLOSED, now);
+      }
+    },
+    reset(now) {
+      tick(now);
+      m.isolations = 0;
+      if (m.state !== CLOSED) {
+        move(CLOSED, now);
+      } else {
+        m.generation++;
+        enterClosed();
+      }
+    },
+    retryAfterMs: (now) =>
+      m.state === OPEN
+        ? Math.max(0, m.openUntil - now)
+        : m.state === ISOLATED
+          ? Number.POSITIVE_INFINITY
+          : 0,
+    move,
+    openDuration(opens) {
+      if (typeof openMs === 'number') return openMs;
+      try {
+        const ms: unknown = openMs(opens);
+        if (typeof ms === 'number' && ms >= 0) return ms;
+      } catch {
+        // a throwing openMs counts as the default
+      }
+      return DEFAULT_OPEN_MS;
+    },
+  };
+  return m;
 }

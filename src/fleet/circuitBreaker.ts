@@ -1,4 +1,4 @@
-import { asyncScheduler, BehaviorSubject, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, defer, type Observable, type SchedulerLike } from 'rxjs';
 import {
   check,
   describeValue,
@@ -6,18 +6,19 @@ import {
   isObject,
   number,
   type Rule,
+  satisfies,
   scheduler as schedulerRule,
   shape,
-  string,
 } from '../config/check.js';
 import { publishTo, type RecoveryHub } from '../observability/hub.js';
 import { type CircuitState, circuitStateChangedSignal } from '../observability/signals.js';
 import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
-import { BreakerMachine, REFUSED, type TripRule } from './breakerState.js';
-import { type BreakerProtocol, protocolUnder } from './protocols.js';
-import { all, fraction, hubRule, pathOf, positive } from './rules.js';
+import { type AnyTrip, breakerMachine, CLOSED, REFUSED, type TripRule } from './breakerState.js';
+import { type BreakerProtocol, protocolUnder, withProtocol } from './protocols.js';
+import { fraction, hubRule, nameRule, nonNegative, positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
+import { guard } from './throughBreaker.js';
 
 export type { BreakerProtocol } from './protocols.js';
 
@@ -236,11 +237,10 @@ export function isCircuitBreaker(value: unknown): value is CircuitBreaker {
 }
 
 /** A `breaker` option, for the option checks of the operator and the engine. */
-export const breakerRule: Rule = (value, path, issues) => {
-  if (!isCircuitBreaker(value)) {
-    issues.push(`${path}: must be a CircuitBreaker (createCircuitBreaker)`);
-  }
-};
+export const breakerRule: Rule = /* @__PURE__ */ satisfies(
+  isCircuitBreaker,
+  'must be a CircuitBreaker (createCircuitBreaker)',
+);
 
 /**
  * The default of `countsAsFailure`: errors of type `transient`, `timeout` or `unknown`
@@ -262,60 +262,68 @@ export const breakerRule: Rule = (value, path, issues) => {
  * @returns Whether it counts.
  */
 export function countsAsFailureByDefault(_error: unknown, classification: Classification): boolean {
-  const { errorType } = classification;
-  return errorType === 'transient' || errorType === 'timeout' || errorType === 'unknown';
+  return ['transient', 'timeout', 'unknown'].includes(classification.errorType);
 }
 
-const windowRule: Rule = (value, path, issues) => {
-  if (isObject(value) && value.calls !== undefined) {
-    shape({ calls: number({ int: true, min: 1 }) })(value, path, issues);
-  } else if (isObject(value) && value.ms !== undefined) {
-    shape({ ms: positive })(value, path, issues);
-  } else {
-    const got = isObject(value) ? '' : `, got ${describeValue(value)}`;
-    issues.push(`${path}: expected { calls } or { ms }${got}`);
-  }
-};
+/** A whole number ≥ 1. */
+const count = /* @__PURE__ */ number({ int: true, min: 1 });
 
-const rateTrip = /* @__PURE__ */ all(
-  shape({ rate: fraction, minimumCalls: number({ int: true, min: 1 }), window: windowRule }, [
-    'rate',
-    'minimumCalls',
-    'window',
-  ]),
+/**
+ * One of two forms, told apart by a key: `first` when `value[key]` is given; else
+ * `second` when `value[secondKey]` is (any object, without `secondKey`); else the issue
+ * `expected <forms>`, with what it got when that is not an object.
+ */
+const either =
+  (forms: string, key: string, first: Rule, second: Rule, secondKey?: string): Rule =>
   (value, path, issues) => {
-    const { minimumCalls, window } = value as { minimumCalls?: unknown; window?: unknown };
-    const calls = isObject(window) ? window.calls : undefined;
+    const object = isObject(value) ? value : undefined;
+    if (object?.[key] !== undefined) first(value, path, issues);
+    else if (object && (secondKey === undefined || object[secondKey] !== undefined)) {
+      second(value, path, issues);
+    } else {
+      issues.push(`${path}: expected ${forms}${object ? '' : `, got ${describeValue(value)}`}`);
+    }
+  };
+
+const rateTrip = /* @__PURE__ */ shape(
+  {
+    rate: fraction,
+    minimumCalls: count,
+    window: /* @__PURE__ */ either(
+      '{ calls } or { ms }',
+      'calls',
+      /* @__PURE__ */ shape({ calls: count }),
+      /* @__PURE__ */ shape({ ms: positive }),
+      'ms',
+    ),
+  },
+  ['rate', 'minimumCalls', 'window'],
+);
+
+const tripRule = /* @__PURE__ */ either(
+  '{ consecutive } or { rate, minimumCalls, window }',
+  'consecutive',
+  /* @__PURE__ */ shape({ consecutive: count }),
+  (value, path, issues) => {
+    rateTrip(value, path, issues);
+    const { minimumCalls, window } = value as AnyTrip;
+    const calls: unknown = window?.calls; // `window` may be anything: its own rule says so
     if (typeof minimumCalls === 'number' && typeof calls === 'number' && minimumCalls > calls) {
-      issues.push(`${pathOf(path, 'minimumCalls')}: must be ≤ window.calls (${calls})`);
+      issues.push(`${path}.minimumCalls: must be ≤ window.calls (${calls})`);
     }
   },
 );
 
-const tripRule: Rule = (value, path, issues) => {
-  if (!isObject(value)) {
-    issues.push(
-      `${path}: expected { consecutive } or { rate, minimumCalls, window }, got ${describeValue(value)}`,
-    );
-  } else if (value.consecutive !== undefined) {
-    shape({ consecutive: number({ int: true, min: 1 }) })(value, path, issues);
-  } else {
-    rateTrip(value, path, issues);
-  }
-};
-
-const openMsRule: Rule = (value, path, issues) => {
-  if (typeof value !== 'function') number({ min: 0, infinite: true })(value, path, issues);
-};
-
 const breakerOptions = /* @__PURE__ */ shape(
   {
-    name: string(true),
+    name: nameRule,
     trip: tripRule,
-    slowCall: shape({ ms: number({ min: 0 }), rate: fraction }, ['ms', 'rate']),
-    openMs: openMsRule,
-    halfOpenCalls: number({ int: true, min: 1 }),
-    countsAsFailure: fn('(error, classification) => boolean'),
+    slowCall: /* @__PURE__ */ shape({ ms: nonNegative, rate: fraction }, ['ms', 'rate']),
+    openMs: (value, path, issues) => {
+      if (typeof value !== 'function') number({ min: 0, infinite: true })(value, path, issues);
+    },
+    halfOpenCalls: count,
+    countsAsFailure: /* @__PURE__ */ fn('(error, classification) => boolean'),
     scheduler: schedulerRule,
     hub: hubRule,
     store: storeRule,
@@ -324,18 +332,6 @@ const breakerOptions = /* @__PURE__ */ shape(
 );
 
 let breakers = 0;
-
-function copyTrip(trip: TripRule): TripRule {
-  if ('consecutive' in trip && trip.consecutive !== undefined) {
-    return Object.freeze({ consecutive: trip.consecutive });
-  }
-  const { rate, minimumCalls, window } = trip as Exclude<TripRule, { consecutive: number }>;
-  const copy =
-    'calls' in window && window.calls !== undefined
-      ? { calls: window.calls }
-      : { ms: (window as { ms: number }).ms };
-  return Object.freeze({ rate, minimumCalls, window: Object.freeze(copy) });
-}
 
 /**
  * Creates a circuit breaker: after enough failures it **opens**, and calls fail at once
@@ -383,32 +379,40 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   check(breakerOptions, options, 'options');
   const name = options.name ?? `breaker-${++breakers}`;
   const scheduler = options.scheduler ?? asyncScheduler;
+  const now = () => scheduler.now();
   const countsAsFailure = options.countsAsFailure ?? countsAsFailureByDefault;
-  const { hub } = options;
+  const { hub, slowCall: slow } = options;
   // Copies: a later change to the caller's objects must not change the breaker.
-  const slowCall = options.slowCall && Object.freeze({ ...options.slowCall });
-  const slowMs = slowCall === undefined ? Number.POSITIVE_INFINITY : slowCall.ms;
-  const machine = new BreakerMachine({
-    trip: copyTrip(options.trip),
+  const { consecutive, rate, minimumCalls, window } = options.trip as AnyTrip;
+  const slowCall = slow && { ms: slow.ms, rate: slow.rate };
+  const machine = breakerMachine({
+    trip: (consecutive
+      ? { consecutive }
+      : {
+          rate,
+          minimumCalls,
+          window: window?.calls ? { calls: window.calls } : { ms: window?.ms },
+        }) as TripRule,
     slowCall,
     openMs: options.openMs ?? 30_000,
     halfOpenCalls: options.halfOpenCalls ?? 1,
   });
   const { transitions } = machine;
   const states = new BehaviorSubject<CircuitState>(machine.state);
-  let disposed = false;
   let announcing = false;
 
-  /** Publishes the machine's transitions in order; re-entrant events add to the same queue. */
+  /**
+   * Publishes the transitions the machine holds, in order (nothing when it holds none);
+   * re-entrant events add to the same queue. After `dispose()`, `states` ignores them.
+   */
   const announce = () => {
     if (announcing) return;
     announcing = true;
     try {
-      for (let index = 0; index < transitions.length; index++) {
-        const { from, to } = transitions[index] as (typeof transitions)[number];
-        if (hub !== undefined)
-          publishTo(hub, circuitStateChangedSignal(scheduler.now(), name, from, to));
-        if (!disposed) states.next(to);
+      // the iterator also reaches transitions added meanwhile (by a subscriber's event)
+      for (const { from, to } of transitions) {
+        if (hub !== undefined) publishTo(hub, circuitStateChangedSignal(now(), name, from, to));
+        states.next(to);
       }
     } finally {
       transitions.length = 0;
@@ -417,56 +421,62 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   };
   /** Applies time (open → half_open) and announces it. */
   const refresh = () => {
-    machine.tick(scheduler.now());
-    if (transitions.length > 0) announce();
+    machine.tick(now());
+    announce();
   };
 
-  const protocol: BreakerProtocol = Object.freeze({
-    version: 1 as const,
+  const through = <T>(classify: (error: unknown) => Classification) => guard<T>(protocol, classify);
+  const local: BreakerProtocol = {
+    version: 1,
     name,
     timesCalls: slowCall !== undefined,
-    now: () => scheduler.now(),
-    admit(): number | BrokenCircuitError {
-      if (machine.state === 'closed') return machine.generation;
-      const now = scheduler.now();
-      const permit = machine.admit(now);
-      if (transitions.length > 0) announce();
-      if (permit !== REFUSED) return permit;
-      const state = machine.state as RefusingCircuitState;
-      return new BrokenCircuitError(name, state, machine.retryAfterMs(now));
+    now,
+    admit() {
+      if (machine.state === CLOSED) return machine.generation;
+      const at = now();
+      const permit = machine.admit(at);
+      announce();
+      return permit !== REFUSED
+        ? permit
+        : new BrokenCircuitError(
+            name,
+            machine.state as RefusingCircuitState,
+            machine.retryAfterMs(at),
+          );
     },
-    succeed(permit: number, startedAt: number) {
+    succeed(permit, startedAt) {
       if (machine.succeedWithoutTime(permit)) return; // the happy path reads no clock
-      const now = scheduler.now();
-      machine.succeed(permit, now - startedAt > slowMs, now);
-      if (transitions.length > 0) announce();
+      const at = now();
+      machine.succeed(permit, slowCall !== undefined && at - startedAt > slowCall.ms, at);
+      announce();
     },
-    fail(permit: number, error: unknown, classification: Classification) {
+    fail(permit, error, classification) {
       if (permit !== machine.generation) return; // stale: spare the classification callback
-      let counts: boolean;
+      let counts = true; // a throw counts
       try {
         counts = Boolean(countsAsFailure(error, classification));
-      } catch {
-        counts = true;
-      }
-      machine.fail(permit, counts, scheduler.now());
-      if (transitions.length > 0) announce();
+      } catch {}
+      machine.fail(permit, counts, now());
+      announce();
     },
-    release(permit: number) {
+    release(permit) {
       // Only a half-open trial has something to give back.
-      if (permit !== machine.generation || machine.state === 'closed') return;
-      machine.release(permit, scheduler.now());
-      if (transitions.length > 0) announce();
+      if (permit !== machine.generation || machine.state === CLOSED) return;
+      machine.release(permit, now());
+      announce();
     },
-  });
+    through,
+  };
   const shared = storeOf(options.store)?.breaker({
     name: options.name,
     machine,
-    local: protocol,
+    local,
     countsAsFailure,
     announce,
     hub,
   });
+  /** What calls go through: the store's protocol when there is one, with the call code added. */
+  const protocol: BreakerProtocol = shared === undefined ? local : { ...shared.protocol, through };
 
   const breaker: CircuitBreaker = {
     name,
@@ -474,57 +484,56 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       refresh();
       return machine.state;
     },
-    state$: new Observable<CircuitState>((subscriber) => {
+    state$: defer(() => {
       refresh();
-      return states.subscribe(subscriber);
+      return states;
     }),
     snapshot(): CircuitBreakerSnapshot {
-      const now = scheduler.now();
+      const at = now();
       refresh();
       const { window } = machine;
-      window.advance(now);
+      window.advance(at);
+      const [failures = 0, ok = 0, slow = 0] = window.totals;
       return Object.freeze({
         name,
         state: machine.state,
         generation: machine.generation,
         opens: machine.opens,
-        calls: window.calls,
-        failures: window.failures,
-        successes: window.successes,
-        slow: window.slow,
+        calls: failures + ok + slow,
+        failures,
+        successes: ok + slow,
+        slow,
         consecutiveFailures: machine.consecutiveFailures,
         trialCalls: machine.trialsRunning,
         trialSuccesses: machine.trialSuccesses,
         isolations: machine.isolations,
-        retryAfterMs: machine.retryAfterMs(now),
+        retryAfterMs: machine.retryAfterMs(at),
       });
     },
     reset() {
       shared?.manual('reset');
-      machine.reset(scheduler.now());
-      if (transitions.length > 0) announce();
+      machine.reset(now());
+      announce();
     },
     dispose() {
       shared?.dispose();
-      disposed = true;
       states.complete();
     },
     isolate(): IsolationHandle {
-      const epoch = machine.isolate(scheduler.now());
+      const epoch = machine.isolate(now());
       shared?.manual('isolate');
-      if (transitions.length > 0) announce();
+      announce();
       let released = false;
       return Object.freeze({
         release() {
           if (released) return;
           released = true;
           shared?.manual('release', epoch);
-          machine.releaseIsolation(epoch, scheduler.now());
-          if (transitions.length > 0) announce();
+          machine.releaseIsolation(epoch, now());
+          announce();
         },
       });
     },
   };
-  Object.defineProperty(breaker, PROTOCOL, { value: shared?.protocol ?? protocol });
-  return Object.freeze(breaker);
+  return withProtocol(breaker, PROTOCOL, protocol);
 }

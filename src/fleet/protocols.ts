@@ -1,6 +1,7 @@
-import type { Subscribable } from 'rxjs';
+import type { MonoTypeOperatorFunction, Subscribable } from 'rxjs';
 import type { Classification } from '../patterns/classifier.js';
 import type { BrokenCircuitError } from './BrokenCircuitError.js';
+import { safely } from './safely.js';
 
 /**
  * How the library calls through a breaker (the `circuitBreaker` operator and the engine).
@@ -38,6 +39,13 @@ export interface BreakerProtocol {
   succeed(permit: number, startedAt: number): void;
   fail(permit: number, error: unknown, classification: Classification): void;
   release(permit: number): void;
+  /**
+   * Every subscription of a source as a call through this protocol (what `throughBreaker`
+   * returns). The protocol of every breaker `createCircuitBreaker` makes has it: the code
+   * of a call lives with the breaker, so a program that makes none does not carry it. A
+   * store's protocol (`SharedBreaker.protocol`) need not have it: the breaker adds it.
+   */
+  through?<T>(classify: (error: unknown) => Classification): MonoTypeOperatorFunction<T>;
 }
 
 /**
@@ -66,13 +74,14 @@ export function protocolUnder<P extends { readonly version: 1 }>(
   value: unknown,
   key: symbol,
 ): P | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  try {
-    const protocol = (value as Record<symbol, P | undefined>)[key];
-    return typeof protocol === 'object' && protocol !== null && protocol.version === 1
-      ? protocol
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const protocol = safely(value, key) as P | undefined;
+  return safely(protocol, 'version') === 1 ? protocol : undefined;
+}
+
+/**
+ * `object`, frozen, with `protocol` (frozen too) under the registered symbol `key`, not
+ * enumerable: a copy of the object is not a breaker or a budget.
+ */
+export function withProtocol<O extends object>(object: O, key: symbol, protocol: object): O {
+  return Object.freeze(Object.defineProperty(object, key, { value: Object.freeze(protocol) }));
 }

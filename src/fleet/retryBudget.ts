@@ -1,16 +1,11 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import {
-  check,
-  number,
-  type Rule,
-  scheduler as schedulerRule,
-  shape,
-  string,
-} from '../config/check.js';
-import { type BudgetProtocol, protocolUnder } from './protocols.js';
-import { positive } from './rules.js';
+import { check, type Rule, satisfies, scheduler as schedulerRule, shape } from '../config/check.js';
+import { retryBudgetExhaustedSignal } from '../observability/signals.js';
+import type { EngineConfig } from '../operators/engine/engine.js';
+import { type BudgetProtocol, protocolUnder, withProtocol } from './protocols.js';
+import { nameRule, nonNegative, positive } from './rules.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
-import { TimeBuckets } from './windows.js';
+import { ring } from './windows.js';
 
 export type { BudgetProtocol } from './protocols.js';
 
@@ -131,68 +126,30 @@ export function isRetryBudget(value: unknown): value is RetryBudget {
   return budgetProtocolOf(value) !== undefined;
 }
 
-/** A `budget` option, for the option checks of `hedge` and the engine. */
-export const budgetRule: Rule = (value, path, issues) => {
-  if (!isRetryBudget(value)) {
-    issues.push(`${path}: must be a RetryBudget (createRetryBudget)`);
-  }
-};
+/**
+ * The engine's parts for a budget: the first subscription deposits, `retry` and `correct`
+ * steps withdraw, and a step it cannot pay for is skipped with a `retry_budget_exhausted`
+ * signal. The protocol of every budget {@link createRetryBudget} makes carries them
+ * (`hooks`), so that a program that makes no budget does not carry them.
+ */
+export type BudgetHooks = Pick<EngineConfig<unknown>, 'mayRetry' | 'subscribed' | 'skipped'>;
 
+/** A `budget` option, for the option checks of `hedge` and the engine. */
+export const budgetRule: Rule = /* @__PURE__ */ satisfies(
+  isRetryBudget,
+  'must be a RetryBudget (createRetryBudget)',
+);
+
+/** The counters of a budget's window. */
 const DEPOSITS = 0;
 const WITHDRAWALS = 1;
 /** Absorbs binary rounding in `ratio × deposits` (0.29 × 100 is 28.999…). */
 const EPSILON = 1e-9;
 
-/**
- * The budget's accounts, with no clock of its own: Finagle's `TokenRetryBudget` over a
- * `LeakyBucket`. Deposits and withdrawals of the last `ttlMs` are kept in time buckets;
- * a withdrawal is paid while `withdrawals < ⌊ratio × deposits + reserve⌋`, `reserve`
- * being `minPerSecond × ttlMs / 1000`.
- */
-export class BudgetLedger {
-  private readonly buckets: TimeBuckets;
-  /** Withdrawals allowed whatever the traffic: `minPerSecond × ttlMs / 1000`. */
-  readonly reserve: number;
-
-  constructor(
-    readonly ratio: number,
-    minPerSecond: number,
-    readonly ttlMs: number,
-  ) {
-    this.buckets = new TimeBuckets(ttlMs, 2);
-    this.reserve = (minPerSecond * ttlMs) / 1000;
-  }
-
-  deposit(now: number): void {
-    this.buckets.add(now, DEPOSITS, 1);
-  }
-
-  tryWithdraw(now: number): boolean {
-    if (this.balance(now) < 1) return false;
-    this.buckets.add(now, WITHDRAWALS, 1);
-    return true;
-  }
-
-  /** Withdrawals that would be paid now. */
-  balance(now: number): number {
-    this.buckets.advance(now);
-    const allowed = Math.floor(this.ratio * this.deposits + this.reserve + EPSILON);
-    return Math.max(0, allowed - this.withdrawals);
-  }
-
-  get deposits(): number {
-    return this.buckets.totals[DEPOSITS] ?? 0;
-  }
-
-  get withdrawals(): number {
-    return this.buckets.totals[WITHDRAWALS] ?? 0;
-  }
-}
-
 const budgetOptions = /* @__PURE__ */ shape({
-  name: string(true),
-  ratio: number({ min: 0 }),
-  minPerSecond: number({ min: 0 }),
+  name: nameRule,
+  ratio: nonNegative,
+  minPerSecond: nonNegative,
   ttlMs: positive,
   scheduler: schedulerRule,
   store: storeRule,
@@ -232,33 +189,73 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
   check(budgetOptions, options, 'options');
   const name = options.name ?? `budget-${++budgets}`;
   const scheduler = options.scheduler ?? asyncScheduler;
-  const ledger = new BudgetLedger(
-    options.ratio ?? 0.2,
-    options.minPerSecond ?? 10,
-    options.ttlMs ?? 10_000,
-  );
-  const protocol: BudgetProtocol = Object.freeze({
-    version: 1 as const,
+  const now = () => scheduler.now();
+  const ratio = options.ratio ?? 0.2;
+  const ttlMs = options.ttlMs ?? 10_000;
+  /** Withdrawals allowed whatever the traffic: `minPerSecond × ttlMs / 1000`. */
+  const reserve = ((options.minPerSecond ?? 10) * ttlMs) / 1000;
+  // The accounts, with no clock of their own: Finagle's `TokenRetryBudget` over a
+  // `LeakyBucket`. Deposits and withdrawals of the last `ttlMs` are kept in time buckets;
+  // a withdrawal is paid while `withdrawals < ⌊ratio × deposits + reserve⌋`.
+  const window = ring(2, ttlMs);
+  const { totals } = window;
+  /** Withdrawals that would be paid at `at`. */
+  const balance = (at: number) => {
+    window.advance(at);
+    const allowed = Math.floor(ratio * (totals[DEPOSITS] as number) + reserve + EPSILON);
+    return Math.max(0, allowed - (totals[WITHDRAWALS] as number));
+  };
+  const ledger = {
+    ratio,
+    reserve,
+    ttlMs,
+    tryWithdraw(at: number) {
+      if (balance(at) < 1) return false;
+      window.add(at, WITHDRAWALS);
+      return true;
+    },
+  };
+  const local: BudgetProtocol = {
+    version: 1,
     name,
-    deposit: () => ledger.deposit(scheduler.now()),
-    tryWithdraw: () => ledger.tryWithdraw(scheduler.now()),
-  });
+    deposit: () => window.add(now(), DEPOSITS),
+    tryWithdraw: () => ledger.tryWithdraw(now()),
+  };
   const snapshot = (): RetryBudgetSnapshot => {
-    const balance = ledger.balance(scheduler.now());
+    const paid = balance(now());
     return Object.freeze({
-      deposits: ledger.deposits,
-      withdrawals: ledger.withdrawals,
-      balance,
+      deposits: totals[DEPOSITS] as number,
+      withdrawals: totals[WITHDRAWALS] as number,
+      balance: paid,
     });
   };
   const shared = storeOf(options.store)?.budget({
     name: options.name,
-    local: protocol,
+    local,
     ledger,
     snapshot,
-    now: () => scheduler.now(),
+    now,
   });
   const budget: RetryBudget = { name, snapshot: shared?.snapshot ?? snapshot };
-  Object.defineProperty(budget, PROTOCOL, { value: shared?.protocol ?? protocol });
-  return Object.freeze(budget);
+  /** What pays: the store's protocol when there is one; either way with the engine's parts. */
+  const hooks: BudgetHooks = {
+    mayRetry: () => protocol.tryWithdraw(),
+    subscribed: () => protocol.deposit(),
+    skipped(run, skipped) {
+      if (!run.publishing) return;
+      for (const strategy of skipped) {
+        run.emit(
+          retryBudgetExhaustedSignal(
+            run.subscriptionContext,
+            run.now,
+            name,
+            strategy,
+            run.classification,
+          ),
+        );
+      }
+    },
+  };
+  const protocol = { ...(shared?.protocol ?? local), hooks };
+  return withProtocol(budget, PROTOCOL, protocol);
 }

@@ -1,9 +1,9 @@
-import type { Rule } from '../config/check.js';
+import { type Rule, satisfies } from '../config/check.js';
 import type { Classification } from '../patterns/classifier.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import type { Resolution } from '../strategies/resolution.js';
 import type { BreakerMachine } from './breakerState.js';
-import type { BreakerProtocol, BudgetProtocol } from './protocols.js';
+import { type BreakerProtocol, type BudgetProtocol, protocolUnder } from './protocols.js';
 
 /**
  * State shared by many processes: pass one as `store` to `createCircuitBreaker`,
@@ -121,17 +121,11 @@ export const STORE_PROTOCOL: unique symbol = Symbol.for('rx-recovery.store') as 
 
 /** The protocol of `value`, when it is a store (of any copy of the package). Never throws. */
 export function storeOf(value: unknown): StoreProtocol | undefined {
-  try {
-    const protocol = (value as { [STORE_PROTOCOL]?: StoreProtocol })[STORE_PROTOCOL];
-    return protocol?.version === 1 ? protocol : undefined;
-  } catch {
-    return undefined;
-  }
+  return protocolUnder<StoreProtocol>(value, STORE_PROTOCOL);
 }
 
 /** A `store` option. */
-export const storeRule: Rule = (value, path, issues) => {
-  if (storeOf(value) === undefined) {
-    issues.push(`${path}: must be a shared store (createRedisStore from rx-recovery/redis)`);
-  }
-};
+export const storeRule: Rule = /* @__PURE__ */ satisfies(
+  (value) => storeOf(value) !== undefined,
+  'must be a shared store (createRedisStore from rx-recovery/redis)',
+);

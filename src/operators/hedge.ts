@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import { check, fn, number, scheduler as schedulerRule, shape } from '../config/check.js';
 import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
+import { nonNegative } from '../fleet/rules.js';
 
 /**
  * What `sources` is given for hedge `n`. Frozen.
@@ -72,22 +73,14 @@ export interface HedgeOptions<T> {
 
 const hedgeOptions = /* @__PURE__ */ shape(
   {
-    delayMs: number({ min: 0 }),
-    maxHedged: number({ int: true, min: 0 }),
-    sources: fn('(context, n) => ObservableInput'),
+    delayMs: nonNegative,
+    maxHedged: /* @__PURE__ */ number({ int: true, min: 0 }),
+    sources: /* @__PURE__ */ fn('(context, n) => ObservableInput'),
     budget: budgetRule,
     scheduler: schedulerRule,
   },
   ['delayMs'],
 );
-
-/** One attempt: the first subscription (`n` 0) or a hedge. */
-interface Attempt {
-  subscription: Subscription | undefined;
-  controller: AbortController | undefined;
-  /** It failed or lost: nothing it sends matters any more. */
-  done: boolean;
-}
 
 /**
  * Hedged requests: when the source has not emitted within `delayMs`, subscribes to it
@@ -135,79 +128,80 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
   const maxHedged = options.maxHedged ?? 1;
   const scheduler = options.scheduler ?? asyncScheduler;
   if (maxHedged === 0) return identity;
-  const purse = budget === undefined ? undefined : budgetProtocolOf(budget);
+  const purse = budgetProtocolOf(budget);
   return (source) =>
     new Observable<T>((subscriber) => {
       purse?.deposit();
-      const attempts: Attempt[] = [];
       const hedges = new Subscription();
-      let winner: Attempt | undefined;
+      /**
+       * The pending hedges, then every attempt started (the first subscription, then each
+       * hedge). An attempt is a Subscription: closed when it failed or lost, and then
+       * nothing it sends matters any more; closing it unsubscribes it and aborts its signal.
+       */
+      const all = [hedges];
+      const drop = (except?: Subscription) => {
+        for (const other of all) if (other !== except) other.unsubscribe();
+      };
+      let winner: Subscription | undefined;
       let running = 0;
 
-      const drop = (attempt: Attempt) => {
-        attempt.done = true;
-        attempt.subscription?.unsubscribe();
-        attempt.controller?.abort();
-      };
-      const win = (attempt: Attempt) => {
-        winner = attempt;
-        hedges.unsubscribe();
-        for (const other of attempts) if (other !== attempt && !other.done) drop(other);
-      };
-      const fail = (attempt: Attempt, error: unknown) => {
-        drop(attempt);
-        if (--running > 0) return;
-        hedges.unsubscribe();
-        subscriber.error(error);
-      };
       const start = (n: number) => {
-        const attempt: Attempt = { subscription: undefined, controller: undefined, done: false };
-        attempts.push(attempt);
+        const attempt = new Subscription();
+        all.push(attempt);
         running++;
+        const fail = (error: unknown) => {
+          attempt.unsubscribe();
+          if (--running > 0) return;
+          drop();
+          subscriber.error(error);
+        };
+        /** Whether this attempt is the winner; the first to ask, while none is, wins. */
+        const won = () => {
+          if (winner === undefined && !attempt.closed) {
+            winner = attempt;
+            drop(attempt);
+          }
+          return winner === attempt;
+        };
         let input: ObservableInput<T> = source;
         if (n > 0 && sources !== undefined) {
           const controller = new AbortController();
-          attempt.controller = controller;
+          attempt.add(() => controller.abort());
           try {
             input = sources(Object.freeze({ attempt: n, signal: controller.signal }), n);
           } catch (error) {
-            fail(attempt, error);
+            fail(error);
             return;
           }
         }
-        const subscription = from(input).subscribe({
-          next(value) {
-            if (winner === undefined && !attempt.done) win(attempt);
-            if (winner === attempt) subscriber.next(value);
-          },
-          error(error: unknown) {
-            if (winner === attempt) subscriber.error(error);
-            else if (winner === undefined && !attempt.done) fail(attempt, error);
-          },
-          complete() {
-            if (winner === undefined && !attempt.done) win(attempt);
-            if (winner === attempt) subscriber.complete();
-          },
-        });
-        attempt.subscription = subscription;
-        if (attempt.done) subscription.unsubscribe(); // it lost while it was subscribing
+        // Added to a closed attempt (it lost while subscribing), the subscription ends at once.
+        attempt.add(
+          from(input).subscribe({
+            next(value) {
+              if (won()) subscriber.next(value);
+            },
+            error(error: unknown) {
+              // a loser is closed already (the winner dropped it)
+              if (winner === attempt) subscriber.error(error);
+              else if (!attempt.closed) fail(error);
+            },
+            complete() {
+              if (won()) subscriber.complete();
+            },
+          }),
+        );
       };
 
       start(0);
       if (winner === undefined && running > 0) {
-        let n = 0;
         hedges.add(
           timer(delayMs, delayMs, scheduler)
             .pipe(take(maxHedged))
-            .subscribe(() => {
-              n++;
-              if (purse === undefined || purse.tryWithdraw()) start(n);
+            .subscribe((index) => {
+              if (purse === undefined || purse.tryWithdraw()) start(index + 1);
             }),
         );
       }
-      return () => {
-        hedges.unsubscribe();
-        for (const attempt of attempts) drop(attempt);
-      };
+      return () => drop();
     });
 }

@@ -1,20 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BreakerMachine,
+  type BreakerMachine,
   type BreakerSettings,
+  breakerMachine,
   DEFAULT_OPEN_MS,
+  FAILURE,
   REFUSED,
+  SLOW,
+  SUCCESS,
 } from '../../src/fleet/breakerState.js';
-import { BUCKETS, CountWindow, Outcome, TimeBuckets } from '../../src/fleet/windows.js';
+import { BUCKETS, type Ring, ring } from '../../src/fleet/windows.js';
 
 const machine = (settings: Partial<BreakerSettings> & Pick<BreakerSettings, 'trip'>) =>
-  new BreakerMachine({ openMs: 100, halfOpenCalls: 1, ...settings });
+  breakerMachine({ openMs: 100, halfOpenCalls: 1, ...settings });
 
 /** The transitions left by the machine, as `from→to` strings; empties the queue. */
 function moves(m: BreakerMachine): string[] {
   const out = m.transitions.map(({ from, to }) => `${from}→${to}`);
   m.transitions.length = 0;
   return out;
+}
+
+/** The outcome counts of a breaker's window (its counters: failures, fast and slow successes). */
+function counts(window: Ring) {
+  const [failures = 0, ok = 0, slow = 0] = window.totals;
+  return { calls: failures + ok + slow, failures, successes: ok + slow, slow };
 }
 
 /** One call admitted and finished at `now`. */
@@ -46,7 +56,7 @@ describe('BreakerMachine', () => {
       call(m, 0, 'fail');
       call(m, 1, 'ignored');
       expect(m.consecutiveFailures).toBe(1);
-      expect(m.window.calls).toBe(1);
+      expect(counts(m.window).calls).toBe(1);
       call(m, 2, 'fail');
       expect(m.state).toBe('open');
     });
@@ -88,7 +98,8 @@ describe('BreakerMachine', () => {
         call(m, 0, outcome);
       }
       expect(m.state).toBe('closed'); // last 4: ok ok fail fail = 0.5
-      expect([m.window.calls, m.window.failures, m.window.successes]).toEqual([4, 2, 2]);
+      const { calls, failures, successes } = counts(m.window);
+      expect([calls, failures, successes]).toEqual([4, 2, 2]);
       call(m, 0, 'fail'); // last 4: ok fail fail fail = 0.75
       expect(m.state).toBe('open');
     });
@@ -112,7 +123,7 @@ describe('BreakerMachine', () => {
       call(m, 999, 'fail');
       expect(m.state).toBe('closed'); // 1 of 3
       m.window.advance(1000); // bucket 0 (0–99 ms) has left the window
-      expect(m.window.calls).toBe(2);
+      expect(counts(m.window).calls).toBe(2);
       call(m, 1000, 'fail'); // 2 failures of 3
       expect(m.state).toBe('open');
     });
@@ -123,7 +134,7 @@ describe('BreakerMachine', () => {
       call(m, 5, 'fail');
       call(m, 500, 'fail');
       expect(m.state).toBe('closed');
-      expect(m.window.calls).toBe(1);
+      expect(counts(m.window).calls).toBe(1);
     });
   });
 
@@ -280,32 +291,32 @@ describe('BreakerMachine', () => {
 });
 
 describe('windows', () => {
-  it('TimeBuckets keeps BUCKETS slots whatever the traffic', () => {
-    const buckets = new TimeBuckets(1000, 2);
-    for (let t = 0; t < 100_000; t += 7) buckets.add(t, t % 2, 1);
+  it('a time window keeps BUCKETS slots whatever the traffic', () => {
+    const buckets = ring(2, 1000);
+    for (let t = 0; t < 100_000; t += 7) buckets.add(t, t % 2);
     // only the last 10 buckets of 100 ms count: 900–999 ms back, depending on the bucket
     const expected = Array.from({ length: 100_000 }, (_, i) => i).filter(
       (t) => t % 7 === 0 && Math.floor(t / 100) > Math.floor(99_995 / 100) - BUCKETS,
     ).length;
     expect((buckets.totals[0] ?? 0) + (buckets.totals[1] ?? 0)).toBe(expected);
-    expect((buckets as unknown as { slots: Float64Array }).slots.length).toBe(BUCKETS * 2);
+    expect(buckets.slots.length).toBe(BUCKETS * 2);
   });
 
-  it('TimeBuckets ignores time going back', () => {
-    const buckets = new TimeBuckets(100, 1);
-    buckets.add(500, 0, 1);
-    buckets.add(10, 0, 1); // counted in the current bucket
+  it('a time window ignores time going back', () => {
+    const buckets = ring(1, 100);
+    buckets.add(500, 0);
+    buckets.add(10, 0); // counted in the current bucket
     buckets.advance(595);
     expect(buckets.totals[0]).toBe(2);
     buckets.advance(600);
     expect(buckets.totals[0]).toBe(0);
   });
 
-  it('CountWindow counts the last n outcomes', () => {
-    const window = new CountWindow(3);
-    for (const outcome of [Outcome.FAILURE, Outcome.SLOW, Outcome.SUCCESS, Outcome.SLOW]) {
-      window.add(0, outcome);
-    }
-    expect([window.calls, window.failures, window.successes, window.slow]).toEqual([3, 0, 3, 2]);
+  it('a count window counts the last n outcomes', () => {
+    const window = ring(3, undefined, 3);
+    for (const outcome of [FAILURE, SLOW, SUCCESS, SLOW]) window.add(0, outcome);
+    const { calls, failures, successes, slow } = counts(window);
+    expect([calls, failures, successes, slow]).toEqual([3, 0, 3, 2]);
+    expect(window.slots.length).toBe(3 * 3);
   });
 });

@@ -2,7 +2,6 @@ import { timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
-  BudgetLedger,
   budgetProtocolOf,
   createRetryBudget,
   isRetryBudget,
@@ -88,12 +87,14 @@ describe('createRetryBudget', () => {
   });
 
   it('is exact for ratios that binary floating point cannot hold', () => {
-    const ledger = new BudgetLedger(0.29, 0, 10_000);
-    for (let i = 0; i < 100; i++) ledger.deposit(0);
-    expect(ledger.balance(0)).toBe(29);
-    const fractional = new BudgetLedger(0.5, 0.15, 10_000); // reserve 1.5
-    fractional.deposit(0);
-    expect(fractional.balance(0)).toBe(2);
+    const ledger = budgetOn({ ratio: 0.29, minPerSecond: 0, ttlMs: 10_000 });
+    for (let i = 0; i < 100; i++) ledger.protocol.deposit();
+    expect(ledger.budget.snapshot().balance).toBe(29);
+    expect(drain(ledger.protocol)).toBe(29);
+    const fractional = budgetOn({ ratio: 0.5, minPerSecond: 0.15, ttlMs: 10_000 }); // reserve 1.5
+    fractional.protocol.deposit();
+    expect(fractional.budget.snapshot().balance).toBe(2);
+    expect(drain(fractional.protocol)).toBe(2);
   });
 
   it('allows ratio above 1 and a budget that never pays', () => {

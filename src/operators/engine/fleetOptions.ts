@@ -1,6 +1,5 @@
 import { TimeoutError, timer } from 'rxjs';
-import type { BudgetProtocol } from '../../fleet/retryBudget.js';
-import { retryBudgetExhaustedSignal } from '../../observability/signals.js';
+import type { BudgetHooks, BudgetProtocol } from '../../fleet/retryBudget.js';
 import type { EngineConfig, Recovery, Run } from './engine.js';
 
 /*
@@ -61,26 +60,14 @@ export function recoveryDeadline<T>(
 /**
  * A shared retry budget: the first subscription deposits, `retry` and `correct` steps
  * withdraw, and a step it cannot pay for is skipped with a `retry_budget_exhausted` signal.
+ * The budget brings these parts along (`BudgetHooks`, on the protocol of every budget
+ * `createRetryBudget` makes), so that a program that makes none does not carry them.
  */
 export function budgetOf<T>(
   budget: BudgetProtocol,
 ): Pick<EngineConfig<T>, 'mayRetry' | 'subscribed' | 'skipped'> {
-  return {
-    mayRetry: () => budget.tryWithdraw(),
-    subscribed: () => budget.deposit(),
-    skipped: (run, skipped) => {
-      if (!run.publishing) return;
-      for (const strategy of skipped) {
-        run.emit(
-          retryBudgetExhaustedSignal(
-            run.subscriptionContext,
-            run.now,
-            budget.name,
-            strategy,
-            run.classification,
-          ),
-        );
-      }
-    },
-  };
+  return (budget as BudgetProtocol & { hooks: BudgetHooks }).hooks as Pick<
+    EngineConfig<T>,
+    'mayRetry' | 'subscribed' | 'skipped'
+  >;
 }
