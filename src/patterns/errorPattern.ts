@@ -161,6 +161,11 @@ const FIELDS: Readonly<Record<keyof ErrorPattern, Rule>> = /* @__PURE__ */ freez
   allowUnsafeRegex: boolean,
 });
 
+const DEFAULTS: Readonly<Record<string, number>> = /* @__PURE__ */ freeze({
+  maxRetries: 3,
+  priority: 5,
+});
+
 /** Builds the RegExp a pattern is matched with; `g` and `y` would make `test()` stateful. */
 function compileMatch(match: unknown, path: string, issues: string[]): RegExp | undefined {
   let source = match as string;
@@ -206,31 +211,28 @@ function resolvePattern(
     return undefined;
   }
   const before = issues.length;
-  let match: RegExp | undefined;
+  // The resolved pattern, its fields in FIELDS order, defaults applied.
+  const out: Record<string, unknown> = {};
   Object.entries(FIELDS).forEach(([key, check], i) => {
-    const value = input[key];
+    let value = input[key];
     const at = `${path}.${key}`;
-    if (key === 'match') match = compileMatch(value, at, issues);
+    if (key === 'match') value = compileMatch(value, at, issues);
     else if (value !== undefined) check(value, at, issues);
     else if (i < 4) issues.push(`${at}: required`);
+    else value = DEFAULTS[key];
+    if (value !== undefined) out[key] = value;
   });
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(FIELDS, key)) issues.push(`${path}.${key}: unknown option`);
   }
-  const { id, errorType, strategy, maxRetries, priority, metadata, allowUnsafeRegex } = input;
-  const problem = match && allowUnsafeRegex !== true && checkRegex?.(match);
+  const { match, strategy, metadata } = out;
+  const problem = match && out.allowUnsafeRegex !== true && checkRegex?.(match as RegExp);
   if (problem) issues.push(`${path}.match: ${problem}`);
-  if (issues.length > before || !match) return undefined;
-  return freeze({
-    id: id as string,
-    errorType: errorType as ErrorType,
-    match,
-    strategy: freeze([strategy].flat()) as readonly RecoveryStrategy[],
-    maxRetries: (maxRetries ?? 3) as number,
-    priority: (priority ?? 5) as number,
-    ...(metadata !== undefined && { metadata: freeze({ ...(metadata as object) }) }),
-    ...(allowUnsafeRegex !== undefined && { allowUnsafeRegex: allowUnsafeRegex as boolean }),
-  });
+  // A `match` that does not compile is an issue too.
+  if (issues.length > before) return undefined;
+  out.strategy = freeze([strategy].flat());
+  if (metadata) out.metadata = freeze({ ...metadata });
+  return freeze(out) as unknown as ResolvedErrorPattern;
 }
 
 /**
