@@ -8,6 +8,7 @@ import {
 } from './errorPattern.js';
 import { errorText } from './errorText.js';
 import { ErrorType, type RecoveryStrategy } from './errorTypes.js';
+import { freeze } from './freeze.js';
 import { literalIndex } from './literalIndex.js';
 import { literalPrefilter } from './literalPrefilter.js';
 
@@ -179,15 +180,15 @@ export function createClassifier(
 ): Classifier {
   const resolved = resolvePatterns(patterns);
   check(classifierOptions, options, 'options');
-  const sorted = Object.freeze([...resolved].sort((a, b) => b.priority - a.priority));
+  const sorted = freeze([...resolved].sort((a, b) => b.priority - a.priority));
   const regexes = sorted.map((pattern) => pattern.match);
   const classifications = sorted.map(
     (pattern): Classification =>
-      Object.freeze({ pattern, errorType: pattern.errorType, plan: pattern.strategy }),
+      freeze({ pattern, errorType: pattern.errorType, plan: pattern.strategy }),
   );
-  const unmatched: Classification = Object.freeze({
+  const unmatched: Classification = freeze({
     errorType: ErrorType.UNKNOWN,
-    plan: Object.freeze([...(options.unmatched ?? [])]),
+    plan: freeze([...(options.unmatched ?? [])]),
   });
   // The patterns worth a regex, in order. Small tables: all of them, since running each
   // regex is cheaper than looking for literals first. Large ones: those whose literals
@@ -202,7 +203,7 @@ export function createClassifier(
   let lastText: string | undefined;
   let lastResult = unmatched;
 
-  return Object.freeze({
+  return freeze({
     patterns: sorted,
     classify(error: unknown): Classification {
       const text = errorText(error);
@@ -225,7 +226,7 @@ export function createClassifier(
         const found = (regexes[i] as RegExp).exec(text);
         if (found) {
           matches.push(
-            Object.freeze({
+            freeze({
               pattern: sorted[i] as ResolvedErrorPattern,
               matched: found[0],
               index: found.index,
@@ -233,7 +234,7 @@ export function createClassifier(
           );
         }
       }
-      return Object.freeze(matches);
+      return freeze(matches);
     },
   });
 }

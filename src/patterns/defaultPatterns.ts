@@ -1,18 +1,19 @@
 import type { ErrorPattern } from './errorPattern.js';
 import type { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { freeze } from './freeze.js';
 
 /** One built-in pattern: id, error type, regex, plan (its steps joined by spaces), priority, maxRetries. */
 type Row = readonly [string, ErrorType, RegExp, string, number, number?];
 
 /** Patterns from rows, frozen all the way down: the table, each pattern and its plan. */
 const frozen = (rows: readonly Row[]): readonly ErrorPattern[] =>
-  Object.freeze(
+  freeze(
     rows.map(([id, errorType, match, plan, priority, maxRetries = 3]) =>
-      Object.freeze({
+      freeze({
         id,
         errorType,
         match,
-        strategy: Object.freeze(plan.split(' ') as RecoveryStrategy[]),
+        strategy: freeze(plan.split(' ') as RecoveryStrategy[]),
         maxRetries,
         priority,
       }),
@@ -79,7 +80,7 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
   [
     'missing_async_keyword',
     'syntax',
-    /await is only valid in async functions?|'await' expressions are only allowed within async functions?|'await' outside (?:an )?async function/i,
+    /await is only valid in async functions?|'await' (?:expressions are only allowed within async functions?|outside (?:an )?async function)/i,
     'correct escalate',
     10,
   ],
@@ -111,7 +112,7 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     'timeout',
     // An error named TimeoutError (RxJS, DOM, Python's `asyncio.TimeoutError: …`: the name
     // ends its line or is followed by ": "), then phrases and codes only a timeout produces.
-    /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out exceeded\b|\btime-?out of \d{1,9} ?(?:ms|s|sec|seconds|milliseconds)? exceeded\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b|\btime-?out (?:has occurred|occurred|has expired|expired|elapsed|awaiting|waiting|acquiring)\b/i,
+    /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out (?:(?:of \d{1,9} ?(?:m?s|sec(?:onds)?|milliseconds)? )?exceeded|(?:has )?(?:occurred|expired)|elapsed|a?waiting|acquiring)\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b/i,
     'retry escalate',
     5,
   ],
@@ -139,7 +140,7 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     'transient',
     // Node's socket and DNS codes (on `error.code` or in the message), undici's, and the
     // message of Node's `fetch` when the connection failed (its cause is not read).
-    /\bECONNRESET\b|\bECONNREFUSED\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
+    /\bECONNRE(?:SET|FUSED)\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
     'retry escalate',
     3,
   ],

@@ -11,6 +11,7 @@ import {
 } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { freeze } from './freeze.js';
 
 /**
  * A regex source with optional flags: the form a pattern file uses for flags, since JSON
@@ -128,8 +129,6 @@ export interface PatternCheckOptions {
   readonly checkRegex?: (regex: RegExp) => string | undefined;
 }
 
-const { freeze } = Object;
-
 /** `expected <what>, got <value>`. */
 const expected = (what: string, value: unknown) => `expected ${what}, got ${describeValue(value)}`;
 
@@ -152,7 +151,7 @@ const FIELDS: Readonly<Record<keyof ErrorPattern, Rule>> = /* @__PURE__ */ freez
   maxRetries: /* @__PURE__ */ rule((value) =>
     typeof value !== 'number' || Number.isNaN(value)
       ? expected('number', value)
-      : value !== Number.POSITIVE_INFINITY && !Number.isInteger(value)
+      : value !== Infinity && !Number.isInteger(value)
         ? 'must be a whole number'
         : value < 0 && 'must be ≥ 0',
   ),
@@ -168,11 +167,12 @@ const DEFAULTS: Readonly<Record<string, number>> = /* @__PURE__ */ freeze({
 
 /** Builds the RegExp a pattern is matched with; `g` and `y` would make `test()` stateful. */
 function compileMatch(match: unknown, path: string, issues: string[]): RegExp | undefined {
-  let source = match as string;
+  let source = match as string | RegExp;
   let flags = '';
   if (match instanceof RegExp) {
-    if (!match.global && !match.sticky) return match;
-    ({ source, flags } = match);
+    // Kept as given, or compiled again from itself without `g` and `y`.
+    flags = match.flags;
+    if (!/[gy]/.test(flags)) return match;
   } else if (
     isObject(match) &&
     typeof match.source === 'string' &&
@@ -194,7 +194,7 @@ function compileMatch(match: unknown, path: string, issues: string[]): RegExp | 
     return new RegExp(source, flags.replace(/[gy]/g, ''));
   } catch (error) {
     issues.push(
-      `${path}: invalid regular expression: ${String((error as Error).message).replace(/^Invalid regular expression: /, '')}`,
+      `${path}: invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
     );
     return undefined;
   }

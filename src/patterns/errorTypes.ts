@@ -1,11 +1,11 @@
+import { freeze } from './freeze.js';
+
 /**
  * A frozen const object from its values (in order, separated by spaces), each under its
  * upper-cased name: `constants('a b')` is `{ A: 'a', B: 'b' }`.
  */
 const constants = <T>(values: string): T =>
-  Object.freeze(
-    Object.fromEntries(values.split(' ').map((value) => [value.toUpperCase(), value])),
-  ) as T;
+  freeze(Object.fromEntries(values.split(' ').map((value) => [value.toUpperCase(), value]))) as T;
 
 /**
  * The kinds of failure rx-recovery knows how to route. A string union, with a frozen

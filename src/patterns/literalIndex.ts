@@ -1,8 +1,6 @@
-/** A number for the three characters of `text` at `at`, exact for ASCII. */
+/** A number for the three characters of `text` at `at` (exact for ASCII; any clash only costs time). */
 const trigram = (text: string, at: number) =>
-  ((text.charCodeAt(at) & 127) << 14) |
-  ((text.charCodeAt(at + 1) & 127) << 7) |
-  (text.charCodeAt(at + 2) & 127);
+  (text.charCodeAt(at) << 16) ^ (text.charCodeAt(at + 1) << 8) ^ text.charCodeAt(at + 2);
 
 /**
  * The candidate patterns of a text, found in one pass over it whatever the size of the
