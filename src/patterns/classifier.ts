@@ -7,7 +7,7 @@ import {
   strategyRule,
 } from './errorPattern.js';
 import { errorText } from './errorText.js';
-import { ErrorType, type RecoveryStrategy } from './errorTypes.js';
+import type { ErrorType, RecoveryStrategy } from './errorTypes.js';
 import { freeze } from './freeze.js';
 import { literalIndex } from './literalIndex.js';
 import { literalPrefilter } from './literalPrefilter.js';
@@ -125,9 +125,6 @@ export const planRule: Rule = /* @__PURE__ */ arrayOf(strategyRule);
 
 const classifierOptions = /* @__PURE__ */ shape({ unmatched: planRule });
 
-/** Tables larger than this classify through a {@link literalIndex}. */
-const INDEX_THRESHOLD = 16;
-
 /**
  * Compiles a pattern table once — validation, priority sort, regexes, literal prefilters —
  * so that classifying an error is a scan with no allocation.
@@ -187,17 +184,16 @@ export function createClassifier(
       freeze({ pattern, errorType: pattern.errorType, plan: pattern.strategy }),
   );
   const unmatched: Classification = freeze({
-    errorType: ErrorType.UNKNOWN,
+    errorType: 'unknown',
     plan: freeze([...(options.unmatched ?? [])]),
   });
   // The patterns worth a regex, in order. Small tables: all of them, since running each
   // regex is cheaper than looking for literals first. Large ones: those whose literals
   // the text holds, found in one pass (a match always holds one).
-  const everyPattern = sorted.map((_, i) => i);
+  const everyPattern = [...sorted.keys()];
+  // Tables larger than 16 classify through a {@link literalIndex}.
   const candidates =
-    sorted.length > INDEX_THRESHOLD
-      ? literalIndex(regexes.map(literalPrefilter))
-      : () => everyPattern;
+    sorted.length > 16 ? literalIndex(regexes.map(literalPrefilter)) : () => everyPattern;
   // Retries of one failure repeat the same text: the last answer is kept (classification
   // depends on the text alone).
   let lastText: string | undefined;

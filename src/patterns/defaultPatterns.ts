@@ -2,13 +2,16 @@ import type { ErrorPattern } from './errorPattern.js';
 import type { ErrorType, RecoveryStrategy } from './errorTypes.js';
 import { freeze } from './freeze.js';
 
-/** One built-in pattern: id, error type, regex, plan (its steps joined by spaces), priority, maxRetries. */
-type Row = readonly [string, ErrorType, RegExp, string, number, number?];
+/**
+ * One built-in pattern: id, error type, regex, priority, maxRetries (default 3), plan (its
+ * steps joined by spaces; default retry → escalate).
+ */
+type Row = readonly [string, ErrorType, RegExp, number, number?, string?];
 
 /** Patterns from rows, frozen all the way down: the table, each pattern and its plan. */
 const frozen = (rows: readonly Row[]): readonly ErrorPattern[] =>
   freeze(
-    rows.map(([id, errorType, match, plan, priority, maxRetries = 3]) =>
+    rows.map(([id, errorType, match, priority, maxRetries = 3, plan = 'retry escalate']) =>
       freeze({
         id,
         errorType,
@@ -81,29 +84,38 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     'missing_async_keyword',
     'syntax',
     /await is only valid in async functions?|'await' (?:expressions are only allowed within async functions?|outside (?:an )?async function)/i,
-    'correct escalate',
     10,
+    3,
+    'correct escalate',
   ],
   [
     'import_not_found',
     'import',
     /Cannot find module|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|ImportError|No module named/i,
-    'alternative escalate',
     8,
+    3,
+    'alternative escalate',
   ],
   [
     'template_rendering_error',
     'template',
     /TemplateError|TemplateSyntaxError|UndefinedError|template render(?:ing|er)?\b[^\n]{0,40}?\b(?:error|failed)/i,
-    'alternative degrade',
     7,
+    3,
+    'alternative degrade',
   ],
-  ['validation_failed', 'validation', /ValidationError|ZodError|validation failed/i, 'degrade', 6],
+  [
+    'validation_failed',
+    'validation',
+    /ValidationError|ZodError|validation failed/i,
+    6,
+    3,
+    'degrade',
+  ],
   [
     'quorum_consensus_failed',
     'quorum',
     /quorum (?:was )?not (?:reached|met)|consensus failed/i,
-    'retry escalate',
     6,
     2,
   ],
@@ -113,15 +125,13 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     // An error named TimeoutError (RxJS, DOM, Python's `asyncio.TimeoutError: …`: the name
     // ends its line or is followed by ": "), then phrases and codes only a timeout produces.
     /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out (?:(?:of \d{1,9} ?(?:m?s|sec(?:onds)?|milliseconds)? )?exceeded|(?:has )?(?:occurred|expired)|elapsed|a?waiting|acquiring)\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b/i,
-    'retry escalate',
     5,
   ],
   [
     'rate_limited',
     'transient',
     // 429 only after `HTTP` (the status line errorText adds) or `status`/`error code`.
-    /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?429\b|\bstatus(?:[ _]code)?[:= ] ?429\b|\berror code[:= ] ?429\b|\btoo many requests\b|\brate[ -]limit|\brate_?limit(?:ed|_?error|_?exceeded|_?exception)\b/i,
-    'retry escalate',
+    /\b(?:HTTP(?:\/1\.[01]|\/[23]| error)?|status(?:[ _]code)?|error code)[:= ] ?429\b|\btoo many requests\b|\brate(?:[ -]limit|_?limit(?:ed|_?(?:error|exceeded|exception))\b)/i,
     4,
     5,
   ],
@@ -131,8 +141,7 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     // 502/503/504/529 only after `HTTP` or `status`/`error code` (each its own branch, so
     // that each has a literal for the index); `overloaded` but not a compiler's
     // `overloaded function` or `call of overloaded 'f(int)'`.
-    /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?(?:502|503|504|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:502|503|504|529)\b|\berror code[:= ] ?(?:502|503|504|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
-    'retry escalate',
+    /\bHTTP(?:\/1\.[01]|\/[23]| error)?[:= ] ?(?:50[234]|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:50[234]|529)\b|\berror code[:= ] ?(?:50[234]|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
     4,
   ],
   [
@@ -141,7 +150,6 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     // Node's socket and DNS codes (on `error.code` or in the message), undici's, and the
     // message of Node's `fetch` when the connection failed (its cause is not read).
     /\bECONNRE(?:SET|FUSED)\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
-    'retry escalate',
     3,
   ],
 ]);

@@ -10,7 +10,7 @@ import {
   throwIfAny,
 } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
-import { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { ERROR_TYPES, type ErrorType, type RecoveryStrategy, STRATEGIES } from './errorTypes.js';
 import { freeze } from './freeze.js';
 
 /**
@@ -133,19 +133,19 @@ export interface PatternCheckOptions {
 const expected = (what: string, value: unknown) => `expected ${what}, got ${describeValue(value)}`;
 
 /** One step of a plan. */
-export const strategyRule: Rule = /* @__PURE__ */ oneOf(
-  /* @__PURE__ */ Object.values(RecoveryStrategy),
-);
+export const strategyRule: Rule = /* @__PURE__ */ oneOf(STRATEGIES);
 const plan = /* @__PURE__ */ arrayOf(strategyRule, { nonEmpty: true });
 
 /**
- * The checks of each field, in the order problems are listed; `match` is compiled apart.
- * The first four are required.
+ * The checks of each field given, in the order problems are listed; the first four are
+ * required. A check may return what the field resolves to (the compiled `match`).
  */
-const FIELDS: Readonly<Record<keyof ErrorPattern, Rule>> = /* @__PURE__ */ freeze({
+const FIELDS: Readonly<
+  Record<keyof ErrorPattern, (value: unknown, path: string, issues: string[]) => unknown>
+> = /* @__PURE__ */ freeze({
   id: /* @__PURE__ */ string(true),
-  errorType: /* @__PURE__ */ oneOf(/* @__PURE__ */ Object.values(ErrorType)),
-  match: () => {},
+  errorType: /* @__PURE__ */ oneOf(ERROR_TYPES),
+  match: compileMatch,
   strategy: (value: unknown, path: string, issues: string[]) =>
     (Array.isArray(value) ? plan : strategyRule)(value, path, issues),
   maxRetries: /* @__PURE__ */ rule((value) =>
@@ -165,8 +165,11 @@ const DEFAULTS: Readonly<Record<string, number>> = /* @__PURE__ */ freeze({
   priority: 5,
 });
 
-/** Builds the RegExp a pattern is matched with; `g` and `y` would make `test()` stateful. */
-function compileMatch(match: unknown, path: string, issues: string[]): RegExp | undefined {
+/**
+ * Builds the RegExp a pattern is matched with (`g` and `y` would make `test()` stateful),
+ * or names the problem and returns `false`.
+ */
+function compileMatch(match: unknown, path: string, issues: string[]): RegExp | false {
   let source = match as string | RegExp;
   let flags = '';
   if (match instanceof RegExp) {
@@ -182,13 +185,9 @@ function compileMatch(match: unknown, path: string, issues: string[]): RegExp | 
     ({ source, flags = '' } = match as unknown as RegexSource);
   } else if (typeof match !== 'string') {
     issues.push(
-      `${path}: ${
-        match === undefined
-          ? 'required'
-          : `expected a RegExp, a regex source string or { source, flags }, got ${match === null ? 'null' : typeof match}`
-      }`,
+      `${path}: expected a RegExp, a regex source string or { source, flags }, got ${match === null ? 'null' : typeof match}`,
     );
-    return undefined;
+    return false;
   }
   try {
     return new RegExp(source, flags.replace(/[gy]/g, ''));
@@ -196,7 +195,7 @@ function compileMatch(match: unknown, path: string, issues: string[]): RegExp | 
     issues.push(
       `${path}: invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
     );
-    return undefined;
+    return false;
   }
 }
 
@@ -214,21 +213,19 @@ function resolvePattern(
   // The resolved pattern, its fields in FIELDS order, defaults applied.
   const out: Record<string, unknown> = {};
   Object.entries(FIELDS).forEach(([key, check], i) => {
-    let value = input[key];
+    const value = input[key];
     const at = `${path}.${key}`;
-    if (key === 'match') value = compileMatch(value, at, issues);
-    else if (value !== undefined) check(value, at, issues);
+    if (value !== undefined) out[key] = check(value, at, issues) ?? value;
     else if (i < 4) issues.push(`${at}: required`);
-    else value = DEFAULTS[key];
-    if (value !== undefined) out[key] = value;
+    else if (DEFAULTS[key]) out[key] = DEFAULTS[key];
   });
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(FIELDS, key)) issues.push(`${path}.${key}: unknown option`);
   }
   const { match, strategy, metadata } = out;
+  // `match` is false when it does not compile (an issue already).
   const problem = match && out.allowUnsafeRegex !== true && checkRegex?.(match as RegExp);
   if (problem) issues.push(`${path}.match: ${problem}`);
-  // A `match` that does not compile is an issue too.
   if (issues.length > before) return undefined;
   out.strategy = freeze([strategy].flat());
   if (metadata) out.metadata = freeze({ ...metadata });
@@ -253,13 +250,14 @@ export function resolvePatterns(
   const resolved = input.map((entry, index) => {
     const path = `${root}[${index}]`;
     const id = isObject(entry) && entry.id;
-    const first = firstAt.get(id as string);
     if (typeof id === 'string') {
-      if (first === undefined) firstAt.set(id, index);
-      else
+      const first = firstAt.get(id) ?? index;
+      firstAt.set(id, first);
+      if (first < index) {
         duplicates.push(
           `${path}.id: duplicate id ${JSON.stringify(id)} (first at ${root}[${first}])`,
         );
+      }
     }
     return resolvePattern(entry, path, issues, options);
   });

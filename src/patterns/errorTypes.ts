@@ -1,11 +1,23 @@
 import { freeze } from './freeze.js';
 
 /**
- * A frozen const object from its values (in order, separated by spaces), each under its
- * upper-cased name: `constants('a b')` is `{ A: 'a', B: 'b' }`.
+ * A frozen const object of `values`, each under its upper-cased name: `constants(['a'])` is
+ * `{ A: 'a' }`.
  */
-const constants = <T>(values: string): T =>
-  freeze(Object.fromEntries(values.split(' ').map((value) => [value.toUpperCase(), value]))) as T;
+const constants = <T>(values: readonly string[]): T =>
+  freeze(Object.fromEntries(values.map((value) => [value.toUpperCase(), value]))) as T;
+
+/** The values of {@link ErrorType}, in order. */
+export const ERROR_TYPES: readonly ErrorType[] = /* @__PURE__ */ freeze(
+  /* @__PURE__ */ 'syntax import validation template quorum timeout transient unknown'.split(
+    ' ',
+  ) as ErrorType[],
+);
+
+/** The values of {@link RecoveryStrategy}, in order. */
+export const STRATEGIES: readonly RecoveryStrategy[] = /* @__PURE__ */ freeze(
+  /* @__PURE__ */ 'retry alternative degrade correct escalate'.split(' ') as RecoveryStrategy[],
+);
 
 /**
  * The kinds of failure rx-recovery knows how to route. A string union, with a frozen
@@ -42,9 +54,7 @@ export const ErrorType: Readonly<{
   TRANSIENT: 'transient';
   /** No pattern matched: the type of every unmatched error. */
   UNKNOWN: 'unknown';
-}> = /* @__PURE__ */ constants(
-  'syntax import validation template quorum timeout transient unknown',
-);
+}> = /* @__PURE__ */ constants(ERROR_TYPES);
 
 /**
  * `'syntax' | 'import' | 'validation' | 'template' | 'quorum' | 'timeout' | 'transient' | 'unknown'`:
@@ -97,7 +107,7 @@ export const RecoveryStrategy: Readonly<{
   CORRECT: 'correct';
   /** Record, notify `onEscalate`, then end with an `EscalationError` (or complete). Terminal. */
   ESCALATE: 'escalate';
-}> = /* @__PURE__ */ constants('retry alternative degrade correct escalate');
+}> = /* @__PURE__ */ constants(STRATEGIES);
 
 /**
  * `'retry' | 'alternative' | 'degrade' | 'correct' | 'escalate'`: the type of

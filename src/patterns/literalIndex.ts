@@ -24,24 +24,19 @@ export function literalIndex(
 ): (text: string) => readonly number[] {
   const filed = new Map<number, [string, number][]>();
   const shared = new Map<number, number>();
+  const keys = (text: string) =>
+    Array.from({ length: text.length - 2 }, (_, at) => trigram(text, at));
   const always: number[] = [];
-  const literals: [string, number][] = [];
-  entries.forEach((entry, id) => {
-    if (entry === null) always.push(id);
-    else for (const literal of entry) literals.push([literal.toLowerCase(), id]);
+  const literals = entries.flatMap((entry, id) => {
+    if (!entry) always.push(id);
+    return entry?.map((literal): [string, number] => [literal.toLowerCase(), id]) ?? [];
   });
-  const eachTrigram = (text: string, see: (key: number) => void) => {
-    for (let at = 0; at + 2 < text.length; at++) see(trigram(text, at));
-  };
-  for (const [literal] of literals) {
-    eachTrigram(literal, (key) => shared.set(key, (shared.get(key) ?? 0) + 1));
-  }
+  for (const [literal] of literals)
+    for (const key of keys(literal)) shared.set(key, (shared.get(key) ?? 0) + 1);
   for (const entry of literals) {
-    const [literal] = entry;
-    let rarest = 0;
-    eachTrigram(literal, (key) => {
-      if (!rarest || (shared.get(key) as number) < (shared.get(rarest) as number)) rarest = key;
-    });
+    const rarest = keys(entry[0]).reduce((a, b) =>
+      (shared.get(b) as number) < (shared.get(a) as number) ? b : a,
+    );
     filed.get(rarest)?.push(entry) ?? filed.set(rarest, [entry]);
   }
   const seen = new Uint8Array(entries.length);

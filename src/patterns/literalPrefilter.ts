@@ -1,12 +1,11 @@
 /**
  * A regex source cut into tokens: an escape (`\.`, `\d`, `\x41`, `\u{1F600}`, `\p{L}`,
- * `\k<name>`, `\12`…), a character class, a `{n,m}` count, or any one character.
+ * `\k<name>`, `\12`…), a character class, a `{n,m}` count, or any one character. Group 1
+ * or 2 holds the character a token stands for, when it is one: an escaped non-word
+ * character (`\.`), or a plain one.
  */
 const TOKEN =
-  /\\(?:c[A-Za-z]|x[\dA-Fa-f]{2}|u\{[^}]*\}|u[\dA-Fa-f]{4}|[pP]\{[^}]*\}|k<[^>]*>|\d+|.)|\[(?:\\.|[^\\\]])*\]|\{\d*,?\d*\}|./gs;
-
-/** A token that stands for itself: a plain character, or an escaped non-word one (`\.`). */
-const LITERAL = /^(?:[^\\^$.|()[\]{}*+?]|\\\W)$/;
+  /\\(?:(\W)|c[A-Za-z]|x[\dA-Fa-f]{2}|[pPu]\{[^}]*\}|u[\dA-Fa-f]{4}|k<[^>]*>|\d+|.)|\[(?:\\.|[^\\\]])*\]|\{\d*,?\d*\}|([^^$.|()[\]{}*+?])|./gs;
 
 /**
  * A cheap test that rules a pattern out before its regex runs: the literal strings of
@@ -17,24 +16,24 @@ const LITERAL = /^(?:[^\\^$.|()[\]{}*+?]|\\\W)$/;
  *
  * Each top-level alternative gives its longest run of plain characters outside groups, of
  * at least three: a character that a `?`, `*` or count makes optional ends the run without
- * it; one that `+` repeats ends it after it. Case-insensitive runs are ASCII only, and
- * patterns with the `i` flag and `u` (or with `v`, whose classes nest) get no prefilter:
- * Unicode case folding maps some non-ASCII characters onto ASCII letters, which
- * lower-casing would not.
+ * it; one that `+` repeats ends it after it. Runs are ASCII only: the index looks for
+ * them in the lower-cased text, and lower-casing may turn a non-ASCII character into
+ * another according to its neighbours (`Σ` into `ς` or `σ`). Patterns with the `i` flag
+ * and `u` (or with `v`, whose classes nest) get no prefilter: Unicode case folding maps
+ * some non-ASCII characters onto ASCII letters, which lower-casing would not.
  */
 export function literalPrefilter(regex: RegExp): string[] | null {
-  const { ignoreCase, flags } = regex;
-  if (/i.*u|v/.test(flags)) return null;
+  if (/i.*u|v/.test(regex.flags)) return null;
   const literals: string[] = [];
   let best = '';
   let run = '';
   let depth = 0;
   // The final '|' closes the last alternative.
-  for (const [token] of `${regex.source}|`.matchAll(TOKEN)) {
+  for (const [token, escaped, plain] of `${regex.source}|`.matchAll(TOKEN)) {
     // Inside a group nothing is certain: only where it ends matters.
-    if (depth > 0 && token !== '(' && token !== ')') continue;
-    const char = token.at(-1) as string;
-    if (LITERAL.test(token) && !(ignoreCase && char > '~')) {
+    if (depth && token !== '(' && token !== ')') continue;
+    const char = escaped ?? plain;
+    if (char && char <= '~') {
       run += char;
       continue;
     }
@@ -47,7 +46,7 @@ export function literalPrefilter(regex: RegExp): string[] | null {
     else if (token === ')') depth--;
     else if (token === '|') {
       if (best.length < 3) return null;
-      literals.push(ignoreCase ? best.toLowerCase() : best);
+      literals.push(regex.ignoreCase ? best.toLowerCase() : best);
       best = '';
     }
   }

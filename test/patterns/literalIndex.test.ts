@@ -80,6 +80,18 @@ describe('literalIndex', () => {
     expect(matched).toBeGreaterThan(300);
   });
 
+  it('finds a case-sensitive non-ASCII pattern whose text lower-cases by context', () => {
+    const patterns: ErrorPattern[] = Array.from({ length: 17 }, (_, i) => ({
+      id: `p${i}`,
+      errorType: 'transient',
+      match: new RegExp(`service ${i} failed`),
+      strategy: 'retry',
+    }));
+    patterns.push({ id: 'sigma', errorType: 'transient', match: /ΟΔΟΣ/, strategy: 'retry' });
+    // 'ΟΔΟΣ'.toLowerCase() ends in 'ς'; in 'ΟΔΟΣΑ' the same Σ lower-cases to 'σ'.
+    expect(createClassifier(patterns).classify('ΟΔΟΣΑ closed').pattern?.id).toBe('sigma');
+  });
+
   it('answers a repeated text from its last result, and a new text afresh', () => {
     const classifier = createClassifier([
       { id: 'a', errorType: 'timeout', match: /timed out/, strategy: 'retry' },

@@ -27,6 +27,7 @@ describe('literalPrefilter', () => {
     [/[a-z]+\d/, 'no literal at all'],
     [/straße/iu, 'Unicode case folding'],
     [/\x41BC/, 'an escape that is not a literal'],
+    [/ΟΔΟΣ/, 'non-ASCII: lower-casing the text may change it (Σ → σ or ς)'],
   ])('gives no prefilter for %s (%s)', (regex) => {
     expect(literalPrefilter(regex)).toBeNull();
   });
