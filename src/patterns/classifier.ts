@@ -1,10 +1,16 @@
-import { arrayOf, check, oneOf, type Rule, shape } from '../config/check.js';
+import { arrayOf, check, type Rule, shape } from '../config/check.js';
 import { defaultPatterns } from './defaultPatterns.js';
-import { type ErrorPattern, type ResolvedErrorPattern, resolvePatterns } from './errorPattern.js';
+import {
+  type ErrorPattern,
+  type ResolvedErrorPattern,
+  resolvePatterns,
+  strategyRule,
+} from './errorPattern.js';
 import { errorText } from './errorText.js';
-import { ErrorType, RecoveryStrategy } from './errorTypes.js';
-import { LiteralIndex } from './literalIndex.js';
-import { type LiteralPrefilter, literalPrefilter } from './literalPrefilter.js';
+import type { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { freeze } from './freeze.js';
+import { literalIndex } from './literalIndex.js';
+import { literalPrefilter } from './literalPrefilter.js';
 
 /**
  * What the classifier decided about one error: the pattern that matched, the error's type
@@ -115,27 +121,9 @@ export interface ClassifierOptions {
 }
 
 /** A plan: strategies, in order. */
-export const planRule: Rule = /* @__PURE__ */ arrayOf(
-  /* @__PURE__ */ oneOf(/* @__PURE__ */ Object.values(RecoveryStrategy)),
-);
+export const planRule: Rule = /* @__PURE__ */ arrayOf(strategyRule);
 
 const classifierOptions = /* @__PURE__ */ shape({ unmatched: planRule });
-
-/** Tables larger than this classify through a {@link LiteralIndex}. */
-const INDEX_THRESHOLD = 16;
-
-interface CompiledPattern {
-  readonly regex: RegExp;
-  readonly prefilter: LiteralPrefilter | null;
-  readonly classification: Classification;
-}
-
-function mayMatch(prefilter: LiteralPrefilter, haystack: string): boolean {
-  for (const literal of prefilter.literals) {
-    if (haystack.includes(literal)) return true;
-  }
-  return false;
-}
 
 /**
  * Compiles a pattern table once — validation, priority sort, regexes, literal prefilters —
@@ -189,69 +177,60 @@ export function createClassifier(
 ): Classifier {
   const resolved = resolvePatterns(patterns);
   check(classifierOptions, options, 'options');
-  const unmatchedPlan = options.unmatched ?? [];
-  const sorted = Object.freeze([...resolved].sort((a, b) => b.priority - a.priority));
-  const compiled: readonly CompiledPattern[] = sorted.map((pattern) => ({
-    regex: pattern.match,
-    prefilter: literalPrefilter(pattern.match),
-    classification: Object.freeze({
-      pattern,
-      errorType: pattern.errorType,
-      plan: pattern.strategy,
-    }),
-  }));
-  const unmatched: Classification = Object.freeze({
-    errorType: ErrorType.UNKNOWN,
-    plan: Object.freeze([...unmatchedPlan]),
+  const sorted = freeze([...resolved].sort((a, b) => b.priority - a.priority));
+  const regexes = sorted.map((pattern) => pattern.match);
+  const classifications = sorted.map(
+    (pattern): Classification =>
+      freeze({ pattern, errorType: pattern.errorType, plan: pattern.strategy }),
+  );
+  const unmatched: Classification = freeze({
+    errorType: 'unknown',
+    plan: freeze([...(options.unmatched ?? [])]),
   });
-  // Small tables: running each regex is cheaper than looking for literals first. Large
-  // ones: one Aho–Corasick pass over the text finds the few patterns worth a regex.
-  const index =
-    compiled.length > INDEX_THRESHOLD ? new LiteralIndex(compiled.map((c) => c.prefilter)) : null;
+  // The patterns worth a regex, in order. Small tables: all of them, since running each
+  // regex is cheaper than looking for literals first. Large ones: those whose literals
+  // the text holds, found in one pass (a match always holds one).
+  const everyPattern = [...sorted.keys()];
+  // Tables larger than 16 classify through a {@link literalIndex}.
+  const candidates =
+    sorted.length > 16 ? literalIndex(regexes.map(literalPrefilter)) : () => everyPattern;
   // Retries of one failure repeat the same text: the last answer is kept (classification
   // depends on the text alone).
   let lastText: string | undefined;
-  let lastResult: Classification = unmatched;
+  let lastResult = unmatched;
 
-  const scan = (text: string): Classification => {
-    if (index === null) {
-      for (const { regex, classification } of compiled) {
-        if (regex.test(text)) return classification;
-      }
-      return unmatched;
-    }
-    for (const id of index.scan(text)) {
-      const entry = compiled[id] as CompiledPattern;
-      if (entry.regex.test(text)) return entry.classification;
-    }
-    return unmatched;
-  };
-
-  return Object.freeze({
+  return freeze({
     patterns: sorted,
     classify(error: unknown): Classification {
       const text = errorText(error);
       if (text !== lastText) {
-        lastResult = scan(text);
+        lastResult = unmatched;
+        for (const i of candidates(text)) {
+          if ((regexes[i] as RegExp).test(text)) {
+            lastResult = classifications[i] as Classification;
+            break;
+          }
+        }
         lastText = text;
       }
       return lastResult;
     },
     explain(error: unknown): readonly PatternMatch[] {
       const text = errorText(error);
-      const lower = text.toLowerCase();
       const matches: PatternMatch[] = [];
-      for (const { prefilter, regex, classification } of compiled) {
-        if (prefilter !== null && !mayMatch(prefilter, prefilter.caseInsensitive ? lower : text)) {
-          continue;
+      for (const i of candidates(text)) {
+        const found = (regexes[i] as RegExp).exec(text);
+        if (found) {
+          matches.push(
+            freeze({
+              pattern: sorted[i] as ResolvedErrorPattern,
+              matched: found[0],
+              index: found.index,
+            }),
+          );
         }
-        const found = regex.exec(text);
-        if (found === null || classification.pattern === undefined) continue;
-        matches.push(
-          Object.freeze({ pattern: classification.pattern, matched: found[0], index: found.index }),
-        );
       }
-      return Object.freeze(matches);
+      return freeze(matches);
     },
   });
 }

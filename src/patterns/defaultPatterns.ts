@@ -1,13 +1,27 @@
 import type { ErrorPattern } from './errorPattern.js';
+import type { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { freeze } from './freeze.js';
 
-/** A table frozen all the way down: the table, each pattern and its plan. */
-function frozen(patterns: readonly ErrorPattern[]): readonly ErrorPattern[] {
-  return Object.freeze(
-    patterns.map((pattern) =>
-      Object.freeze({ ...pattern, strategy: Object.freeze(pattern.strategy) }),
+/**
+ * One built-in pattern: id, error type, regex, priority, maxRetries (default 3), plan (its
+ * steps joined by spaces; default retry → escalate).
+ */
+type Row = readonly [string, ErrorType, RegExp, number, number?, string?];
+
+/** Patterns from rows, frozen all the way down: the table, each pattern and its plan. */
+const frozen = (rows: readonly Row[]): readonly ErrorPattern[] =>
+  freeze(
+    rows.map(([id, errorType, match, priority, maxRetries = 3, plan = 'retry escalate']) =>
+      freeze({
+        id,
+        errorType,
+        match,
+        strategy: freeze(plan.split(' ') as RecoveryStrategy[]),
+        maxRetries,
+        priority,
+      }),
     ),
   );
-}
 
 /**
  * The built-in patterns, all case-insensitive, highest priority first: the six of the
@@ -66,90 +80,76 @@ function frozen(patterns: readonly ErrorPattern[]): readonly ErrorPattern[] {
  * ```
  */
 export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
-  {
-    id: 'missing_async_keyword',
-    errorType: 'syntax',
-    match:
-      /await is only valid in async functions?|'await' expressions are only allowed within async functions?|'await' outside (?:an )?async function/i,
-    strategy: ['correct', 'escalate'],
-    maxRetries: 3,
-    priority: 10,
-  },
-  {
-    id: 'import_not_found',
-    errorType: 'import',
-    match:
-      /Cannot find module|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|ImportError|No module named/i,
-    strategy: ['alternative', 'escalate'],
-    maxRetries: 3,
-    priority: 8,
-  },
-  {
-    id: 'template_rendering_error',
-    errorType: 'template',
-    match:
-      /TemplateError|TemplateSyntaxError|UndefinedError|template render(?:ing|er)?\b[^\n]{0,40}?\b(?:error|failed)/i,
-    strategy: ['alternative', 'degrade'],
-    maxRetries: 3,
-    priority: 7,
-  },
-  {
-    id: 'validation_failed',
-    errorType: 'validation',
-    match: /ValidationError|ZodError|validation failed/i,
-    strategy: ['degrade'],
-    maxRetries: 3,
-    priority: 6,
-  },
-  {
-    id: 'quorum_consensus_failed',
-    errorType: 'quorum',
-    match: /quorum (?:was )?not (?:reached|met)|consensus failed/i,
-    strategy: ['retry', 'escalate'],
-    maxRetries: 2,
-    priority: 6,
-  },
-  {
-    id: 'operation_timeout',
-    errorType: 'timeout',
+  [
+    'missing_async_keyword',
+    'syntax',
+    /await is only valid in async functions?|'await' (?:expressions are only allowed within async functions?|outside (?:an )?async function)/i,
+    10,
+    3,
+    'correct escalate',
+  ],
+  [
+    'import_not_found',
+    'import',
+    /Cannot find module|ERR_MODULE_NOT_FOUND|ModuleNotFoundError|ImportError|No module named/i,
+    8,
+    3,
+    'alternative escalate',
+  ],
+  [
+    'template_rendering_error',
+    'template',
+    /TemplateError|TemplateSyntaxError|UndefinedError|template render(?:ing|er)?\b[^\n]{0,40}?\b(?:error|failed)/i,
+    7,
+    3,
+    'alternative degrade',
+  ],
+  [
+    'validation_failed',
+    'validation',
+    /ValidationError|ZodError|validation failed/i,
+    6,
+    3,
+    'degrade',
+  ],
+  [
+    'quorum_consensus_failed',
+    'quorum',
+    /quorum (?:was )?not (?:reached|met)|consensus failed/i,
+    6,
+    2,
+  ],
+  [
+    'operation_timeout',
+    'timeout',
     // An error named TimeoutError (RxJS, DOM, Python's `asyncio.TimeoutError: …`: the name
     // ends its line or is followed by ": "), then phrases and codes only a timeout produces.
-    match:
-      /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out exceeded\b|\btime-?out of \d{1,9} ?(?:ms|s|sec|seconds|milliseconds)? exceeded\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b|\btime-?out (?:has occurred|occurred|has expired|expired|elapsed|awaiting|waiting|acquiring)\b/i,
-    strategy: ['retry', 'escalate'],
-    maxRetries: 3,
-    priority: 5,
-  },
-  {
-    id: 'rate_limited',
-    errorType: 'transient',
+    /\bTimeoutError(?=: |\r?\n|$)|\btimed[ -]out\b|\bE(?:SOCKET)?TIMEDOUT\b|\bdeadline[ _]exceeded\b|\btime-?out (?:(?:of \d{1,9} ?(?:m?s|sec(?:onds)?|milliseconds)? )?exceeded|(?:has )?(?:occurred|expired)|elapsed|a?waiting|acquiring)\b|\b(?:request|connection|socket|read|write|response|operation|network|statement|idle) time-?out\b/i,
+    5,
+  ],
+  [
+    'rate_limited',
+    'transient',
     // 429 only after `HTTP` (the status line errorText adds) or `status`/`error code`.
-    match:
-      /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?429\b|\bstatus(?:[ _]code)?[:= ] ?429\b|\berror code[:= ] ?429\b|\btoo many requests\b|\brate[ -]limit|\brate_?limit(?:ed|_?error|_?exceeded|_?exception)\b/i,
-    strategy: ['retry', 'escalate'],
-    maxRetries: 5,
-    priority: 4,
-  },
-  {
-    id: 'service_unavailable',
-    errorType: 'transient',
-    // 502/503/504/529 only after `HTTP` or `status`/`error code`; `overloaded` but not a
-    // compiler's `overloaded function` or `call of overloaded 'f(int)'`.
-    match:
-      /\bHTTP(?:\/1\.[01]|\/2|\/3| error)?[:= ] ?(?:502|503|504|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:502|503|504|529)\b|\berror code[:= ] ?(?:502|503|504|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
-    strategy: ['retry', 'escalate'],
-    maxRetries: 3,
-    priority: 4,
-  },
-  {
-    id: 'network_transient',
-    errorType: 'transient',
+    /\b(?:HTTP(?:\/1\.[01]|\/[23]| error)?|status(?:[ _]code)?|error code)[:= ] ?429\b|\btoo many requests\b|\brate(?:[ -]limit|_?limit(?:ed|_?(?:error|exceeded|exception))\b)/i,
+    4,
+    5,
+  ],
+  [
+    'service_unavailable',
+    'transient',
+    // 502/503/504/529 only after `HTTP` or `status`/`error code` (each its own branch, so
+    // that each has a literal for the index); `overloaded` but not a compiler's
+    // `overloaded function` or `call of overloaded 'f(int)'`.
+    /\bHTTP(?:\/1\.[01]|\/[23]| error)?[:= ] ?(?:50[234]|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:50[234]|529)\b|\berror code[:= ] ?(?:50[234]|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
+    4,
+  ],
+  [
+    'network_transient',
+    'transient',
     // Node's socket and DNS codes (on `error.code` or in the message), undici's, and the
     // message of Node's `fetch` when the connection failed (its cause is not read).
-    match:
-      /\bECONNRESET\b|\bECONNREFUSED\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
-    strategy: ['retry', 'escalate'],
-    maxRetries: 3,
-    priority: 3,
-  },
+    /\bECONNRE(?:SET|FUSED)\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
+    3,
+  ],
 ]);

@@ -7,9 +7,11 @@ import {
   type Rule,
   rule,
   string,
+  throwIfAny,
 } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
-import { ErrorType, RecoveryStrategy } from './errorTypes.js';
+import { ERROR_TYPES, type ErrorType, type RecoveryStrategy, STRATEGIES } from './errorTypes.js';
+import { freeze } from './freeze.js';
 
 /**
  * A regex source with optional flags: the form a pattern file uses for flags, since JSON
@@ -127,70 +129,73 @@ export interface PatternCheckOptions {
   readonly checkRegex?: (regex: RegExp) => string | undefined;
 }
 
-const ERROR_TYPES: readonly string[] = /* @__PURE__ */ Object.values(ErrorType);
-const STRATEGIES: readonly string[] = /* @__PURE__ */ Object.values(RecoveryStrategy);
-const oneStrategy = /* @__PURE__ */ oneOf(STRATEGIES);
-const plan = /* @__PURE__ */ arrayOf(oneStrategy, { nonEmpty: true });
+/** `expected <what>, got <value>`. */
+const expected = (what: string, value: unknown) => `expected ${what}, got ${describeValue(value)}`;
+
+/** One step of a plan. */
+export const strategyRule: Rule = /* @__PURE__ */ oneOf(STRATEGIES);
+const plan = /* @__PURE__ */ arrayOf(strategyRule, { nonEmpty: true });
 
 /**
- * The checks of each field, in the order problems are listed; `match` is compiled apart.
- * The first four are required.
+ * The checks of each field given, in the order problems are listed; the first four are
+ * required. A check may return what the field resolves to (the compiled `match`).
  */
-const FIELDS: Readonly<Record<keyof ErrorPattern, Rule>> = /* @__PURE__ */ Object.freeze({
+const FIELDS: Readonly<
+  Record<keyof ErrorPattern, (value: unknown, path: string, issues: string[]) => unknown>
+> = /* @__PURE__ */ freeze({
   id: /* @__PURE__ */ string(true),
   errorType: /* @__PURE__ */ oneOf(ERROR_TYPES),
-  match: () => {},
+  match: compileMatch,
   strategy: (value: unknown, path: string, issues: string[]) =>
-    (Array.isArray(value) ? plan : oneStrategy)(value, path, issues),
+    (Array.isArray(value) ? plan : strategyRule)(value, path, issues),
   maxRetries: /* @__PURE__ */ rule((value) =>
     typeof value !== 'number' || Number.isNaN(value)
-      ? `expected number, got ${describeValue(value)}`
-      : value !== Number.POSITIVE_INFINITY && !Number.isInteger(value)
+      ? expected('number', value)
+      : value !== Infinity && !Number.isInteger(value)
         ? 'must be a whole number'
         : value < 0 && 'must be ≥ 0',
   ),
-  priority: /* @__PURE__ */ rule(
-    (value) => !Number.isFinite(value) && `expected number, got ${describeValue(value)}`,
-  ),
-  metadata: /* @__PURE__ */ rule(
-    (value) => !isObject(value) && `expected object, got ${describeValue(value)}`,
-  ),
+  priority: /* @__PURE__ */ rule((value) => !Number.isFinite(value) && expected('number', value)),
+  metadata: /* @__PURE__ */ rule((value) => !isObject(value) && expected('object', value)),
   allowUnsafeRegex: boolean,
 });
-const REQUIRED = ['id', 'errorType', 'match', 'strategy'];
 
-/** Builds the RegExp a pattern is matched with; `g` and `y` would make `test()` stateful. */
-function compileMatch(match: unknown, path: string, issues: string[]): RegExp | undefined {
-  let source: string;
+const DEFAULTS: Readonly<Record<string, number>> = /* @__PURE__ */ freeze({
+  maxRetries: 3,
+  priority: 5,
+});
+
+/**
+ * Builds the RegExp a pattern is matched with (`g` and `y` would make `test()` stateful),
+ * or names the problem and returns `false`.
+ */
+function compileMatch(match: unknown, path: string, issues: string[]): RegExp | false {
+  let source = match as string | RegExp;
   let flags = '';
   if (match instanceof RegExp) {
-    if (!match.global && !match.sticky) return match;
-    source = match.source;
+    // Kept as given, or compiled again from itself without `g` and `y`.
     flags = match.flags;
-  } else if (typeof match === 'string') {
-    source = match;
+    if (!/[gy]/.test(flags)) return match;
   } else if (
     isObject(match) &&
     typeof match.source === 'string' &&
     (match.flags === undefined || typeof match.flags === 'string') &&
     Object.keys(match).every((key) => key === 'source' || key === 'flags')
   ) {
-    source = match.source;
-    flags = (match.flags as string | undefined) ?? '';
-  } else {
+    ({ source, flags = '' } = match as unknown as RegexSource);
+  } else if (typeof match !== 'string') {
     issues.push(
-      match === undefined
-        ? `${path}: required`
-        : `${path}: expected a RegExp, a regex source string or { source, flags }, got ${match === null ? 'null' : typeof match}`,
+      `${path}: expected a RegExp, a regex source string or { source, flags }, got ${match === null ? 'null' : typeof match}`,
     );
-    return undefined;
+    return false;
   }
   try {
     return new RegExp(source, flags.replace(/[gy]/g, ''));
   } catch (error) {
-    const reason = String((error as Error).message).replace(/^Invalid regular expression: /, '');
-    issues.push(`${path}: invalid regular expression: ${reason}`);
-    return undefined;
+    issues.push(
+      `${path}: invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
+    );
+    return false;
   }
 }
 
@@ -198,71 +203,38 @@ function resolvePattern(
   input: unknown,
   path: string,
   issues: string[],
-  options: PatternCheckOptions,
+  { checkRegex }: PatternCheckOptions,
 ): ResolvedErrorPattern | undefined {
   if (!isObject(input)) {
-    issues.push(`${path}: expected object, got ${describeValue(input)}`);
+    issues.push(`${path}: ${expected('object', input)}`);
     return undefined;
   }
   const before = issues.length;
-  let match: RegExp | undefined;
-  for (const [key, check] of Object.entries(FIELDS)) {
+  // The resolved pattern, its fields in FIELDS order, defaults applied.
+  const out: Record<string, unknown> = {};
+  Object.entries(FIELDS).forEach(([key, check], i) => {
     const value = input[key];
-    if (key === 'match') match = compileMatch(value, `${path}.match`, issues);
-    else if (value !== undefined) check(value, `${path}.${key}`, issues);
-    else if (REQUIRED.includes(key)) issues.push(`${path}.${key}: required`);
-  }
+    const at = `${path}.${key}`;
+    if (value !== undefined) out[key] = check(value, at, issues) ?? value;
+    else if (i < 4) issues.push(`${at}: required`);
+    else if (DEFAULTS[key]) out[key] = DEFAULTS[key];
+  });
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(FIELDS, key)) issues.push(`${path}.${key}: unknown option`);
   }
-  const {
-    id,
-    errorType,
-    strategy,
-    maxRetries = 3,
-    priority = 5,
-    metadata,
-    allowUnsafeRegex,
-  } = input;
-  if (match !== undefined && allowUnsafeRegex !== true && options.checkRegex !== undefined) {
-    const problem = options.checkRegex(match);
-    if (problem !== undefined) issues.push(`${path}.match: ${problem}`);
-  }
-  if (issues.length > before || match === undefined) return undefined;
-  return Object.freeze({
-    id: id as string,
-    errorType: errorType as ErrorType,
-    match,
-    strategy: Object.freeze(
-      Array.isArray(strategy) ? [...strategy] : [strategy],
-    ) as readonly RecoveryStrategy[],
-    maxRetries: maxRetries as number,
-    priority: priority as number,
-    ...(metadata === undefined ? {} : { metadata: Object.freeze({ ...(metadata as object) }) }),
-    ...(allowUnsafeRegex === undefined ? {} : { allowUnsafeRegex: allowUnsafeRegex as boolean }),
-  });
-}
-
-function duplicateIdLines(root: string, input: readonly unknown[]): string[] {
-  const firstIndex = new Map<string, number>();
-  const lines: string[] = [];
-  input.forEach((entry, index) => {
-    const id = isObject(entry) ? entry.id : undefined;
-    if (typeof id !== 'string') return;
-    const first = firstIndex.get(id);
-    if (first === undefined) firstIndex.set(id, index);
-    else {
-      lines.push(
-        `${root}[${index}].id: duplicate id ${JSON.stringify(id)} (first at ${root}[${first}])`,
-      );
-    }
-  });
-  return lines;
+  const { match, strategy, metadata } = out;
+  // `match` is false when it does not compile (an issue already).
+  const problem = match && out.allowUnsafeRegex !== true && checkRegex?.(match as RegExp);
+  if (problem) issues.push(`${path}.match: ${problem}`);
+  if (issues.length > before) return undefined;
+  out.strategy = freeze([strategy].flat());
+  if (metadata) out.metadata = freeze({ ...metadata });
+  return freeze(out) as unknown as ResolvedErrorPattern;
 }
 
 /**
  * Validates a pattern table and resolves every entry. Throws {@link RecoveryConfigError}
- * naming every bad path, duplicate ids included.
+ * naming every bad path, duplicate ids (listed last) included.
  */
 export function resolvePatterns(
   input: unknown,
@@ -273,10 +245,22 @@ export function resolvePatterns(
     throw new RecoveryConfigError([`${root}: expected an array of patterns`]);
   }
   const issues: string[] = [];
-  const resolved = input.map((entry, index) =>
-    resolvePattern(entry, `${root}[${index}]`, issues, options),
-  );
-  issues.push(...duplicateIdLines(root, input));
-  if (issues.length > 0) throw new RecoveryConfigError(issues);
-  return Object.freeze(resolved as ResolvedErrorPattern[]);
+  const duplicates: string[] = [];
+  const firstAt = new Map<string, number>();
+  const resolved = input.map((entry, index) => {
+    const path = `${root}[${index}]`;
+    const id = isObject(entry) && entry.id;
+    if (typeof id === 'string') {
+      const first = firstAt.get(id) ?? index;
+      firstAt.set(id, first);
+      if (first < index) {
+        duplicates.push(
+          `${path}.id: duplicate id ${JSON.stringify(id)} (first at ${root}[${first}])`,
+        );
+      }
+    }
+    return resolvePattern(entry, path, issues, options);
+  });
+  throwIfAny([...issues, ...duplicates]);
+  return freeze(resolved as ResolvedErrorPattern[]);
 }

@@ -1,3 +1,24 @@
+import { freeze } from './freeze.js';
+
+/**
+ * A frozen const object of `values`, each under its upper-cased name: `constants(['a'])` is
+ * `{ A: 'a' }`.
+ */
+const constants = <T>(values: readonly string[]): T =>
+  freeze(Object.fromEntries(values.map((value) => [value.toUpperCase(), value]))) as T;
+
+/** The values of {@link ErrorType}, in order. */
+export const ERROR_TYPES: readonly ErrorType[] = /* @__PURE__ */ freeze(
+  /* @__PURE__ */ 'syntax import validation template quorum timeout transient unknown'.split(
+    ' ',
+  ) as ErrorType[],
+);
+
+/** The values of {@link RecoveryStrategy}, in order. */
+export const STRATEGIES: readonly RecoveryStrategy[] = /* @__PURE__ */ freeze(
+  /* @__PURE__ */ 'retry alternative degrade correct escalate'.split(' ') as RecoveryStrategy[],
+);
+
 /**
  * The kinds of failure rx-recovery knows how to route. A string union, with a frozen
  * const object of the same name so both `'timeout'` and `ErrorType.TIMEOUT` read well.
@@ -16,24 +37,24 @@
  * // → ['syntax', 'import', 'validation', 'template', 'quorum', 'timeout', 'transient', 'unknown']
  * ```
  */
-export const ErrorType = /* @__PURE__ */ Object.freeze({
+export const ErrorType: Readonly<{
   /** Code that does not parse, such as `await` outside an async function (`missing_async_keyword`). */
-  SYNTAX: 'syntax',
+  SYNTAX: 'syntax';
   /** A module that cannot be found or loaded (`import_not_found`). */
-  IMPORT: 'import',
+  IMPORT: 'import';
   /** Output that fails a schema or validation check (`validation_failed`). */
-  VALIDATION: 'validation',
+  VALIDATION: 'validation';
   /** A template that fails to render (`template_rendering_error`). */
-  TEMPLATE: 'template',
+  TEMPLATE: 'template';
   /** Reviewers or replicas that do not reach consensus (`quorum_consensus_failed`). */
-  QUORUM: 'quorum',
+  QUORUM: 'quorum';
   /** An operation that ran out of time (`operation_timeout`). */
-  TIMEOUT: 'timeout',
+  TIMEOUT: 'timeout';
   /** A passing failure: a rate limit, an overloaded service, a dropped connection, an open circuit. */
-  TRANSIENT: 'transient',
+  TRANSIENT: 'transient';
   /** No pattern matched: the type of every unmatched error. */
-  UNKNOWN: 'unknown',
-} as const);
+  UNKNOWN: 'unknown';
+}> = /* @__PURE__ */ constants(ERROR_TYPES);
 
 /**
  * `'syntax' | 'import' | 'validation' | 'template' | 'quorum' | 'timeout' | 'transient' | 'unknown'`:
@@ -75,18 +96,18 @@ export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
  * // → ['retry', 'alternative', 'degrade', 'correct', 'escalate']
  * ```
  */
-export const RecoveryStrategy = /* @__PURE__ */ Object.freeze({
+export const RecoveryStrategy: Readonly<{
   /** Resubscribe to the source after a backoff; budget: the pattern's `maxRetries`. */
-  RETRY: 'retry',
+  RETRY: 'retry';
   /** Subscribe to the next untried alternative registered for the pattern id, then for the error type. */
-  ALTERNATIVE: 'alternative',
+  ALTERNATIVE: 'alternative';
   /** Serve the next degradation level (a fallback source or value). */
-  DEGRADE: 'degrade',
+  DEGRADE: 'degrade';
   /** Ask the correction rules, in order, for a repaired source; budget: `maxRetries`. */
-  CORRECT: 'correct',
+  CORRECT: 'correct';
   /** Record, notify `onEscalate`, then end with an `EscalationError` (or complete). Terminal. */
-  ESCALATE: 'escalate',
-} as const);
+  ESCALATE: 'escalate';
+}> = /* @__PURE__ */ constants(STRATEGIES);
 
 /**
  * `'retry' | 'alternative' | 'degrade' | 'correct' | 'escalate'`: the type of

@@ -1,169 +1,54 @@
 /**
- * A cheap test that rules a pattern out before its regex runs: the literal strings of
- * which at least one must occur in any text the regex matches. It may say "maybe" for a
- * text the regex then rejects; it never says "no" to a text the regex would match.
+ * A regex source cut into tokens: an escape (`\.`, `\d`, `\x41`, `\u{1F600}`, `\p{L}`,
+ * `\k<name>`, `\12`…), a character class, a `{n,m}` count, or any one character. Group 1
+ * or 2 holds the character a token stands for, when it is one: an escaped non-word
+ * character (`\.`), or a plain one.
  */
-export interface LiteralPrefilter {
-  /** Compare against the lower-cased text (the regex has the `i` flag). */
-  readonly caseInsensitive: boolean;
-  /** One literal per top-level alternative; any of them may be present. */
-  readonly literals: readonly string[];
-}
-
-/** Shorter literals rule too little out to be worth a check. */
-const MIN_LITERAL = 3;
-const ESCAPED_LITERAL = /^[^A-Za-z0-9]$/;
-const ASCII = /^[\x20-\x7e]$/;
-
-/** Index just past the group or class that starts at `start`, or -1 when unbalanced. */
-function skipGroup(source: string, start: number): number {
-  let depth = 0;
-  let inClass = false;
-  for (let i = start; i < source.length; i++) {
-    const ch = source[i];
-    if (ch === '\\') i++;
-    else if (inClass) inClass = ch !== ']';
-    else if (ch === '[') inClass = true;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return i + 1;
-  }
-  return -1;
-}
-
-function skipClass(source: string, start: number): number {
-  for (let i = start + 1; i < source.length; i++) {
-    if (source[i] === '\\') i++;
-    else if (source[i] === ']') return i + 1;
-  }
-  return -1;
-}
-
-/** Splits a regex source on its top-level `|`. */
-function topLevelBranches(source: string): string[] | null {
-  const branches: string[] = [];
-  let from = 0;
-  let i = 0;
-  while (i < source.length) {
-    const ch = source[i];
-    if (ch === '\\') i += 2;
-    else if (ch === '[') i = skipClass(source, i);
-    else if (ch === '(') i = skipGroup(source, i);
-    else if (ch === '|') {
-      branches.push(source.slice(from, i));
-      from = ++i;
-    } else i++;
-    if (i < 0) return null;
-  }
-  branches.push(source.slice(from));
-  return branches;
-}
-
-/** The longest run of characters that every match of this branch must contain. */
-function longestLiteral(branch: string, asciiOnly: boolean): string {
-  let best = '';
-  let run = '';
-  const endRun = () => {
-    if (run.length > best.length) best = run;
-    run = '';
-  };
-  let i = 0;
-  while (i < branch.length) {
-    const ch = branch[i] as string;
-    let literal: string | null = null;
-    let next = i + 1;
-    if (ch === '\\') {
-      const escaped = branch[i + 1] ?? '';
-      next = escapeEnd(branch, i);
-      if (ESCAPED_LITERAL.test(escaped)) literal = escaped;
-    } else if (ch === '(') {
-      next = skipGroup(branch, i);
-    } else if (ch === '[') {
-      next = skipClass(branch, i);
-    } else if (!'^$.|)]{}*+?'.includes(ch)) {
-      literal = ch;
-    }
-    if (next < 0) return '';
-    const quantifier = branch[next];
-    if (quantifier === '?' || quantifier === '*' || quantifier === '{') {
-      // The atom may be absent (or its count is unknown): it ends the run, unused.
-      endRun();
-      next = skipQuantifier(branch, next);
-    } else if (quantifier === '+') {
-      if (literal !== null && (!asciiOnly || ASCII.test(literal))) run += literal;
-      endRun();
-      next = skipQuantifier(branch, next);
-    } else if (literal !== null && (!asciiOnly || ASCII.test(literal))) {
-      run += literal;
-    } else {
-      endRun();
-    }
-    i = next;
-  }
-  endRun();
-  return best;
-}
-
-/** Index just past the escape sequence whose backslash is at `at` (`\\x41`, `\\u{1F600}`, `\\k<name>`, `\\12`…). */
-function escapeEnd(source: string, at: number): number {
-  const kind = source[at + 1] ?? '';
-  const after = at + 2;
-  const closing = (open: string, close: string) => {
-    if (source[after] !== open) return after;
-    const end = source.indexOf(close, after);
-    return end < 0 ? source.length : end + 1;
-  };
-  const hexRun = (max: number) => {
-    let i = after;
-    while (i < after + max && /[0-9A-Fa-f]/.test(source[i] ?? '')) i++;
-    return i;
-  };
-  switch (kind) {
-    case 'c':
-      return after + 1;
-    case 'x':
-      return hexRun(2);
-    case 'u':
-      return source[after] === '{' ? closing('{', '}') : hexRun(4);
-    case 'p':
-    case 'P':
-      return closing('{', '}');
-    case 'k':
-      return closing('<', '>');
-  }
-  if (/[0-9]/.test(kind)) {
-    let i = after;
-    while (/[0-9]/.test(source[i] ?? '')) i++;
-    return i;
-  }
-  return after;
-}
-
-function skipQuantifier(source: string, at: number): number {
-  let i = at;
-  if (source[i] === '{') {
-    const close = source.indexOf('}', i);
-    i = close < 0 ? i + 1 : close + 1;
-  } else {
-    i++;
-  }
-  return source[i] === '?' ? i + 1 : i;
-}
+const TOKEN =
+  /\\(?:(\W)|c[A-Za-z]|x[\dA-Fa-f]{2}|[pPu]\{[^}]*\}|u[\dA-Fa-f]{4}|k<[^>]*>|\d+|.)|\[(?:\\.|[^\\\]])*\]|\{\d*,?\d*\}|([^^$.|()[\]{}*+?])|./gs;
 
 /**
- * Derives a prefilter from a compiled regex, or `null` when none is certain. Patterns
- * with the `u`/`v` flags and `i` are left unfiltered: Unicode case folding maps some
- * non-ASCII characters onto ASCII letters, which lower-casing would not.
+ * A cheap test that rules a pattern out before its regex runs: the literal strings of
+ * which at least one must occur in any text the regex matches (one per top-level
+ * alternative, lower-cased when the regex has the `i` flag), or `null` when none is
+ * certain. It may say "maybe" for a text the regex then rejects; it never says "no" to a
+ * text the regex would match.
+ *
+ * Each top-level alternative gives its longest run of plain characters outside groups, of
+ * at least three: a character that a `?`, `*` or count makes optional ends the run without
+ * it; one that `+` repeats ends it after it. Runs are ASCII only: the index looks for
+ * them in the lower-cased text, and lower-casing may turn a non-ASCII character into
+ * another according to its neighbours (`Σ` into `ς` or `σ`). Patterns with the `i` flag
+ * and `u` (or with `v`, whose classes nest) get no prefilter: Unicode case folding maps
+ * some non-ASCII characters onto ASCII letters, which lower-casing would not.
  */
-export function literalPrefilter(regex: RegExp): LiteralPrefilter | null {
-  const caseInsensitive = regex.ignoreCase;
-  if (caseInsensitive && (regex.unicode || regex.flags.includes('v'))) return null;
-  const branches = topLevelBranches(regex.source);
-  if (branches === null) return null;
+export function literalPrefilter(regex: RegExp): string[] | null {
+  if (/i.*u|v/.test(regex.flags)) return null;
   const literals: string[] = [];
-  for (const branch of branches) {
-    const literal = longestLiteral(branch, caseInsensitive);
-    if (literal.length < MIN_LITERAL) return null;
-    literals.push(caseInsensitive ? literal.toLowerCase() : literal);
+  let best = '';
+  let run = '';
+  let depth = 0;
+  // The final '|' closes the last alternative.
+  for (const [token, escaped, plain] of `${regex.source}|`.matchAll(TOKEN)) {
+    // Inside a group nothing is certain: only where it ends matters.
+    if (depth && token !== '(' && token !== ')') continue;
+    const char = escaped ?? plain;
+    if (char && char <= '~') {
+      run += char;
+      continue;
+    }
+    // Anything else ends the run; `?`, `*` or a count first takes back the atom it makes
+    // optional (a `+` keeps it).
+    if (/^[?*{]/.test(token)) run = run.slice(0, -1);
+    if (run.length > best.length) best = run;
+    run = '';
+    if (token === '(') depth++;
+    else if (token === ')') depth--;
+    else if (token === '|') {
+      if (best.length < 3) return null;
+      literals.push(regex.ignoreCase ? best.toLowerCase() : best);
+      best = '';
+    }
   }
-  return Object.freeze({ caseInsensitive, literals: Object.freeze(literals) });
+  return literals;
 }

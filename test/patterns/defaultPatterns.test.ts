@@ -381,7 +381,7 @@ describe('defaultPatterns and the literal index', () => {
       for (const error of positives[pattern.id] ?? []) {
         const haystack = errorText(error).toLowerCase();
         expect(
-          prefilter?.literals.some((literal) => haystack.includes(literal)),
+          prefilter?.some((literal) => haystack.includes(literal)),
           `${pattern.id}: ${errorText(error)}`,
         ).toBe(true);
       }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createClassifier, type ErrorPattern } from '../../src/index.js';
-import { LiteralIndex } from '../../src/patterns/literalIndex.js';
+import { literalIndex } from '../../src/patterns/literalIndex.js';
 
 const words = [
   'timeout',
@@ -25,21 +25,15 @@ function naive(patterns: ErrorPattern[], text: string): string | undefined {
   return sorted.find(({ pattern }) => (pattern.match as RegExp).test(text))?.pattern.id;
 }
 
-describe('LiteralIndex', () => {
+describe('literalIndex', () => {
   it('finds every pattern whose literal occurs, overlapping and nested literals included', () => {
-    const index = new LiteralIndex([
-      { caseInsensitive: false, literals: ['he', 'she'] },
-      { caseInsensitive: false, literals: ['his'] },
-      { caseInsensitive: false, literals: ['hers'] },
-      { caseInsensitive: true, literals: ['ushe'] },
-      null,
-    ]);
-    // Literals are matched case-blind: 'he' and 'hers' are candidates in 'USHERS' too, and
+    const scan = literalIndex([['her', 'she'], ['his'], ['hers'], ['ushe'], null]);
+    // Literals are matched case-blind: 'her' and 'hers' are candidates in 'USHERS' too, and
     // their (case-sensitive) regexes are what rejects them. Pattern 4 has no literal.
-    expect([...index.scan('USHERS')]).toEqual([0, 2, 3, 4]);
-    expect([...index.scan('ushers')]).toEqual([0, 2, 3, 4]);
-    expect([...index.scan('this')]).toEqual([1, 4]);
-    expect([...index.scan('nothing in it')]).toEqual([4]);
+    expect([...scan('USHERS')]).toEqual([0, 2, 3, 4]);
+    expect([...scan('ushers')]).toEqual([0, 2, 3, 4]);
+    expect([...scan('this')]).toEqual([1, 4]);
+    expect([...scan('nothing in it')]).toEqual([4]);
   });
 
   it('makes a large table classify exactly as the naive first-match loop does', () => {
@@ -84,6 +78,18 @@ describe('LiteralIndex', () => {
       { numRuns: 300 },
     );
     expect(matched).toBeGreaterThan(300);
+  });
+
+  it('finds a case-sensitive non-ASCII pattern whose text lower-cases by context', () => {
+    const patterns: ErrorPattern[] = Array.from({ length: 17 }, (_, i) => ({
+      id: `p${i}`,
+      errorType: 'transient',
+      match: new RegExp(`service ${i} failed`),
+      strategy: 'retry',
+    }));
+    patterns.push({ id: 'sigma', errorType: 'transient', match: /ΟΔΟΣ/, strategy: 'retry' });
+    // 'ΟΔΟΣ'.toLowerCase() ends in 'ς'; in 'ΟΔΟΣΑ' the same Σ lower-cases to 'σ'.
+    expect(createClassifier(patterns).classify('ΟΔΟΣΑ closed').pattern?.id).toBe('sigma');
   });
 
   it('answers a repeated text from its last result, and a new text afresh', () => {
