@@ -91,18 +91,25 @@ export function decide<T>(
   input: DecisionInput<T>,
 ): Decision<T> {
   const { classification, error } = input;
-  const { pattern = null, plan } = classification;
+  const { pattern = null } = classification;
   const maxRetries = pattern?.maxRetries ?? limits.unmatchedMaxRetries;
   let row = state.spent.get(pattern);
+  if (row === undefined) {
+    row = {};
+    state.spent.set(pattern, row);
+  }
   let skipped: readonly ('retry' | 'correct')[] = NONE;
-  for (const strategy of plan) {
+  for (const strategy of classification.plan) {
     const run = state.strategies[strategy];
-    if (run === undefined) continue;
-    if (strategy !== 'escalate' && state.attemptsTaken >= limits.maxAttempts) continue;
-    const used = row?.[strategy] ?? 0;
     const paid = strategy === 'retry' || strategy === 'correct';
-    if (paid && used >= maxRetries) continue;
-    const attempt = used + 1;
+    const attempt = (row[strategy] ?? 0) + 1;
+    if (
+      run === undefined ||
+      (strategy !== 'escalate' && state.attemptsTaken >= limits.maxAttempts) ||
+      (paid && attempt > maxRetries)
+    ) {
+      continue;
+    }
     let step: RecoveryStep<T> | null;
     try {
       step = run(error, input, attempt);
@@ -115,10 +122,6 @@ export function decide<T>(
     if (paid && limits.mayRetry?.(strategy) === false) {
       skipped = [...skipped, strategy];
       continue;
-    }
-    if (row === undefined) {
-      row = {};
-      state.spent.set(pattern, row);
     }
     row[strategy] = attempt;
     state.attemptsTaken += 1;
