@@ -106,9 +106,8 @@ export class EscalationError extends Error {
  * @returns Whether `error` is an `EscalationError`.
  */
 export function isEscalationError(error: unknown): error is EscalationError {
-  if (typeof error !== 'object' || error === null) return false;
   try {
-    return (error as { isEscalationError?: unknown }).isEscalationError === true;
+    return (error as { isEscalationError?: unknown } | null)?.isEscalationError === true;
   } catch {
     return false; // a revoked proxy or a throwing getter: not ours
   }

@@ -25,6 +25,7 @@ import {
 } from '../../observability/signals.js';
 import type { Classification, Classifier } from '../../patterns/classifier.js';
 import { errorText } from '../../patterns/errorText.js';
+import type { RecoveryStrategy } from '../../patterns/errorTypes.js';
 import {
   type AttemptContext,
   type ContextOptions,
@@ -32,12 +33,12 @@ import {
   type RecoveryContext,
 } from '../../strategies/context.js';
 import { isEscalationError } from '../../strategies/EscalationError.js';
-import type { StrategySet } from '../../strategies/strategy.js';
+import type { RecoveryStep, StrategySet } from '../../strategies/strategy.js';
 import {
-  type Decision,
   type DecisionInput,
   decide,
   newPlanState,
+  type PaidStrategy,
   type PlanLimits,
   type PlanState,
   resetBudgets,
@@ -95,11 +96,11 @@ export interface EngineConfig<T> extends PlanLimits {
   /** A first subscription: a shared retry budget's deposit. */
   readonly subscribed?: (() => void) | undefined;
   /** Steps a shared retry budget could not pay for (`mayRetry` said no). */
-  readonly skipped?: ((run: Run<T>, skipped: readonly ('retry' | 'correct')[]) => void) | undefined;
+  readonly skipped?: ((run: Run<T>, skipped: readonly PaidStrategy[]) => void) | undefined;
 }
 
 /** An `escalate` decision of {@link decide}. */
-export type EscalateDecision<T> = Extract<Decision<T>, { kind: 'escalate' }>;
+export type EscalateDecision<T> = Extract<RecoveryStep<T>, { kind: 'escalate' }>;
 
 /**
  * The subscriber of one source subscription. A `Subscription` with `next`/`error`/
@@ -319,7 +320,7 @@ export class Run<T> implements DecisionInput<T> {
         patternId: pattern.id,
         ...(pattern.metadata && { metadata: pattern.metadata }),
       }),
-      ...(degradationLevel !== undefined && { degradationLevel }),
+      ...(degradationLevel && { degradationLevel }),
       ...(!success && { errorMessage: errorText(lastError) }),
       correlationId: context.correlationId,
     });
@@ -339,7 +340,7 @@ export class Run<T> implements DecisionInput<T> {
       const inner = new SourceSubscriber(this);
       this.live = inner;
       // The step's context ends with its attempt.
-      inner.add(this.abort ?? undefined);
+      inner.add(this.abort as Unsubscribable); // nothing, when null
       this.abort = null;
       this.config.attach?.(this, inner, next);
       this.queued = null;
@@ -408,37 +409,38 @@ export class Run<T> implements DecisionInput<T> {
   /** Asks for the next step of the ongoing recovery, publishes it, and takes it. */
   act(error: unknown, classification: Classification): void {
     const { config } = this;
+    const plan = this.plan as PlanState<T>;
     const ongoing = this.recovery as Recovery;
     ongoing.classification = this.classification = classification;
     ongoing.lastError = this.error = error;
-    this.abort = null;
-    const decision = decide(this.plan as PlanState<T>, config, this);
-    if (decision.skipped.length > 0) config.skipped?.(this, decision.skipped);
-    if (decision.kind !== 'step') {
+    const step = decide(plan, config, this);
+    if (plan.skipped.length > 0) config.skipped?.(this, plan.skipped);
+    if (step?.kind !== 'subscribe') {
       // A strategy that was asked but declined may have made a context: it ends here.
       (this.abort as Unsubscribable | null)?.unsubscribe();
       this.abort = null;
-      if (decision.kind === 'spent') {
+      if (step === null) {
         this.fail(error);
         return;
       }
       ongoing.strategyUsed = 'escalate';
       // Only the operators whose plans escalate give `escalate`.
-      config.escalate?.(this, decision, error);
+      config.escalate?.(this, step, error);
       return;
     }
-    const { strategy, delayMs, source } = decision;
+    const { delayMs, source, degradationLevel } = step;
     if (delayMs > 0 && config.deadline?.passes(this, ongoing, this.now + delayMs)) return;
+    const strategy = plan.strategy as Exclude<RecoveryStrategy, 'escalate'>;
     ongoing.strategyUsed = strategy;
     ongoing.attempts += 1;
-    ongoing.degradationLevel = decision.degradationLevel ?? ongoing.degradationLevel;
+    if (degradationLevel) ongoing.degradationLevel = degradationLevel;
     if (this.publishing) {
       this.emit(
         recoveryAttemptSignal(
           this.ctx as RecoveryContext,
           this.now,
           strategy,
-          decision.attempt,
+          plan.attempt,
           delayMs,
           classification,
         ),
