@@ -72,7 +72,7 @@ export class EscalationError extends Error {
   /** Brand: always `true`. What {@link isEscalationError} checks, across copies of the package. */
   readonly isEscalationError = true;
   /** What a human needs to pick the failure up. */
-  readonly record: EscalationRecord;
+  declare readonly record: EscalationRecord;
 
   /**
    * @param record The escalation record; its message's first line becomes the error's.

@@ -187,7 +187,7 @@ export class Run<T> implements DecisionInput<T> {
    * While a subscribe is under way: `null`, or the source to subscribe next (an error
    * arrived meanwhile, synchronously). `undefined` otherwise.
    */
-  private queued: ObservableInput<T> | null | undefined = undefined;
+  private queued: ObservableInput<T> | null | undefined;
   /** Recoveries finished, and succeeded: the success-rate gauge of `metrics` without a hub. */
   private finished = 0;
   private succeeded = 0;
@@ -206,8 +206,7 @@ export class Run<T> implements DecisionInput<T> {
     this.config = config;
     this.subscriber = subscriber;
     this.source = source;
-    this.publishing =
-      config.signals !== undefined || config.metrics !== undefined || config.hub !== undefined;
+    this.publishing = !!(config.signals || config.metrics || config.hub);
   }
 
   /**
@@ -239,7 +238,7 @@ export class Run<T> implements DecisionInput<T> {
 
   /** The subscription's context, made with its first error (and the plan's state with it). */
   get subscriptionContext(): RecoveryContext {
-    if (this.ctx === null) {
+    if (!this.ctx) {
       const { context, strategies } = this.config;
       this.ctx = Object.freeze({
         ...context,
@@ -268,9 +267,9 @@ export class Run<T> implements DecisionInput<T> {
   emit(signal: RecoverySignal): void {
     const { hub, signals, metrics } = this.config;
     // The hub first: a throwing `signals` observer's report then follows the signal there too.
-    if (hub !== undefined) publishTo(hub, signal);
-    if (signals !== undefined) this.tell(signals, signal, signal, 'signals');
-    if (metrics === undefined) return;
+    if (hub) publishTo(hub, signal);
+    if (signals) this.tell(signals, signal, signal, 'signals');
+    if (!metrics) return;
     for (const metric of metricsOf(signal, this.succeeded / (this.finished || 1))) {
       if (!this.tell(metrics, metric, signal, 'metrics')) break;
     }
@@ -298,7 +297,7 @@ export class Run<T> implements DecisionInput<T> {
   /** Ends the ongoing recovery, if any, well or not, and publishes how. */
   finish(success: boolean, lastError?: unknown): void {
     const ended = this.recovery;
-    if (ended === null) return;
+    if (!ended) return;
     this.recovery = null;
     ended.timer?.unsubscribe();
     if (success && this.config.resetOnSuccess) resetBudgets(this.plan as PlanState<T>);
@@ -344,14 +343,14 @@ export class Run<T> implements DecisionInput<T> {
       this.abort = null;
       this.config.attach?.(this, inner, next);
       this.queued = null;
-      let input: Observable<T>;
+      let input: Observable<T> | undefined;
       try {
         input = from(next);
       } catch (notObservable) {
         // A strategy or user callback handed back something that is not an ObservableInput.
-        input = throwError(() => notObservable);
+        inner.error(notObservable);
       }
-      input.subscribe(inner);
+      input?.subscribe(inner);
       next = this.queued;
     }
     this.queued = undefined;
@@ -370,14 +369,14 @@ export class Run<T> implements DecisionInput<T> {
     const ongoing = this.recovery;
     let classification: Classification;
     let analysisMs = 0;
-    if (ongoing !== null && error === ongoing.lastError) {
+    if (ongoing && error === ongoing.lastError) {
       classification = ongoing.classification; // the same error again: recalled
     } else {
       const { clock, signals, metrics, hub } = config;
       // Classification is timed only for somebody who can see `analysisMs`.
       const timed =
         publishing &&
-        (isListening(signals) || isListening(metrics) || (hub !== undefined && hubListening(hub)));
+        (isListening(signals) || isListening(metrics) || (!!hub && hubListening(hub)));
       const started = timed ? clock() : 0;
       classification = config.classifier.classify(error);
       if (timed) analysisMs = clock() - started;
@@ -387,20 +386,19 @@ export class Run<T> implements DecisionInput<T> {
       // A consumer may have unsubscribed from inside that signal: decide nothing more.
       if (subscriber.closed) return;
     }
-    if (this.recovery === null) {
+    if (!this.recovery) {
       // Unmatched and rethrown: not a recovery.
-      if (classification.plan.length === 0) {
+      if (!classification.plan.length) {
         subscriber.error(error);
         return;
       }
+      // `act` records its error and classification.
       this.recovery = {
         startedAt: this.now,
         startedBy: classification.errorType,
         attempts: 0,
         strategyUsed: 'none',
-        classification,
-        lastError: error,
-      };
+      } as Recovery;
       config.deadline?.start(this, this.recovery, this.now);
     }
     this.act(error, classification);
@@ -414,12 +412,12 @@ export class Run<T> implements DecisionInput<T> {
     ongoing.classification = this.classification = classification;
     ongoing.lastError = this.error = error;
     const step = decide(plan, config, this);
-    if (plan.skipped.length > 0) config.skipped?.(this, plan.skipped);
+    if (plan.skipped.length) config.skipped?.(this, plan.skipped);
     if (step?.kind !== 'subscribe') {
       // A strategy that was asked but declined may have made a context: it ends here.
       (this.abort as Unsubscribable | null)?.unsubscribe();
       this.abort = null;
-      if (step === null) {
+      if (!step) {
         this.fail(error);
         return;
       }
