@@ -7,7 +7,6 @@ import {
   type SchedulerLike,
   type Subscriber,
   Subscription,
-  throwError,
   timer,
   type Unsubscribable,
 } from 'rxjs';
