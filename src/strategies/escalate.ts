@@ -6,7 +6,7 @@ import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 /** How an escalation ends the stream. */
 export interface EscalateOptions {
   /** `'error'` ends with an {@link EscalationError}; `'complete'` completes. @default 'error' */
-  readonly terminal: 'error' | 'complete';
+  readonly terminal?: 'error' | 'complete' | undefined;
 }
 
 /**
