@@ -1,10 +1,26 @@
 import { from, type ObservableInput, Subscription, timer } from 'rxjs';
 import { awaitResolution } from '../../observability/hub.js';
-import { escalationResolvedSignal } from '../../observability/signals.js';
+import { escalationResolvedSignal, observerErrorSignal } from '../../observability/signals.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
 import { type Resolution, resolutionProblem } from '../../strategies/resolution.js';
 import type { Run } from './engine.js';
-import { reportFor } from './escalation.js';
+
+/**
+ * Reports what `onEscalate` (or `escalation.resolve`) threw or rejected with, as an
+ * `observer_error` signal carrying `record`. Reported even after the stream has ended
+ * (escalation ends it at once): the record must reach somebody.
+ */
+export function reportFor<T>(run: Run<T>, record: EscalationRecord): (error: unknown) => void {
+  return (error) =>
+    run.emit(
+      observerErrorSignal(
+        { ...record.context, at: run.config.scheduler.now() },
+        error,
+        'onEscalate',
+        record,
+      ),
+    );
+}
 
 /**
  * How the engine resumes a paused stream: with the resolution, or with `timeout` (nobody

@@ -1,25 +1,8 @@
-import { escalatedSignal, observerErrorSignal } from '../../observability/signals.js';
+import { escalatedSignal } from '../../observability/signals.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
-import type { Pause } from './awaitEscalation.js';
+import { type Pause, reportFor } from './awaitEscalation.js';
 import { resetBudgets } from './decide.js';
 import type { EngineConfig, Run } from './engine.js';
-
-/**
- * Reports what `onEscalate` (or `escalation.resolve`) threw or rejected with, as an
- * `observer_error` signal carrying `record`. Reported even after the stream has ended
- * (escalation ends it at once): the record must reach somebody.
- */
-export function reportFor<T>(run: Run<T>, record: EscalationRecord): (error: unknown) => void {
-  return (error) =>
-    run.emit(
-      observerErrorSignal(
-        { ...record.context, at: run.config.scheduler.now() },
-        error,
-        'onEscalate',
-        record,
-      ),
-    );
-}
 
 /**
  * The engine's `escalate`: publishes `escalated`, tells `onEscalate` without waiting for
