@@ -2,7 +2,7 @@ import { escalatedSignal } from '../../observability/signals.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
 import { type Pause, reportFor } from './awaitEscalation.js';
 import { resetBudgets } from './decide.js';
-import type { EngineConfig, Run } from './engine.js';
+import type { EngineConfig } from './engine.js';
 
 /**
  * The engine's `escalate`: publishes `escalated`, tells `onEscalate` without waiting for
