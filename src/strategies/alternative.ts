@@ -1,6 +1,6 @@
 import { defer } from 'rxjs';
 import { fn, type Rule } from '../config/check.js';
-import type { SourceFactory } from './context.js';
+import type { AttemptContext, SourceFactory } from './context.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
 /** Alternative sources by pattern id or error type, each list tried in order. */
@@ -8,6 +8,19 @@ export type Alternatives<T> = Readonly<Record<string, readonly SourceFactory<T>[
 
 /** Checks one {@link SourceFactory} (an alternative, a degradation level's `source`). */
 export const factoryRule: Rule = /* @__PURE__ */ fn('(context) => ObservableInput');
+
+/**
+ * The step of a recovery source built from the context (an alternative, a degradation
+ * level): `factory` is called when the step's attempt subscribes, so what it throws fails
+ * that attempt.
+ */
+export function factoryStep<T>(
+  factory: SourceFactory<T>,
+  context: AttemptContext,
+  degradationLevel?: string,
+): RecoveryStep<T> {
+  return { kind: 'subscribe', source: defer(() => factory(context)), delayMs: 0, degradationLevel };
+}
 
 /**
  * Alternative: switch to the next untried alternative registered for the error's pattern
@@ -30,8 +43,7 @@ export function alternativeStrategy<T>(alternatives: Alternatives<T>): Strategy<
         if (tried.has(factory)) continue;
         resume.set(key, index + 1);
         tried.add(factory);
-        const context = input.context(attempt);
-        return { kind: 'subscribe', source: defer(() => factory(context)), delayMs: 0 };
+        return factoryStep(factory, input.context(attempt));
       }
       resume.set(key, list.length);
     }

@@ -1,6 +1,5 @@
-import { defer, of } from 'rxjs';
 import { isObject, type Rule, shape, string } from '../config/check.js';
-import { factoryRule } from './alternative.js';
+import { factoryRule, factoryStep } from './alternative.js';
 import type { AttemptContext, SourceFactory } from './context.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
@@ -87,14 +86,10 @@ export function degradeStrategy<T>(levels: readonly DegradationLevel<T>[]): Stra
     const level = levels[next];
     if (!level) return null;
     next += 1;
-    const { source } = level;
+    const { name, source } = level;
     // The context is read now: the input is the engine's, reused by the next error.
-    const context = source && input.context(attempt);
-    return {
-      kind: 'subscribe',
-      source: source ? defer(() => source(context as AttemptContext)) : of(level.value as T),
-      delayMs: 0,
-      degradationLevel: level.name,
-    };
+    return source
+      ? factoryStep(source, input.context(attempt), name)
+      : { kind: 'subscribe', source: [level.value as T], delayMs: 0, degradationLevel: name };
   };
 }
