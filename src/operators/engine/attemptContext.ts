@@ -12,7 +12,7 @@ class AttemptAbort {
   private ended = false;
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
+    if (!this.controller) {
       this.controller = new AbortController();
       if (this.ended) this.controller.abort();
     }

@@ -258,7 +258,8 @@ export class Run<T> implements DecisionInput<T> {
 
   /** A value or the completion of the current attempt: a recovery under way has succeeded. */
   healthy(): Subscriber<T> {
-    this.finish(true);
+    // Checked here, not only in `finish`: the happy path pays one field read per value.
+    if (this.recovery) this.finish(true);
     return this.subscriber;
   }
 
