@@ -1,15 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-import { arrayOf, number, shape, throwIfAny } from '../config/check.js';
+import { arrayOf, number, shape } from '../config/check.js';
 import { type CorrectionRule, correctionRuleRule, correctStrategy } from '../strategies/correct.js';
-import { attemptContext } from './engine/attemptContext.js';
-import {
-  type CommonOptions,
-  commonRules,
-  constantClassifier,
-  engineConfig,
-  UNBOUNDED_ATTEMPTS,
-} from './engine/config.js';
-import { recoveryOperator } from './engine/engine.js';
+import { type CommonOptions, commonRules } from './engine/config.js';
+import { argumentIssues, standaloneOperator } from './engine/standalone.js';
 
 const rulesRule = /* @__PURE__ */ arrayOf(correctionRuleRule);
 const optionsRule = /* @__PURE__ */ shape({
@@ -73,20 +66,14 @@ export function correctErrors<T, C = T>(
   rules: readonly CorrectionRule<C>[],
   options: CorrectErrorsOptions = {},
 ): OperatorFunction<T, T | C> {
-  const issues: string[] = [];
-  rulesRule(rules, 'rules', issues);
-  optionsRule(options, 'options', issues);
-  throwIfAny(issues);
-  const { maxRetries = 3, ...common } = options;
-  const frozen = Object.freeze([...rules]);
-  return recoveryOperator<T | C>(
-    engineConfig(common, {
-      classifier: constantClassifier('correctErrors', ['correct'], maxRetries),
-      strategies: () => ({ correct: correctStrategy<T | C>(frozen) }),
-      resetOnSuccess: false,
-      unmatchedMaxRetries: 0,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-      attemptContext,
-    }),
+  const issues = argumentIssues(rulesRule, rules, 'rules', options, optionsRule);
+  return standaloneOperator<T | C, CorrectionRule<C>>(
+    issues,
+    'correctErrors',
+    'correct',
+    options,
+    rules,
+    correctStrategy<T | C>,
+    { maxRetries: options.maxRetries },
   ) as OperatorFunction<T, T | C>;
 }

@@ -1,18 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
-import { arrayOf, shape, throwIfAny } from '../config/check.js';
+import { arrayOf } from '../config/check.js';
 import { type DegradationLevel, degradeStrategy, levelRule } from '../strategies/degrade.js';
-import { attemptContext } from './engine/attemptContext.js';
-import {
-  type CommonOptions,
-  commonRules,
-  constantClassifier,
-  engineConfig,
-  UNBOUNDED_ATTEMPTS,
-} from './engine/config.js';
-import { recoveryOperator } from './engine/engine.js';
+import type { CommonOptions } from './engine/config.js';
+import { argumentIssues, standaloneOperator } from './engine/standalone.js';
 
 const levelsRule = /* @__PURE__ */ arrayOf(levelRule);
-const optionsRule = /* @__PURE__ */ shape(commonRules);
 
 /**
  * Options of {@link degradeGracefully}: the {@link CommonOptions}. The levels are the
@@ -69,19 +61,13 @@ export function degradeGracefully<T, D = T>(
   levels: readonly DegradationLevel<D>[],
   options: DegradeGracefullyOptions = {},
 ): OperatorFunction<T, T | D> {
-  const issues: string[] = [];
-  levelsRule(levels, 'levels', issues);
-  optionsRule(options, 'options', issues);
-  throwIfAny(issues);
-  const frozen = Object.freeze([...levels]);
-  return recoveryOperator<T | D>(
-    engineConfig(options, {
-      classifier: constantClassifier('degradeGracefully', ['degrade']),
-      strategies: () => ({ degrade: degradeStrategy<T | D>(frozen) }),
-      resetOnSuccess: false,
-      unmatchedMaxRetries: 0,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-      attemptContext,
-    }),
+  const issues = argumentIssues(levelsRule, levels, 'levels', options);
+  return standaloneOperator<T | D, DegradationLevel<D>>(
+    issues,
+    'degradeGracefully',
+    'degrade',
+    options,
+    levels,
+    degradeStrategy<T | D>,
   ) as OperatorFunction<T, T | D>;
 }

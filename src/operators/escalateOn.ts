@@ -1,20 +1,13 @@
 import type { MonoTypeOperatorFunction, ObservableInput } from 'rxjs';
-import { shape, throwIfAny } from '../config/check.js';
+import { shape } from '../config/check.js';
 import { errorText } from '../patterns/errorText.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { escalateStrategy } from '../strategies/escalate.js';
 import type { Resolution } from '../strategies/resolution.js';
-import { attemptContext } from './engine/attemptContext.js';
-import {
-  type CommonOptions,
-  commonRules,
-  constantClassifier,
-  engineConfig,
-  UNBOUNDED_ATTEMPTS,
-} from './engine/config.js';
-import { recoveryOperator } from './engine/engine.js';
+import { type CommonOptions, commonRules } from './engine/config.js';
 import { escalation } from './engine/escalation.js';
 import { escalationRules, pauseOption } from './engine/escalationOptions.js';
+import { standaloneOperator } from './engine/standalone.js';
 
 const optionsRule = /* @__PURE__ */ shape({
   ...commonRules,
@@ -116,30 +109,26 @@ function compileMatch(match: unknown, issues: string[]): RegExp | undefined {
 export function escalateOn<T>(options: EscalateOnOptions = {}): MonoTypeOperatorFunction<T> {
   const issues: string[] = [];
   optionsRule(options, 'options', issues);
-  const { match, onEscalate, terminal = 'error', await: waits, resolve, ...common } = options;
+  const { match, onEscalate, terminal, hub } = options;
   const regex = compileMatch(match, issues);
   const pause = pauseOption<T>(
-    waits,
-    resolve as ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined,
-    common.hub,
+    options.await,
+    options.resolve as ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined,
+    hub,
     'options',
     issues,
   );
-  throwIfAny(issues);
-  return recoveryOperator<T>(
-    engineConfig(common, {
-      classifier: constantClassifier(
-        'escalateOn',
-        ['escalate'],
-        0,
-        regex === undefined ? undefined : (error) => regex.test(errorText(error)),
-      ),
-      strategies: () => ({ escalate: escalateStrategy<T>({ terminal }) }),
-      resetOnSuccess: false,
-      unmatchedMaxRetries: 0,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-      attemptContext,
+  return standaloneOperator<T, never>(
+    issues,
+    'escalateOn',
+    'escalate',
+    options,
+    [],
+    () => escalateStrategy<T>({ terminal }),
+    {
+      maxRetries: 0,
+      matches: regex && ((error) => regex.test(errorText(error))),
       escalate: escalation(onEscalate, pause),
-    }),
+    },
   );
 }

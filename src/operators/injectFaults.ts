@@ -5,9 +5,7 @@ import {
   defer,
   EMPTY,
   type MonoTypeOperatorFunction,
-  map,
   type Observable,
-  of,
   type SchedulerLike,
   takeWhile,
   throwError,
@@ -128,30 +126,33 @@ export function injectFaults<T>(options: InjectFaultsOptions): MonoTypeOperatorF
     scheduler = asyncScheduler,
   } = options;
   const random = generator(seed);
-  const draw = (): unknown => {
-    if (errors === undefined) return new FaultInjectedError();
-    const picked = errors[Math.floor(random() * errors.length)];
-    return typeof picked === 'function' ? (picked as () => unknown)() : picked;
-  };
+  /** A failure (after its delay), with the error drawn now. */
   const failure = (): Observable<never> => {
-    const error = draw();
+    const picked = errors?.[Math.floor(random() * errors.length)];
+    const error = errors
+      ? typeof picked === 'function'
+        ? (picked as () => unknown)()
+        : picked
+      : new FaultInjectedError();
     return delayMs > 0
       ? timer(delayMs, scheduler).pipe(concatMap(() => throwError(() => error)))
       : throwError(() => error);
   };
   return (source) =>
-    concat(
-      source.pipe(
-        map((value): T | typeof FAULT => (random() < rate ? FAULT : value)),
+    defer(() => {
+      let faulted = false;
+      return concat(
         // Stop the source at the fault, then deliver the failure (after its delay).
-        takeWhile((value) => value !== FAULT, true),
-        concatMap((value) => (value === FAULT ? failure() : of(value))),
-      ),
-      defer(() => (failCompletion && random() < rate ? failure() : EMPTY)),
-    );
+        source.pipe(
+          takeWhile(() => {
+            faulted = random() < rate;
+            return !faulted;
+          }),
+        ),
+        defer(() => (faulted || (failCompletion && random() < rate) ? failure() : EMPTY)),
+      );
+    });
 }
-
-const FAULT: unique symbol = Symbol('fault');
 
 /**
  * The error {@link injectFaults} throws when no `errors` are given.

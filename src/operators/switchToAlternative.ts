@@ -1,21 +1,11 @@
 import type { OperatorFunction } from 'rxjs';
-import { arrayOf, fn, shape, throwIfAny } from '../config/check.js';
-import { alternativeStrategy } from '../strategies/alternative.js';
+import { arrayOf } from '../config/check.js';
+import { alternativeStrategy, factoryRule } from '../strategies/alternative.js';
 import type { SourceFactory } from '../strategies/context.js';
-import { attemptContext } from './engine/attemptContext.js';
-import {
-  type CommonOptions,
-  commonRules,
-  constantClassifier,
-  engineConfig,
-  UNBOUNDED_ATTEMPTS,
-} from './engine/config.js';
-import { recoveryOperator } from './engine/engine.js';
+import type { CommonOptions } from './engine/config.js';
+import { argumentIssues, standaloneOperator } from './engine/standalone.js';
 
-const alternativesRule = /* @__PURE__ */ arrayOf(
-  /* @__PURE__ */ fn('(context) => ObservableInput'),
-);
-const optionsRule = /* @__PURE__ */ shape(commonRules);
+const alternativesRule = /* @__PURE__ */ arrayOf(factoryRule);
 
 /**
  * Options of {@link switchToAlternative}: the {@link CommonOptions}. The alternatives are
@@ -70,19 +60,13 @@ export function switchToAlternative<T, A = T>(
   alternatives: readonly SourceFactory<A>[],
   options: SwitchToAlternativeOptions = {},
 ): OperatorFunction<T, T | A> {
-  const issues: string[] = [];
-  alternativesRule(alternatives, 'alternatives', issues);
-  optionsRule(options, 'options', issues);
-  throwIfAny(issues);
-  const list = Object.freeze({ switchToAlternative: Object.freeze([...alternatives]) });
-  return recoveryOperator<T | A>(
-    engineConfig(options, {
-      classifier: constantClassifier('switchToAlternative', ['alternative']),
-      strategies: () => ({ alternative: alternativeStrategy<T | A>(list) }),
-      resetOnSuccess: false,
-      unmatchedMaxRetries: 0,
-      maxAttempts: UNBOUNDED_ATTEMPTS,
-      attemptContext,
-    }),
+  const issues = argumentIssues(alternativesRule, alternatives, 'alternatives', options);
+  return standaloneOperator<T | A, SourceFactory<A>>(
+    issues,
+    'switchToAlternative',
+    'alternative',
+    options,
+    alternatives,
+    (list) => alternativeStrategy<T | A>({ switchToAlternative: list }),
   ) as OperatorFunction<T, T | A>;
 }

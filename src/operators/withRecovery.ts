@@ -1,20 +1,11 @@
 import { type Observable, type ObservableInput, type SchedulerLike, timeout } from 'rxjs';
-import {
-  arrayOf,
-  fn,
-  isEmptyOptions,
-  number,
-  recordOf,
-  shape,
-  throwIfAny,
-} from '../config/check.js';
+import { arrayOf, isEmptyOptions, number, recordOf, shape, throwIfAny } from '../config/check.js';
 import { isRecoveryConfigError } from '../config/RecoveryConfigError.js';
 import {
   type BreakerProtocol,
   breakerProtocolOf,
   breakerRule,
   type CircuitBreaker,
-  isCircuitBreaker,
 } from '../fleet/circuitBreaker.js';
 import { circuitOpenPattern } from '../fleet/circuitOpenPattern.js';
 import { DeadlineExceededError } from '../fleet/DeadlineExceededError.js';
@@ -34,7 +25,7 @@ import {
 import { defaultPatterns } from '../patterns/defaultPatterns.js';
 import type { ErrorPattern } from '../patterns/errorPattern.js';
 import { ErrorType, type RecoveryStrategy } from '../patterns/errorTypes.js';
-import { alternativeStrategy } from '../strategies/alternative.js';
+import { alternativeStrategy, factoryRule } from '../strategies/alternative.js';
 import type { SourceFactory } from '../strategies/context.js';
 import { type CorrectionRule, correctionRuleRule, correctStrategy } from '../strategies/correct.js';
 import { type DegradationLevel, degradeStrategy, levelRule } from '../strategies/degrade.js';
@@ -166,41 +157,44 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
   budget?: RetryBudget | undefined;
 }
 
+/** `attemptTimeoutMs`, `deadlineMs`. */
+const duration = /* @__PURE__ */ number({ min: 0 });
+
 const withRecoveryRules = /* @__PURE__ */ shape({
   ...commonRules,
   retry: /* @__PURE__ */ shape(retryOptionRules),
-  alternatives: /* @__PURE__ */ recordOf(
-    /* @__PURE__ */ arrayOf(/* @__PURE__ */ fn('(context) => ObservableInput')),
-  ),
+  alternatives: /* @__PURE__ */ recordOf(/* @__PURE__ */ arrayOf(factoryRule)),
   degradation: /* @__PURE__ */ shape({ levels: /* @__PURE__ */ arrayOf(levelRule) }, ['levels']),
   corrections: /* @__PURE__ */ arrayOf(correctionRuleRule),
   escalation: /* @__PURE__ */ shape(escalationRules),
   unmatched: planRule,
   maxAttempts: /* @__PURE__ */ number({ min: 0, int: true }),
-  attemptTimeoutMs: /* @__PURE__ */ number({ min: 0 }),
-  deadlineMs: /* @__PURE__ */ number({ min: 0 }),
+  attemptTimeoutMs: duration,
+  deadlineMs: duration,
   breaker: breakerRule,
   budget: budgetRule,
 });
 
 let circuitTable: Classifier | undefined;
 
-/** The table and classifier of a `withRecovery` call: the default one is compiled once. */
+/**
+ * The classifier of a `withRecovery` call: the default table's is compiled once. With a
+ * breaker, the table has the `circuit_open` pattern (added unless it is there already).
+ */
 function classifierFor(
   patterns: readonly ErrorPattern[],
   unmatched: readonly RecoveryStrategy[],
   guarded: boolean,
 ): Classifier {
-  const isDefault = patterns === defaultPatterns && unmatched.length === 0;
-  if (!guarded)
-    return isDefault ? defaultTableClassifier() : createClassifier(patterns, { unmatched });
-  if (isDefault) {
+  if (patterns === defaultPatterns && !unmatched.length) {
+    if (!guarded) return defaultTableClassifier();
     circuitTable ??= createClassifier([...defaultPatterns, circuitOpenPattern]);
     return circuitTable;
   }
-  const table = patterns.some((pattern) => pattern?.id === circuitOpenPattern.id)
-    ? patterns
-    : [...patterns, circuitOpenPattern];
+  const table =
+    !guarded || patterns.some((pattern) => pattern?.id === circuitOpenPattern.id)
+      ? patterns
+      : [...patterns, circuitOpenPattern];
   return createClassifier(table, { unmatched });
 }
 
@@ -216,25 +210,23 @@ export function resolveRecoveryConfig<T>(
 ): EngineConfig<T> {
   const issues: string[] = [];
   withRecoveryRules(options, 'options', issues);
-  const { breaker, budget, attemptTimeoutMs, deadlineMs, escalation: escalating = {} } = options;
+  const { budget, attemptTimeoutMs, deadlineMs, escalation: escalating = {} } = options;
+  const protocol = breakerProtocolOf(options.breaker);
   let classifier: Classifier | undefined;
   try {
     const unmatched = Array.isArray(options.unmatched) ? options.unmatched : [];
-    classifier = classifierFor(patterns, unmatched, isCircuitBreaker(breaker));
+    classifier = classifierFor(patterns, unmatched, protocol !== undefined);
   } catch (error) {
     if (!isRecoveryConfigError(error)) throw error;
     issues.unshift(...error.issues);
   }
   const retry = resolveRetryOptions(options.retry ?? {}, 'options.retry', issues);
-  const alternatives = Object.freeze({ ...options.alternatives });
-  if (classifier !== undefined) {
-    const { patterns: table } = classifier;
-    for (const key of Object.keys(alternatives)) {
-      if (!ERROR_TYPES.includes(key) && !table.some((pattern) => pattern.id === key)) {
-        issues.push(
-          `options.alternatives.${key}: names neither a pattern id of the table nor an error type`,
-        );
-      }
+  const table = classifier?.patterns;
+  for (const key of table ? Object.keys(options.alternatives ?? {}) : []) {
+    if (!ERROR_TYPES.includes(key) && !table?.some((pattern) => pattern.id === key)) {
+      issues.push(
+        `options.alternatives.${key}: names neither a pattern id of the table nor an error type`,
+      );
     }
   }
   const pause = pauseOption<T>(
@@ -245,12 +237,11 @@ export function resolveRecoveryConfig<T>(
     issues,
   );
   throwIfAny(issues);
-  const levels = Object.freeze([...(options.degradation?.levels ?? [])]);
-  const corrections = Object.freeze([...(options.corrections ?? [])]);
-  const { terminal = 'error' } = escalating;
-  const protocol = breakerProtocolOf(breaker);
-  const paid =
-    budget === undefined ? undefined : budgetOf<T>(budgetProtocolOf(budget) as BudgetProtocol);
+  // Copies: what the options hold now is what every subscription gets.
+  const alternatives = { ...options.alternatives };
+  const levels = [...(options.degradation?.levels ?? [])];
+  const corrections = [...(options.corrections ?? [])];
+  const { terminal } = escalating;
   return engineConfig<T>(options, {
     classifier: classifier as Classifier,
     strategies: () => ({
@@ -263,7 +254,6 @@ export function resolveRecoveryConfig<T>(
     resetOnSuccess: retry.resetOnSuccess,
     unmatchedMaxRetries: 3,
     maxAttempts: options.maxAttempts ?? 10,
-    mayRetry: paid?.mayRetry,
     attemptContext,
     attach:
       attemptTimeoutMs === undefined
@@ -275,11 +265,9 @@ export function resolveRecoveryConfig<T>(
         ? undefined
         : recoveryDeadline(deadlineMs, (cause) => new DeadlineExceededError(deadlineMs, cause)),
     guard:
-      protocol === undefined
-        ? undefined
-        : guardSource<T>(protocol, classifier as Classifier, attemptTimeoutMs, options.scheduler),
-    subscribed: paid?.subscribed,
-    skipped: paid?.skipped,
+      protocol &&
+      guardSource<T>(protocol, classifier as Classifier, attemptTimeoutMs, options.scheduler),
+    ...(budget && budgetOf<T>(budgetProtocolOf(budget) as BudgetProtocol)),
   });
 }
 
@@ -295,10 +283,7 @@ function guardSource<T>(
 ): (source: Observable<T>) => Observable<T> {
   const call = throughBreaker<T>(protocol, (error) => classifier.classify(error));
   if (attemptTimeoutMs === undefined) return call;
-  const timed = timeout<T, never>({
-    first: attemptTimeoutMs,
-    ...(scheduler === undefined ? {} : { scheduler }),
-  });
+  const timed = timeout<T, never>({ first: attemptTimeoutMs, ...(scheduler && { scheduler }) });
   return (source) => call(timed(source));
 }
 

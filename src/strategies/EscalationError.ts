@@ -72,7 +72,7 @@ export class EscalationError extends Error {
   /** Brand: always `true`. What {@link isEscalationError} checks, across copies of the package. */
   readonly isEscalationError = true;
   /** What a human needs to pick the failure up. */
-  readonly record: EscalationRecord;
+  declare readonly record: EscalationRecord;
 
   /**
    * @param record The escalation record; its message's first line becomes the error's.
@@ -106,9 +106,8 @@ export class EscalationError extends Error {
  * @returns Whether `error` is an `EscalationError`.
  */
 export function isEscalationError(error: unknown): error is EscalationError {
-  if (typeof error !== 'object' || error === null) return false;
   try {
-    return (error as { isEscalationError?: unknown }).isEscalationError === true;
+    return (error as { isEscalationError?: unknown } | null)?.isEscalationError === true;
   } catch {
     return false; // a revoked proxy or a throwing getter: not ours
   }

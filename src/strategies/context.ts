@@ -116,10 +116,14 @@ export type SourceFactory<T> = (context: AttemptContext) => ObservableInput<T>;
 
 let sequence = 0;
 
-/** A correlation id: a UUID where the platform has one, else a process-unique counter. */
+/**
+ * A correlation id: a UUID where the platform has one (`crypto.randomUUID`: not in a
+ * browser page served over plain HTTP), else a process-unique counter.
+ */
 export function newCorrelationId(): string {
-  const uuid = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID;
-  if (typeof uuid === 'function') return uuid.call(globalThis.crypto);
   sequence += 1;
-  return `rx-recovery-${sequence}`;
+  return (
+    (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID?.() ??
+    `rx-recovery-${sequence}`
+  );
 }

@@ -1,4 +1,4 @@
-import { type ObservableInput, throwError } from 'rxjs';
+import type { ObservableInput } from 'rxjs';
 import { fn, type Rule, satisfies, shape, string } from '../config/check.js';
 import { errorText } from '../patterns/errorText.js';
 import type { AttemptContext } from './context.js';
@@ -56,28 +56,25 @@ export const correctionRuleRule: Rule = /* @__PURE__ */ shape(
   ['id', 'correct'],
 );
 
-function applies<T>(rule: CorrectionRule<T>, error: unknown, context: AttemptContext): boolean {
-  const { match } = rule;
-  if (match === undefined) return true;
-  return typeof match === 'function' ? match(error, context) : match.test(errorText(error));
-}
-
 /**
- * Correct: ask each rule in order for a corrected source. `null` when no rule can correct the error. A rule that throws fails
- * its step with what it threw, which the engine classifies afresh.
+ * Correct: ask each rule in order for a corrected source. `null` when no rule can correct
+ * the error. A rule that throws fails its step with what it threw (the engine makes that
+ * step), which is classified afresh.
  */
 export function correctStrategy<T>(rules: readonly CorrectionRule<T>[]): Strategy<T> {
   return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
-    if (rules.length === 0) return null;
+    if (!rules.length) return null;
     const context = input.context(attempt);
     for (const rule of rules) {
-      try {
-        if (!applies(rule, error, context)) continue;
-        const corrected = rule.correct(error, context);
-        if (corrected !== undefined) return { kind: 'subscribe', source: corrected, delayMs: 0 };
-      } catch (thrown) {
-        return { kind: 'subscribe', source: throwError(() => thrown), delayMs: 0 };
+      const { match } = rule;
+      if (
+        match &&
+        !(typeof match === 'function' ? match(error, context) : match.test(errorText(error)))
+      ) {
+        continue;
       }
+      const source = rule.correct(error, context);
+      if (source !== undefined) return { kind: 'subscribe', source, delayMs: 0 };
     }
     return null;
   };

@@ -1,6 +1,5 @@
-import { defer, of } from 'rxjs';
-import { fn, isObject, type Rule, shape, string } from '../config/check.js';
-import type { ResolvedErrorPattern } from '../patterns/errorPattern.js';
+import { isObject, type Rule, shape, string } from '../config/check.js';
+import { factoryRule, factoryStep } from './alternative.js';
 import type { AttemptContext, SourceFactory } from './context.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
@@ -53,7 +52,7 @@ export type DegradationLevel<T> =
 const levelShape = /* @__PURE__ */ shape(
   {
     name: /* @__PURE__ */ string(true),
-    source: /* @__PURE__ */ fn('(context) => ObservableInput'),
+    source: factoryRule,
     value: () => {},
   },
   ['name'],
@@ -67,12 +66,6 @@ export const levelRule: Rule = (value, path, issues) => {
   }
 };
 
-/** The level a pattern's degradation starts from: `metadata.fallbackLevel` (or `fallback_level`). */
-function fallbackLevel(pattern: ResolvedErrorPattern | undefined): unknown {
-  const metadata = pattern?.metadata;
-  return metadata?.fallbackLevel ?? metadata?.fallback_level;
-}
-
 /**
  * Degrade: serve the next level down, in order, each at most once per subscription; `null`
  * once the levels are spent. A pattern whose `metadata.fallbackLevel` (or
@@ -82,25 +75,21 @@ function fallbackLevel(pattern: ResolvedErrorPattern | undefined): unknown {
 export function degradeStrategy<T>(levels: readonly DegradationLevel<T>[]): Strategy<T> {
   let next = 0;
   return (_error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
-    const start = fallbackLevel(input.classification.pattern);
-    if (start !== undefined) {
-      const index = levels.findIndex((level) => level.name === start);
-      if (index > next) next = index;
-    }
+    const metadata = input.classification.pattern?.metadata;
+    const start = metadata?.fallbackLevel ?? metadata?.fallback_level;
+    // Not found: -1, and the next level serves.
+    if (start !== undefined)
+      next = Math.max(
+        next,
+        levels.findIndex((l) => l.name === start),
+      );
     const level = levels[next];
-    if (level === undefined) return null;
+    if (!level) return null;
     next += 1;
-    const { source } = level;
+    const { name, source } = level;
     // The context is read now: the input is the engine's, reused by the next error.
-    const context = source === undefined ? undefined : input.context(attempt);
-    return {
-      kind: 'subscribe',
-      source:
-        source === undefined
-          ? of(level.value as T)
-          : defer(() => source(context as AttemptContext)),
-      delayMs: 0,
-      degradationLevel: level.name,
-    };
+    return source
+      ? factoryStep(source, input.context(attempt), name)
+      : { kind: 'subscribe', source: [level.value as T], delayMs: 0, degradationLevel: name };
   };
 }

@@ -6,7 +6,7 @@ import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 /** How an escalation ends the stream. */
 export interface EscalateOptions {
   /** `'error'` ends with an {@link EscalationError}; `'complete'` completes. @default 'error' */
-  readonly terminal: 'error' | 'complete';
+  readonly terminal?: 'error' | 'complete' | undefined;
 }
 
 /**
@@ -14,33 +14,31 @@ export interface EscalateOptions {
  * {@link EscalationError} carrying the record and the original error as `cause`, or by
  * completing. Terminal, and it costs no attempt. The engine notifies `onEscalate`.
  */
-export function escalateStrategy<T>(options: EscalateOptions): Strategy<T> {
+export function escalateStrategy<T>({ terminal }: EscalateOptions): Strategy<T> {
   return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> => {
-    const { classification } = input;
-    const context = input.context(attempt);
+    const { errorType, pattern } = input.classification;
+    // The subscription's context: the attempt's, less what is the attempt's own.
     const {
       error: _error,
       errorType: _type,
       patternId: _id,
       attempt: _attempt,
       signal: _signal,
-      ...recovery
-    } = context;
+      ...context
+    } = input.context(attempt);
     const record: EscalationRecord = Object.freeze({
       id: newCorrelationId(),
       createdAt: input.now,
-      context: Object.freeze(recovery),
-      errorType: classification.errorType,
-      ...(classification.pattern === undefined ? {} : { patternId: classification.pattern.id }),
+      context: Object.freeze(context),
+      errorType,
+      ...(pattern && { patternId: pattern.id }),
       message: errorText(error),
       attempts: input.recoveryAttempts,
-      ...(classification.pattern?.metadata === undefined
-        ? {}
-        : { metadata: classification.pattern.metadata }),
+      ...(pattern?.metadata && { metadata: pattern.metadata }),
     });
     return {
       kind: 'escalate',
-      complete: options.terminal === 'complete',
+      complete: terminal === 'complete',
       error: new EscalationError(record, error),
       record,
     };

@@ -51,18 +51,24 @@ export type Resolution<T> =
       readonly reason?: string;
     };
 
-const ACTIONS = ['value', 'retry', 'source', 'complete', 'abort'];
+/** What each action may carry besides `action` (`retry` and `complete`: nothing). */
+const CARRIES: Readonly<Record<string, string | undefined>> = {
+  value: 'value',
+  retry: undefined,
+  source: 'source',
+  complete: undefined,
+  abort: 'reason',
+};
 
 /** Why `value` is not a {@link Resolution}, or `undefined` when it is one. */
 export function resolutionProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `resolution: expected object, got ${describeValue(value)}`;
   const { action } = value;
-  if (!ACTIONS.includes(action as string)) {
-    return `resolution.action: must be one of ${ACTIONS.join(', ')}, got ${describeValue(action)}`;
+  if (typeof action !== 'string' || !Object.hasOwn(CARRIES, action)) {
+    return `resolution.action: must be one of ${Object.keys(CARRIES).join(', ')}, got ${describeValue(action)}`;
   }
-  const allowed = action === 'value' ? 'value' : action === 'source' ? 'source' : 'reason';
   for (const key of Object.keys(value)) {
-    if (key !== 'action' && (key !== allowed || (key === 'reason' && action !== 'abort'))) {
+    if (key !== 'action' && key !== CARRIES[action]) {
       return `resolution.${key}: unknown option for action ${action}`;
     }
   }

@@ -2,27 +2,26 @@ import type { AttemptContext } from '../../strategies/context.js';
 import type { Run } from './engine.js';
 
 /**
- * The abort of one attempt, whose `AbortController` is made only when somebody reads the
+ * The end of one attempt, whose `AbortController` is made only when somebody reads the
  * signal: aborting one makes a `DOMException` with a stack, which a loop of steps that never
  * look at their signal should not pay for. Read after the attempt ended, the signal is
- * already aborted.
+ * already aborted. The engine ends it (`unsubscribe`) with the attempt it is tied to.
  */
 class AttemptAbort {
   private controller: AbortController | undefined;
   private ended = false;
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
+    if (!this.controller) {
       this.controller = new AbortController();
       if (this.ended) this.controller.abort();
     }
     return this.controller.signal;
   }
 
-  abort(): void {
-    if (this.ended) return;
+  unsubscribe(): void {
     this.ended = true;
-    this.controller?.abort();
+    this.controller?.abort(); // a second abort does nothing
   }
 }
 
@@ -33,15 +32,15 @@ class AttemptAbort {
  * `attemptContext` by the operators whose strategies read it.
  */
 export function attemptContext<T>(run: Run<T>, attempt: number): AttemptContext {
-  const abort = (run.stepAbort as AttemptAbort | null) ?? new AttemptAbort();
-  run.stepAbort = abort;
+  const abort = (run.abort as AttemptAbort | null) ?? new AttemptAbort();
+  run.abort = abort;
   const { classification } = run;
   const { pattern } = classification;
   return Object.freeze({
     ...run.subscriptionContext,
     error: run.error,
     errorType: classification.errorType,
-    ...(pattern === undefined ? {} : { patternId: pattern.id }),
+    ...(pattern && { patternId: pattern.id }),
     attempt,
     get signal() {
       return abort.signal;

@@ -1,108 +1,85 @@
-import { from, type ObservableInput, type SchedulerLike, Subscription, timer } from 'rxjs';
-import { awaitResolution, type RecoveryHub } from '../../observability/hub.js';
-import {
-  escalationResolvedSignal,
-  observerErrorSignal,
-  type RecoverySignal,
-} from '../../observability/signals.js';
+import { from, type ObservableInput, Subscription, timer } from 'rxjs';
+import { awaitResolution } from '../../observability/hub.js';
+import { escalationResolvedSignal, observerErrorSignal } from '../../observability/signals.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
 import { type Resolution, resolutionProblem } from '../../strategies/resolution.js';
+import type { Run } from './engine.js';
 
-/** How the engine resumes a paused stream, one function per resolution. */
-export interface Resume<T> {
-  value(value: T): void;
-  retry(): void;
-  source(source: ObservableInput<T>): void;
-  complete(): void;
-  abort(reason: string | undefined): void;
-  /** Nobody answered in time: end as a terminal escalation. */
-  timeout(): void;
+/**
+ * Reports what `onEscalate` (or `escalation.resolve`) threw or rejected with, as an
+ * `observer_error` signal carrying `record`. Reported even after the stream has ended
+ * (escalation ends it at once): the record must reach somebody.
+ */
+export function reportFor<T>(run: Run<T>, record: EscalationRecord): (error: unknown) => void {
+  return (error) =>
+    run.emit(
+      observerErrorSignal(
+        { ...record.context, at: run.config.scheduler.now() },
+        error,
+        'onEscalate',
+        record,
+      ),
+    );
 }
 
-/** Options of an escalation that waits, checked (`escalation.await`, `escalation.resolve`). */
-export interface AwaitOptions<T> {
-  /** Ends the wait as a terminal escalation after this long (scheduler time). */
-  readonly timeoutMs?: number | undefined;
-  /** Asked for the resolution; when absent, it comes from the hub. */
-  readonly resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined;
-}
+/**
+ * How the engine resumes a paused stream: with the resolution, or with `timeout` (nobody
+ * answered in time: end as a terminal escalation).
+ */
+export type Resume<T> = (resolution: Resolution<T> | { readonly action: 'timeout' }) => void;
 
-/** What the engine gives a paused escalation. */
-export interface PauseInput<T> {
-  /** The record, marked `pending: true`. */
-  readonly record: EscalationRecord;
-  readonly hub?: RecoveryHub | undefined;
-  readonly scheduler: SchedulerLike;
-  readonly emit: (signal: RecoverySignal) => void;
-  readonly resume: Resume<T>;
-}
+/**
+ * An escalation that waits: given the record (marked `pending: true`), the run and how to
+ * resume, it returns the wait, which the stream's unsubscribe ends.
+ */
+export type Pause<T> = (record: EscalationRecord, run: Run<T>, resume: Resume<T>) => Subscription;
 
 /**
  * Escalation that waits for a person: the subscription stays open, nothing is replayed, and
  * the first valid resolution — from `resolve(record)`, else from
  * `hub.resolveEscalation(record.id, …)` — resumes the stream. Later resolutions are
- * refused; `timeoutMs` ends the wait as a terminal escalation. The returned subscription is
- * the wait: unsubscribing it (the stream's unsubscribe) withdraws the pending record and
- * stops the timer.
+ * refused; `timeoutMs` ends the wait as a terminal escalation. The wait returned is a
+ * subscription: unsubscribing it (the stream's unsubscribe) withdraws the pending record
+ * and stops the timer.
  */
 export function pauseForResolution<T>(
-  options: AwaitOptions<T>,
-  input: PauseInput<T>,
-): Subscription {
-  const { record, hub, scheduler, emit, resume } = input;
-  const wait = new Subscription();
-  const done = (action: Parameters<typeof escalationResolvedSignal>[2]) => {
-    wait.unsubscribe(); // withdraws the record, stops the timer and the resolve stream
-    emit(escalationResolvedSignal(scheduler.now(), record, action));
-  };
-  const settle = (resolution: Resolution<unknown>): boolean => {
-    if (wait.closed || resolutionProblem(resolution) !== undefined) return false;
-    const { action } = resolution;
-    done(action);
-    // The resume of the action's name, given what the action carries (if anything).
-    (resume[action] as (carried: unknown) => void)(
-      action === 'value'
-        ? resolution.value
-        : action === 'source'
-          ? resolution.source
-          : (resolution as { reason?: string }).reason,
-    );
-    return true;
-  };
-  if (hub !== undefined) wait.add(awaitResolution(hub, record, settle));
-  if (options.timeoutMs !== undefined) {
-    wait.add(
-      timer(options.timeoutMs, scheduler).subscribe(() => {
-        done('timeout');
-        resume.timeout();
-      }),
-    );
-  }
-  if (options.resolve !== undefined) {
-    const report = (error: unknown) =>
-      emit(
-        observerErrorSignal(
-          { ...record.context, at: scheduler.now() },
-          error,
-          'onEscalate',
-          record,
-        ),
-      );
-    try {
-      wait.add(
-        from(options.resolve(record)).subscribe({
-          next: (resolution) => {
-            if (!settle(resolution)) {
-              const problem = resolutionProblem(resolution);
-              if (problem !== undefined) report(new TypeError(problem));
-            }
-          },
-          error: report,
-        }),
-      );
-    } catch (error) {
-      report(error);
+  timeoutMs: number | undefined,
+  resolve: ((record: EscalationRecord) => ObservableInput<Resolution<T>>) | undefined,
+): Pause<T> {
+  return (record, run, resume) => {
+    const { hub, scheduler } = run.config;
+    const wait = new Subscription();
+    const end = (resolution: Parameters<Resume<T>>[0]) => {
+      wait.unsubscribe(); // withdraws the record, stops the timer and the resolve stream
+      run.emit(escalationResolvedSignal(scheduler.now(), record, resolution.action));
+      resume(resolution);
+    };
+    const settle = (resolution: Resolution<unknown>): boolean => {
+      if (wait.closed || resolutionProblem(resolution) !== undefined) return false;
+      end(resolution as Resolution<T>);
+      return true;
+    };
+    if (hub) wait.add(awaitResolution(hub, record, settle));
+    if (timeoutMs !== undefined) {
+      wait.add(timer(timeoutMs, scheduler).subscribe(() => end({ action: 'timeout' })));
     }
-  }
-  return wait;
+    if (resolve) {
+      const report = reportFor(run, record);
+      try {
+        wait.add(
+          from(resolve(record)).subscribe({
+            next: (resolution) => {
+              const problem = resolutionProblem(resolution);
+              if (problem === undefined) settle(resolution);
+              else report(new TypeError(problem));
+            },
+            error: report,
+          }),
+        );
+      } catch (error) {
+        report(error);
+      }
+    }
+    return wait;
+  };
 }

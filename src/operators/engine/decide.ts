@@ -1,6 +1,5 @@
-import { type ObservableInput, throwError } from 'rxjs';
+import { throwError } from 'rxjs';
 import type { RecoveryStrategy } from '../../patterns/errorTypes.js';
-import type { EscalationError, EscalationRecord } from '../../strategies/EscalationError.js';
 import type { RecoveryStep, StepInput, StrategySet } from '../../strategies/strategy.js';
 
 /**
@@ -10,7 +9,14 @@ import type { RecoveryStep, StepInput, StrategySet } from '../../strategies/stra
  * be tested with plain values.
  */
 
-/** What decisions of one subscription depend on; born with its first error. */
+/** A step a retry budget may refuse to pay for. */
+export type PaidStrategy = 'retry' | 'correct';
+
+/**
+ * What decisions of one subscription depend on, born with its first error; and what the
+ * last decision chose (read it before the next one: it is overwritten, so that deciding
+ * allocates nothing of its own).
+ */
 export interface PlanState<T> {
   /** The strategies of this subscription (they keep their own memory: alternatives tried…). */
   readonly strategies: Partial<StrategySet<T>>;
@@ -21,6 +27,12 @@ export interface PlanState<T> {
   readonly spent: Map<object | null, Partial<Record<RecoveryStrategy, number>>>;
   /** Steps taken by this subscription, all patterns together. */
   attemptsTaken: number;
+  /** The strategy of the last step decided. */
+  strategy: RecoveryStrategy;
+  /** Its 1-based count for the error's pattern. */
+  attempt: number;
+  /** Steps a retry budget could not pay for, skipped by the last decision. */
+  skipped: readonly PaidStrategy[];
 }
 
 /** The bounds a plan runs within. */
@@ -33,7 +45,7 @@ export interface PlanLimits {
    * Asked before a `retry` or `correct` step runs (a shared retry budget): `false` skips
    * the step, and the plan moves on.
    */
-  readonly mayRetry?: ((strategy: 'retry' | 'correct') => boolean) | undefined;
+  readonly mayRetry?: ((strategy: PaidStrategy) => boolean) | undefined;
 }
 
 /**
@@ -44,35 +56,25 @@ export interface DecisionInput<T> extends StepInput<T> {
   readonly error: unknown;
 }
 
-/** The next step: subscribe a source (after a delay), escalate, or nothing is left. */
-export type Decision<T> =
-  | {
-      readonly kind: 'step';
-      readonly strategy: Exclude<RecoveryStrategy, 'escalate'>;
-      /** 1-based count of this step for this pattern. */
-      readonly attempt: number;
-      readonly source: ObservableInput<T>;
-      readonly delayMs: number;
-      /** The degradation level serving, for a `degrade` step. */
-      readonly degradationLevel: string | undefined;
-      /** Steps a retry budget could not pay for before this one. */
-      readonly skipped: readonly ('retry' | 'correct')[];
-    }
-  | {
-      readonly kind: 'escalate';
-      readonly record: EscalationRecord;
-      readonly error: EscalationError;
-      readonly complete: boolean;
-      readonly skipped: readonly ('retry' | 'correct')[];
-    }
-  | { readonly kind: 'spent'; readonly skipped: readonly ('retry' | 'correct')[] };
+/**
+ * The next step, as its strategy gave it — subscribe a source (after a delay), or escalate
+ * — or `null`: nothing is left. Which strategy, and its attempt, are in the {@link PlanState}.
+ */
+export type Decision<T> = RecoveryStep<T> | null;
 
-/** What `decide` returns when no budget skipped a step: one frozen array, not one per call. */
+/** No step skipped: one frozen array, not one per decision. */
 const NONE: readonly never[] = /* @__PURE__ */ Object.freeze([]);
 
 /** A fresh state for a subscription that has just met its first error. */
 export function newPlanState<T>(strategies: Partial<StrategySet<T>>): PlanState<T> {
-  return { strategies, spent: new Map(), attemptsTaken: 0 };
+  return {
+    strategies,
+    spent: new Map(),
+    attemptsTaken: 0,
+    strategy: 'retry',
+    attempt: 0,
+    skipped: NONE,
+  };
 }
 
 /** Every budget whole again (`resetOnSuccess`, or a person's "retry"). */
@@ -83,7 +85,7 @@ export function resetBudgets<T>(state: PlanState<T>): void {
 
 /**
  * The plan's first step that still has budget and something to offer, charged to the
- * budgets; `spent` when none has. `escalate` costs nothing and ignores `maxAttempts`.
+ * budgets; `null` when none has. `escalate` costs nothing and ignores `maxAttempts`.
  */
 export function decide<T>(
   state: PlanState<T>,
@@ -91,18 +93,25 @@ export function decide<T>(
   input: DecisionInput<T>,
 ): Decision<T> {
   const { classification, error } = input;
-  const { pattern = null, plan } = classification;
+  const { pattern = null } = classification;
   const maxRetries = pattern?.maxRetries ?? limits.unmatchedMaxRetries;
   let row = state.spent.get(pattern);
-  let skipped: readonly ('retry' | 'correct')[] = NONE;
-  for (const strategy of plan) {
+  if (row === undefined) {
+    row = {};
+    state.spent.set(pattern, row);
+  }
+  state.skipped = NONE;
+  for (const strategy of classification.plan) {
     const run = state.strategies[strategy];
-    if (run === undefined) continue;
-    if (strategy !== 'escalate' && state.attemptsTaken >= limits.maxAttempts) continue;
-    const used = row?.[strategy] ?? 0;
     const paid = strategy === 'retry' || strategy === 'correct';
-    if (paid && used >= maxRetries) continue;
-    const attempt = used + 1;
+    const attempt = (row[strategy] ?? 0) + 1;
+    if (
+      run === undefined ||
+      (strategy !== 'escalate' && state.attemptsTaken >= limits.maxAttempts) ||
+      (paid && attempt > maxRetries)
+    ) {
+      continue;
+    }
     let step: RecoveryStep<T> | null;
     try {
       step = run(error, input, attempt);
@@ -111,26 +120,17 @@ export function decide<T>(
       step = { kind: 'subscribe', source: throwError(() => thrown), delayMs: 0 };
     }
     if (step === null) continue;
-    if (step.kind === 'escalate') return { ...step, skipped };
-    if (paid && limits.mayRetry?.(strategy) === false) {
-      skipped = [...skipped, strategy];
-      continue;
+    if (step.kind === 'subscribe') {
+      if (paid && limits.mayRetry?.(strategy) === false) {
+        state.skipped = [...state.skipped, strategy];
+        continue;
+      }
+      row[strategy] = attempt;
+      state.attemptsTaken += 1;
     }
-    if (row === undefined) {
-      row = {};
-      state.spent.set(pattern, row);
-    }
-    row[strategy] = attempt;
-    state.attemptsTaken += 1;
-    return {
-      kind: 'step',
-      strategy: strategy as Exclude<RecoveryStrategy, 'escalate'>,
-      attempt,
-      source: step.source,
-      delayMs: step.delayMs,
-      degradationLevel: step.degradationLevel,
-      skipped,
-    };
+    state.strategy = strategy;
+    state.attempt = attempt;
+    return step;
   }
-  return { kind: 'spent', skipped };
+  return null;
 }

@@ -7,8 +7,8 @@ import {
   type SchedulerLike,
   type Subscriber,
   Subscription,
-  throwError,
   timer,
+  type Unsubscribable,
 } from 'rxjs';
 import { hubListening, publishTo, type RecoveryHub } from '../../observability/hub.js';
 import { metricsOf, type RecoveryMetric } from '../../observability/metrics.js';
@@ -24,6 +24,7 @@ import {
 } from '../../observability/signals.js';
 import type { Classification, Classifier } from '../../patterns/classifier.js';
 import { errorText } from '../../patterns/errorText.js';
+import type { RecoveryStrategy } from '../../patterns/errorTypes.js';
 import {
   type AttemptContext,
   type ContextOptions,
@@ -31,12 +32,12 @@ import {
   type RecoveryContext,
 } from '../../strategies/context.js';
 import { isEscalationError } from '../../strategies/EscalationError.js';
-import type { StrategySet } from '../../strategies/strategy.js';
+import type { RecoveryStep, StrategySet } from '../../strategies/strategy.js';
 import {
-  type Decision,
   type DecisionInput,
   decide,
   newPlanState,
+  type PaidStrategy,
   type PlanLimits,
   type PlanState,
   resetBudgets,
@@ -94,11 +95,11 @@ export interface EngineConfig<T> extends PlanLimits {
   /** A first subscription: a shared retry budget's deposit. */
   readonly subscribed?: (() => void) | undefined;
   /** Steps a shared retry budget could not pay for (`mayRetry` said no). */
-  readonly skipped?: ((run: Run<T>, skipped: readonly ('retry' | 'correct')[]) => void) | undefined;
+  readonly skipped?: ((run: Run<T>, skipped: readonly PaidStrategy[]) => void) | undefined;
 }
 
 /** An `escalate` decision of {@link decide}. */
-export type EscalateDecision<T> = Extract<Decision<T>, { kind: 'escalate' }>;
+export type EscalateDecision<T> = Extract<RecoveryStep<T>, { kind: 'escalate' }>;
 
 /**
  * The subscriber of one source subscription. A `Subscription` with `next`/`error`/
@@ -120,7 +121,7 @@ export class SourceSubscriber<T> extends Subscription implements Observer<T> {
   next(value: T): void {
     if (this.closed) return;
     this.timeout?.unsubscribe();
-    this.run.onNext(value);
+    this.run.healthy().next(value);
   }
 
   error(error: unknown): void {
@@ -132,7 +133,7 @@ export class SourceSubscriber<T> extends Subscription implements Observer<T> {
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.run.onComplete();
+    this.run.healthy().complete();
   }
 }
 
@@ -162,8 +163,8 @@ export interface Recovery {
  * offer them in {@link EngineConfig}, work on.
  */
 export class Run<T> implements DecisionInput<T> {
-  /** Who is recovering: born with the first error, with its correlation id. */
-  recoveryContext: RecoveryContext | null = null;
+  /** Who is recovering ({@link subscriptionContext}): born with the first error. */
+  private ctx: RecoveryContext | null = null;
   /** The plan's memory (budgets, strategies' state): born with the first error. */
   plan: PlanState<T> | null = null;
   /**
@@ -171,18 +172,22 @@ export class Run<T> implements DecisionInput<T> {
    * that fails with the same error object is recalled, not classified again.
    */
   recovery: Recovery | null = null;
-  /** The attempt under way, and the backoff wait: both end with the subscription. */
-  private current: SourceSubscriber<T> | null = null;
-  private waiting: Subscription | null = null;
   /**
-   * The abort of the next step's context (its `signal`), set by `attemptContext`: called
-   * when that attempt ends, or when no step is taken.
+   * The attempt under way, or the backoff wait (never both): what the downstream's
+   * unsubscribe, or a deadline, ends.
    */
-  stepAbort: { abort(): void } | null = null;
-  /** The source to subscribe next, set when an error arrives while a subscribe is under way. */
-  private pending: ObservableInput<T> | null = null;
-  private subscribing = false;
-  /** Recoveries finished and succeeded: the success-rate gauge of `metrics` without a hub. */
+  private live: Unsubscribable | null = null;
+  /**
+   * The end of the next step's context (its `signal`), set by `attemptContext`: tied to the
+   * attempt subscribed next, or ended at once when no step is taken.
+   */
+  abort: Unsubscribable | null = null;
+  /**
+   * While a subscribe is under way: `null`, or the source to subscribe next (an error
+   * arrived meanwhile, synchronously). `undefined` otherwise.
+   */
+  private queued: ObservableInput<T> | null | undefined;
+  /** Recoveries finished, and succeeded: the success-rate gauge of `metrics` without a hub. */
   private finished = 0;
   private succeeded = 0;
   /** What the strategies read ({@link StepInput}): the error being decided. */
@@ -196,16 +201,11 @@ export class Run<T> implements DecisionInput<T> {
   /** Whether anybody takes signals: only then are they built. */
   declare readonly publishing: boolean;
 
-  constructor(
-    config: EngineConfig<T>,
-    subscriber: Subscriber<T>,
-    source: Observable<T>,
-    publishing: boolean,
-  ) {
+  constructor(config: EngineConfig<T>, subscriber: Subscriber<T>, source: Observable<T>) {
     this.config = config;
     this.subscriber = subscriber;
     this.source = source;
-    this.publishing = publishing;
+    this.publishing = !!(config.signals || config.metrics || config.hub);
   }
 
   /**
@@ -213,7 +213,7 @@ export class Run<T> implements DecisionInput<T> {
    * needed: a retry loop nobody watches reads no clock unless its strategy asks.
    */
   get now(): number {
-    if (this.time === undefined) this.time = this.config.scheduler.now();
+    this.time ??= this.config.scheduler.now();
     return this.time;
   }
 
@@ -235,179 +235,171 @@ export class Run<T> implements DecisionInput<T> {
     );
   }
 
-  /** The subscription's context, made with its first error. */
+  /** The subscription's context, made with its first error (and the plan's state with it). */
   get subscriptionContext(): RecoveryContext {
-    if (this.recoveryContext === null) {
-      const { context } = this.config;
-      this.recoveryContext = Object.freeze({
+    if (!this.ctx) {
+      const { context, strategies } = this.config;
+      this.ctx = Object.freeze({
         ...context,
         correlationId: context.correlationId ?? newCorrelationId(),
       });
-      this.plan = newPlanState(this.config.strategies());
+      this.plan = newPlanState(strategies());
     }
-    return this.recoveryContext;
+    return this.ctx;
   }
 
   /**
-   * Ends the attempt and the wait under way: the downstream unsubscribed (or the stream
+   * Ends the attempt or the wait under way: the downstream unsubscribed (or the stream
    * ended), or a deadline fell.
    */
   unsubscribe(): void {
-    this.current?.unsubscribe();
-    this.waiting?.unsubscribe();
+    this.live?.unsubscribe();
   }
 
-  /** A value of the current attempt: a recovery under way has succeeded. */
-  onNext(value: T): void {
-    if (this.recovery !== null) this.finish(true);
-    this.subscriber.next(value);
-  }
-
-  onComplete(): void {
-    if (this.recovery !== null) this.finish(true);
-    this.subscriber.complete();
+  /** A value or the completion of the current attempt: a recovery under way has succeeded. */
+  healthy(): Subscriber<T> {
+    // Checked here, not only in `finish`: the happy path pays one field read per value.
+    if (this.recovery) this.finish(true);
+    return this.subscriber;
   }
 
   /** Publishes `signal` to the hub, the `signals` observer and the `metrics` observer. */
   emit(signal: RecoverySignal): void {
     const { hub, signals, metrics } = this.config;
     // The hub first: a throwing `signals` observer's report then follows the signal there too.
-    if (hub !== undefined) publishTo(hub, signal);
-    if (signals !== undefined) {
-      try {
-        signals.next?.(signal);
-      } catch (error) {
-        this.report(signal, error, 'signals');
-      }
-    }
-    if (metrics === undefined) return;
-    if (signal.type === 'recovery_completed') {
-      this.finished += 1;
-      if (signal.result.success) this.succeeded += 1;
-    }
+    if (hub) publishTo(hub, signal);
+    if (signals) this.tell(signals, signal, signal, 'signals');
+    if (!metrics) return;
     for (const metric of metricsOf(signal, this.succeeded / (this.finished || 1))) {
-      try {
-        metrics.next?.(metric);
-      } catch (error) {
-        this.report(signal, error, 'metrics');
-        break;
-      }
+      if (!this.tell(metrics, metric, signal, 'metrics')) break;
     }
   }
 
-  /** A consumer of `signal` threw: an `observer_error` signal says so (but not about itself). */
-  private report(signal: RecoverySignal, error: unknown, consumer: 'signals' | 'metrics'): void {
-    if (signal.type !== 'observer_error') this.emit(observerErrorSignal(signal, error, consumer));
+  /**
+   * Hands `value` (`signal`, or one of its metrics) to a consumer. One that throws is
+   * reported in an `observer_error` signal (but not about such a signal itself): false.
+   */
+  private tell<V>(
+    consumer: Partial<Observer<V>>,
+    value: V,
+    signal: RecoverySignal,
+    name: 'signals' | 'metrics',
+  ): boolean {
+    try {
+      consumer.next?.(value);
+      return true;
+    } catch (error) {
+      if (signal.type !== 'observer_error') this.emit(observerErrorSignal(signal, error, name));
+      return false;
+    }
   }
 
-  /** Ends the ongoing recovery, well or not, and publishes how. */
+  /** Ends the ongoing recovery, if any, well or not, and publishes how. */
   finish(success: boolean, lastError?: unknown): void {
     const ended = this.recovery;
-    if (ended === null) return;
+    if (!ended) return;
     this.recovery = null;
     ended.timer?.unsubscribe();
     if (success && this.config.resetOnSuccess) resetBudgets(this.plan as PlanState<T>);
     if (!this.publishing) return;
+    this.finished += 1;
+    if (success) this.succeeded += 1;
     const { pattern } = ended.classification;
     const now = this.config.scheduler.now();
-    const context = this.subscriptionContext;
+    const context = this.ctx as RecoveryContext;
     // Optional fields are left out, not set to undefined; the key order is the type's.
-    const result: Record<string, unknown> = {
+    const { degradationLevel } = ended;
+    const result: RecoveryResult = Object.freeze({
       success,
       strategyUsed: ended.strategyUsed,
       attempts: ended.attempts,
       durationMs: now - ended.startedAt,
       errorType: ended.startedBy,
-    };
-    if (pattern !== undefined) result.patternId = pattern.id;
-    if (pattern?.metadata !== undefined) result.metadata = pattern.metadata;
-    if (ended.degradationLevel !== undefined) result.degradationLevel = ended.degradationLevel;
-    if (!success) result.errorMessage = errorText(lastError);
-    result.correlationId = context.correlationId;
-    this.emit(
-      recoveryCompletedSignal(context, now, Object.freeze(result) as unknown as RecoveryResult),
-    );
+      ...(pattern && {
+        patternId: pattern.id,
+        ...(pattern.metadata && { metadata: pattern.metadata }),
+      }),
+      ...(degradationLevel && { degradationLevel }),
+      ...(!success && { errorMessage: errorText(lastError) }),
+      correlationId: context.correlationId,
+    });
+    this.emit(recoveryCompletedSignal(context, now, result));
+  }
+
+  /** Ends the recovery as failed, for `lastError`, and the stream with `error`. */
+  fail(lastError: unknown, error: unknown = lastError): void {
+    this.finish(false, lastError);
+    this.subscriber.error(error);
   }
 
   /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
   subscribeTo(first: ObservableInput<T>): void {
-    const { subscriber, config } = this;
-    let next: ObservableInput<T> | null = first;
-    while (next !== null && !subscriber.closed) {
+    let next: ObservableInput<T> | null | undefined = first;
+    while (next != null && !this.subscriber.closed) {
       const inner = new SourceSubscriber(this);
-      this.current = inner;
-      const abort = this.stepAbort;
-      if (abort !== null) {
-        this.stepAbort = null;
-        inner.add(() => abort.abort());
-      }
-      config.attach?.(this, inner, next);
-      this.pending = null;
-      this.subscribing = true;
-      let input: Observable<T>;
+      this.live = inner;
+      // The step's context ends with its attempt.
+      inner.add(this.abort as Unsubscribable); // nothing, when null
+      this.abort = null;
+      this.config.attach?.(this, inner, next);
+      this.queued = null;
+      let input: Observable<T> | undefined;
       try {
         input = from(next);
       } catch (notObservable) {
         // A strategy or user callback handed back something that is not an ObservableInput.
-        input = throwError(() => notObservable);
+        inner.error(notObservable);
       }
-      input.subscribe(inner);
-      this.subscribing = false;
-      next = this.pending;
+      input?.subscribe(inner);
+      next = this.queued;
     }
-    this.pending = null;
+    this.queued = undefined;
   }
 
   /** An error from the current attempt: classify it, publish it, and act on it. */
   recover(error: unknown): void {
-    const { config, subscriber } = this;
+    // Escalated by an inner pipeline: terminal here too, never wrapped again.
     if (isEscalationError(error)) {
-      // Escalated by an inner pipeline: terminal here too, never wrapped again.
-      this.finish(false, error);
-      subscriber.error(error);
+      this.fail(error);
       return;
     }
+    const { config, subscriber, publishing } = this;
     const context = this.subscriptionContext;
     this.tick();
     const ongoing = this.recovery;
     let classification: Classification;
     let analysisMs = 0;
-    if (ongoing !== null && error === ongoing.lastError) {
+    if (ongoing && error === ongoing.lastError) {
       classification = ongoing.classification; // the same error again: recalled
     } else {
-      const { classifier, clock, signals, metrics, hub } = config;
+      const { clock, signals, metrics, hub } = config;
       // Classification is timed only for somebody who can see `analysisMs`.
-      if (
-        this.publishing &&
-        (isListening(signals) || isListening(metrics) || (hub !== undefined && hubListening(hub)))
-      ) {
-        const started = clock();
-        classification = classifier.classify(error);
-        analysisMs = clock() - started;
-      } else {
-        classification = classifier.classify(error);
-      }
+      const timed =
+        publishing &&
+        (isListening(signals) || isListening(metrics) || (!!hub && hubListening(hub)));
+      const started = timed ? clock() : 0;
+      classification = config.classifier.classify(error);
+      if (timed) analysisMs = clock() - started;
     }
-    if (this.publishing) {
+    if (publishing) {
       this.emit(errorDetectedSignal(context, this.now, error, classification, analysisMs));
       // A consumer may have unsubscribed from inside that signal: decide nothing more.
       if (subscriber.closed) return;
     }
-    if (this.recovery === null) {
-      if (classification.plan.length === 0) {
-        subscriber.error(error); // unmatched and rethrown: not a recovery
+    if (!this.recovery) {
+      // Unmatched and rethrown: not a recovery.
+      if (!classification.plan.length) {
+        subscriber.error(error);
         return;
       }
-      const now = this.now;
+      // `act` records its error and classification.
       this.recovery = {
-        startedAt: now,
+        startedAt: this.now,
         startedBy: classification.errorType,
         attempts: 0,
         strategyUsed: 'none',
-        classification,
-        lastError: error,
-      };
-      config.deadline?.start(this, this.recovery, now);
+      } as Recovery;
+      config.deadline?.start(this, this.recovery, this.now);
     }
     this.act(error, classification);
   }
@@ -415,55 +407,49 @@ export class Run<T> implements DecisionInput<T> {
   /** Asks for the next step of the ongoing recovery, publishes it, and takes it. */
   act(error: unknown, classification: Classification): void {
     const { config } = this;
+    const plan = this.plan as PlanState<T>;
     const ongoing = this.recovery as Recovery;
-    ongoing.classification = classification;
-    ongoing.lastError = error;
-    this.error = error;
-    this.classification = classification;
-    this.stepAbort = null;
-    const decision = decide(this.plan as PlanState<T>, config, this);
-    if (decision.skipped.length > 0) config.skipped?.(this, decision.skipped);
-    if (decision.kind !== 'step') {
-      (this.stepAbort as { abort(): void } | null)?.abort(); // set by a strategy that declined
-      this.stepAbort = null;
-      if (decision.kind === 'escalate') {
-        ongoing.strategyUsed = 'escalate';
-        // Only the operators whose plans escalate give `escalate`.
-        config.escalate?.(this, decision, error);
+    ongoing.classification = this.classification = classification;
+    ongoing.lastError = this.error = error;
+    const step = decide(plan, config, this);
+    if (plan.skipped.length) config.skipped?.(this, plan.skipped);
+    if (step?.kind !== 'subscribe') {
+      // A strategy that was asked but declined may have made a context: it ends here.
+      (this.abort as Unsubscribable | null)?.unsubscribe();
+      this.abort = null;
+      if (!step) {
+        this.fail(error);
         return;
       }
-      this.finish(false, error);
-      this.subscriber.error(error);
+      ongoing.strategyUsed = 'escalate';
+      // Only the operators whose plans escalate give `escalate`.
+      config.escalate?.(this, step, error);
       return;
     }
-    const { strategy, attempt, delayMs, source } = decision;
-    if (delayMs > 0 && config.deadline?.passes(this, ongoing, this.now + delayMs) === true) return;
+    const { delayMs, source, degradationLevel } = step;
+    if (delayMs > 0 && config.deadline?.passes(this, ongoing, this.now + delayMs)) return;
+    const strategy = plan.strategy as Exclude<RecoveryStrategy, 'escalate'>;
     ongoing.strategyUsed = strategy;
     ongoing.attempts += 1;
-    if (decision.degradationLevel !== undefined) {
-      ongoing.degradationLevel = decision.degradationLevel;
-    }
+    if (degradationLevel) ongoing.degradationLevel = degradationLevel;
     if (this.publishing) {
       this.emit(
         recoveryAttemptSignal(
-          this.subscriptionContext,
+          this.ctx as RecoveryContext,
           this.now,
           strategy,
-          attempt,
+          plan.attempt,
           delayMs,
           classification,
         ),
       );
     }
     if (delayMs > 0) {
-      this.waiting = timer(delayMs, config.scheduler).subscribe(() => {
-        this.waiting = null;
-        this.subscribeTo(source);
-      });
-    } else if (this.subscribing) {
-      this.pending = source;
-    } else {
+      this.live = timer(delayMs, config.scheduler).subscribe(() => this.subscribeTo(source));
+    } else if (this.queued === undefined) {
       this.subscribeTo(source);
+    } else {
+      this.queued = source;
     }
   }
 }
@@ -473,12 +459,10 @@ export class Run<T> implements DecisionInput<T> {
  * See {@link Run}.
  */
 export function recoveryOperator<T>(config: EngineConfig<T>): MonoTypeOperatorFunction<T> {
-  const { signals, metrics, hub } = config;
-  const publishing = signals !== undefined || metrics !== undefined || hub !== undefined;
   return (given) => {
-    const source = config.guard === undefined ? given : config.guard(given);
+    const source = config.guard?.(given) ?? given;
     return new Observable<T>((subscriber) => {
-      const run = new Run(config, subscriber, source, publishing);
+      const run = new Run(config, subscriber, source);
       // Before the first subscribe: a synchronous source must see an unsubscribe at once.
       subscriber.add(run);
       config.subscribed?.();

@@ -1,6 +1,12 @@
 import { EMPTY, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { decide, newPlanState, resetBudgets } from '../../../src/operators/engine/decide.js';
+import {
+  decide,
+  newPlanState,
+  type PlanLimits,
+  type PlanState,
+  resetBudgets,
+} from '../../../src/operators/engine/decide.js';
 import { createClassifier } from '../../../src/patterns/classifier.js';
 import { alternativeStrategy } from '../../../src/strategies/alternative.js';
 import type { AttemptContext } from '../../../src/strategies/context.js';
@@ -36,7 +42,7 @@ const input = (now = 0, recoveryAttempts = 0) => ({
   recoveryAttempts,
   context,
 });
-const limits = { maxAttempts: 10, unmatchedMaxRetries: 3 };
+const limits: PlanLimits = { maxAttempts: 10, unmatchedMaxRetries: 3 };
 const fallback = of('cached');
 
 function fresh() {
@@ -47,20 +53,32 @@ function fresh() {
   });
 }
 
+/** A decision as plain values: what `decide` returned, and what it recorded in the state. */
+function decideNow(state: PlanState<string>, planLimits: PlanLimits, given = input()) {
+  const step = decide(state, planLimits, given);
+  return {
+    kind: step === null ? 'spent' : step.kind,
+    strategy: state.strategy,
+    attempt: state.attempt,
+    delayMs: step?.kind === 'subscribe' ? step.delayMs : undefined,
+    record: step?.kind === 'escalate' ? step.record : undefined,
+    skipped: state.skipped,
+  };
+}
+
 describe('decide: (state, error) → the next step', () => {
   it('walks the plan: retries within budget with backoff, then the alternative, then escalation', () => {
     const state = fresh();
-    const steps = [1, 2, 3, 4].map((n) => decide(state, limits, input(n * 1000, n - 1)));
-    expect(steps.map((d) => d.kind)).toEqual(['step', 'step', 'step', 'escalate']);
-    expect(
-      steps.slice(0, 3).map((d) => d.kind === 'step' && [d.strategy, d.attempt, d.delayMs]),
-    ).toEqual([
+    const steps = [1, 2, 3, 4].map((n) => decideNow(state, limits, input(n * 1000, n - 1)));
+    expect(steps.map((d) => d.kind)).toEqual(['subscribe', 'subscribe', 'subscribe', 'escalate']);
+    expect(steps.slice(0, 3).map((d) => [d.strategy, d.attempt, d.delayMs])).toEqual([
       ['retry', 1, 100],
       ['retry', 2, 200],
       ['alternative', 1, 0],
     ]);
     const escalation = steps[3];
-    expect(escalation?.kind === 'escalate' && escalation.record).toMatchObject({
+    expect(escalation?.strategy).toBe('escalate');
+    expect(escalation?.record).toMatchObject({
       createdAt: 4000,
       errorType: 'timeout',
       patternId: 'slow',
@@ -71,21 +89,26 @@ describe('decide: (state, error) → the next step', () => {
 
   it('moves past steps once maxAttempts is spent, to escalate only', () => {
     const state = fresh();
-    const decision = decide(state, { ...limits, maxAttempts: 0 }, input());
+    const decision = decideNow(state, { ...limits, maxAttempts: 0 });
     expect(decision.kind).toBe('escalate');
   });
 
-  it('says "spent" when the plan has nothing left', () => {
+  it('says "spent" (null) when the plan has nothing left', () => {
     const state = newPlanState<string>({ retry: retryStrategy(retry) });
-    expect(decide(state, limits, input()).kind).toBe('step');
-    expect(decide(state, limits, input()).kind).toBe('step');
-    expect(decide(state, limits, input())).toEqual({ kind: 'spent', skipped: [] });
+    expect(decideNow(state, limits).kind).toBe('subscribe');
+    expect(decideNow(state, limits).kind).toBe('subscribe');
+    expect(decide(state, limits, input())).toBeNull();
+    expect(state.skipped).toEqual([]);
   });
 
   it('skips a retry a shared budget will not pay for, and says so', () => {
     const state = fresh();
-    const decision = decide(state, { ...limits, mayRetry: () => false }, input());
-    expect(decision).toMatchObject({ kind: 'step', strategy: 'alternative', skipped: ['retry'] });
+    const decision = decideNow(state, { ...limits, mayRetry: () => false });
+    expect(decision).toMatchObject({
+      kind: 'subscribe',
+      strategy: 'alternative',
+      skipped: ['retry'],
+    });
   });
 
   it('fails the step with what a throwing strategy threw, instead of throwing', () => {
@@ -94,8 +117,8 @@ describe('decide: (state, error) → the next step', () => {
         throw new Error('shouldRetry blew up');
       },
     });
-    const decision = decide(state, limits, input());
-    expect(decision).toMatchObject({ kind: 'step', strategy: 'retry', delayMs: 0 });
+    const decision = decideNow(state, limits);
+    expect(decision).toMatchObject({ kind: 'subscribe', strategy: 'retry', delayMs: 0 });
   });
 
   it('makes every budget whole again on reset', () => {
@@ -104,6 +127,6 @@ describe('decide: (state, error) → the next step', () => {
     decide(state, limits, input());
     resetBudgets(state);
     expect(state.attemptsTaken).toBe(0);
-    expect(decide(state, limits, input())).toMatchObject({ strategy: 'retry', attempt: 1 });
+    expect(decideNow(state, limits)).toMatchObject({ strategy: 'retry', attempt: 1 });
   });
 });
