@@ -14,33 +14,46 @@
 export const MAX_ERROR_TEXT = 8192;
 
 /** `error.code` is appended only when it looks like an identifier (`ETIMEDOUT`). */
-const CODE_SHAPE = /^[A-Za-z0-9_.-]{1,64}$/;
+const CODE_SHAPE = /^[\w.-]{1,64}$/;
 
-/** An HTTP status as clients put it on their errors: an integer in 100–599. */
-const isHttpStatus = (value: unknown): value is number =>
-  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
+/**
+ * `value[key]`, read behind a guard: `undefined` for a primitive (`null` and `undefined`
+ * included), and for a throwing getter or a revoked proxy. The one way rx-recovery reads a
+ * property of a thrown value, so whatever was thrown, reading it never throws.
+ */
+export function read(value: unknown, key: string): unknown {
+  try {
+    return Object(value) === value ? (value as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
+/** `value` when it is an HTTP status as clients put it on their errors: an integer in 100–599. */
+const httpStatus = (value: unknown): number | undefined =>
+  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599
+    ? (value as number)
+    : undefined;
+
+/** `[object Error]` and the like: no user code runs (a Proxy's traps excepted). */
+const tag = (value: unknown): string => Object.prototype.toString.call(value);
+
+/** `String(value)`, else its {@link tag} (a `toString` that throws), else a placeholder. */
 function safeString(value: unknown): string {
   try {
-    const text = String(value);
-    return typeof text === 'string' ? text : '';
+    return String(value);
   } catch {
     try {
-      return Object.prototype.toString.call(value);
+      return tag(value);
     } catch {
-      return '[object Unknown]';
+      return '[object Unknown]'; // a revoked proxy
     }
   }
 }
 
-/*
- * Each property is read at its own site, behind its own guard: a throwing getter or a
- * revoked proxy reads as absent, and each site stays monomorphic for the errors it sees.
- */
-
 function isErrorLike(value: object): boolean {
   try {
-    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+    return value instanceof Error || tag(value) === '[object Error]';
   } catch {
     return false;
   }
@@ -48,45 +61,14 @@ function isErrorLike(value: object): boolean {
 
 /** `"<name>: <message>"` for an Error or any object with a string `message`, else `String(x)`. */
 function head(error: object): string {
-  let message: unknown;
-  try {
-    message = (error as { message?: unknown }).message;
-  } catch {}
+  const message = read(error, 'message');
   if (typeof message !== 'string' && !isErrorLike(error)) return safeString(error);
-  let name: unknown;
-  try {
-    name = (error as { name?: unknown }).name;
-  } catch {}
-  const label = typeof name === 'string' && name !== '' ? name : 'Error';
+  const name = read(error, 'name');
   // Slice the message before joining so a 1 MB message is never copied whole.
-  return typeof message === 'string' && message !== ''
-    ? `${label}: ${message.slice(0, MAX_ERROR_TEXT)}`
-    : label;
-}
-
-/**
- * The first of `error.status`, `error.statusCode` and `error.response.status` that is an
- * HTTP status (fetch wrappers and LLM SDKs, Node's `http` users, axios), or `undefined`.
- * `response` is read only when neither of the first two is a status.
- */
-function httpStatus(error: object): number | undefined {
-  let status: unknown;
-  try {
-    status = (error as { status?: unknown }).status;
-    if (isHttpStatus(status)) return status;
-  } catch {}
-  try {
-    status = (error as { statusCode?: unknown }).statusCode;
-    if (isHttpStatus(status)) return status;
-  } catch {}
-  try {
-    const response: unknown = (error as { response?: unknown }).response;
-    if (typeof response === 'object' && response !== null) {
-      status = (response as { status?: unknown }).status;
-      if (isHttpStatus(status)) return status;
-    }
-  } catch {}
-  return undefined;
+  return (
+    (typeof name === 'string' && name !== '' ? name : 'Error') +
+    (typeof message === 'string' && message !== '' ? `: ${message.slice(0, MAX_ERROR_TEXT)}` : '')
+  );
 }
 
 /**
@@ -125,12 +107,17 @@ export function errorText(error: unknown): string {
   if (typeof error !== 'object' || error === null) {
     return safeString(error).slice(0, MAX_ERROR_TEXT);
   }
-  let text = head(error).slice(0, MAX_ERROR_TEXT);
-  let code: unknown;
-  try {
-    code = (error as { code?: unknown }).code;
-  } catch {}
-  if (typeof code === 'string' && CODE_SHAPE.test(code)) text = `${text}\n${code}`;
-  const status = httpStatus(error);
-  return status === undefined ? text : `${text}\nHTTP ${status}`;
+  const text = head(error).slice(0, MAX_ERROR_TEXT);
+  const code = read(error, 'code');
+  // The first of status, statusCode and response.status that is a status; each read only
+  // when the one before is not.
+  const status =
+    httpStatus(read(error, 'status')) ??
+    httpStatus(read(error, 'statusCode')) ??
+    httpStatus(read(read(error, 'response'), 'status'));
+  return (
+    text +
+    (typeof code === 'string' && CODE_SHAPE.test(code) ? `\n${code}` : '') +
+    (status === undefined ? '' : `\nHTTP ${status}`)
+  );
 }
