@@ -28,9 +28,12 @@ export function describeValue(value: unknown): string {
             : `a ${type}`;
 }
 
+/** Any object (not `null`): a test that never calls user code. */
+const isAnObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
 /** A plain-object test that never calls user code (a Proxy's traps excepted). */
 export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isAnObject(value) && !Array.isArray(value);
 }
 
 /**
@@ -90,8 +93,8 @@ export function shape(
 
 /** A number: `int` for whole numbers, `min` inclusive; `Infinity` only with `infinite`. */
 export const number = ({
-  min,
-  max,
+  min = -Infinity,
+  max = Infinity,
   int,
   infinite,
 }: {
@@ -103,14 +106,14 @@ export const number = ({
   rule((value) =>
     typeof value !== 'number' || Number.isNaN(value)
       ? expected('number', value)
-      : !(value === Number.POSITIVE_INFINITY && infinite === true) &&
+      : !(value === Infinity && infinite) &&
         (!Number.isFinite(value)
           ? 'must be a finite number'
-          : int === true && !Number.isInteger(value)
+          : int && !Number.isInteger(value)
             ? 'must be a whole number'
-            : min !== undefined && value < min
+            : value < min
               ? `must be ≥ ${min}`
-              : max !== undefined && value > max && `must be ≤ ${max}`),
+              : value > max && `must be ≤ ${max}`),
   );
 
 /** `true` or `false`. */
@@ -169,8 +172,6 @@ export const recordOf =
 /** Any value that passes `test`; `message` otherwise. */
 export const satisfies = (test: (value: unknown) => boolean, message: string): Rule =>
   rule((value) => !test(value) && message);
-
-const isAnObject = (value: unknown) => typeof value === 'object' && value !== null;
 
 /** Any object (a `Subject`, an `{ next }`, a class instance). */
 export const anObject = (message: string): Rule => satisfies(isAnObject, message);
