@@ -15,17 +15,15 @@ export function describeValue(value: unknown): string {
   const type = typeof value;
   return value === undefined
     ? 'nothing'
-    : value === null
-      ? 'null'
-      : Array.isArray(value)
-        ? 'an array'
-        : type === 'string'
-          ? JSON.stringify(
-              (value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value,
-            )
-          : type === 'number' || type === 'boolean'
-            ? String(value)
-            : `a ${type}`;
+    : Array.isArray(value)
+      ? 'an array'
+      : type === 'string'
+        ? JSON.stringify(
+            (value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value,
+          )
+        : value === null || type === 'number' || type === 'boolean'
+          ? String(value)
+          : `a ${type}`;
 }
 
 /** Any object (not `null`): a test that never calls user code. */
@@ -57,8 +55,8 @@ export const rule =
     if (found) issues.push(`${path}: ${found}`);
   };
 
-const join = (path: string, key: string | number) =>
-  typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+/** The path of the field `key` of the value at `path` (`''` for a value at the root). */
+const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 
 /**
  * An object with exactly these keys, optional unless listed in `required`: an unknown key (a
@@ -75,11 +73,10 @@ export function shape(
     }
     for (const key of required) {
       if (value[key] !== undefined) continue;
-      // A missing function is best described by its signature.
-      const signature = (fields[key] as { signature?: string } | undefined)?.signature;
-      issues.push(
-        `${join(path, key)}: ${signature === undefined ? 'required' : `must be a function ${signature}`}`,
-      );
+      // A missing function is best described by its signature: its own rule says it.
+      const rule = fields[key] as (Rule & { signature?: string }) | undefined;
+      if (rule?.signature === undefined) issues.push(`${join(path, key)}: required`);
+      else rule(undefined, join(path, key), issues);
     }
     // The known options in their documented order, then every unknown one.
     for (const key of Object.keys(fields)) {
@@ -154,7 +151,7 @@ export const arrayOf =
     }
     if (options.nonEmpty === true && value.length === 0) issues.push(`${path}: must not be empty`);
     value.forEach((entry, index) => {
-      item(entry, join(path, index), issues);
+      item(entry, `${path}[${index}]`, issues);
     });
   };
 

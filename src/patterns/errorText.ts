@@ -23,7 +23,9 @@ const CODE_SHAPE = /^[\w.-]{1,64}$/;
  */
 export function read(value: unknown, key: string): unknown {
   try {
-    return Object(value) === value ? (value as Record<string, unknown>)[key] : undefined;
+    return (typeof value === 'object' || typeof value === 'function') && value !== null
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
   } catch {
     return undefined;
   }

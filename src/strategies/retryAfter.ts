@@ -1,8 +1,5 @@
 import { read } from '../patterns/errorText.js';
 
-/** Longest header value read: an HTTP-date is 29 characters; anything far longer is not one. */
-const MAX_HEADER_VALUE = 64;
-
 /** A non-negative decimal, as `retry-after-ms` and the delta-seconds of `retry-after` are written. */
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 
@@ -10,16 +7,16 @@ const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
 
 /**
- * The three HTTP-date forms of RFC 9110 §5.6.7, one alternative each, each capturing its
- * day, month, year, hour, minute and second in that order: the preferred IMF-fixdate
- * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form with a two-digit year
- * (`Sunday, 06-Nov-94 08:49:37 GMT`) and the obsolete asctime form
- * (`Sun Nov  6 08:49:37 1994`), whose day and year are captured by lookaheads, ahead of
- * its month and its time.
+ * The three HTTP-date forms of RFC 9110 §5.6.7, each capturing its day, month, year, hour,
+ * minute and second in that order: the preferred IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`) and the obsolete RFC 850 form with a two-digit year
+ * (`Sunday, 06-Nov-94 08:49:37 GMT`), which share their time, then the obsolete asctime
+ * form (`Sun Nov  6 08:49:37 1994`), whose day and year are captured by lookaheads, ahead
+ * of its month and its time.
  */
 const HTTP_DATE = /* @__PURE__ */ new RegExp(
-  `^(?:${DAY}, (\\d\\d) ([a-z]{3}) (\\d{4}) ${TIME} GMT` +
-    `|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-([a-z]{3})-(\\d\\d) ${TIME} GMT` +
+  `^(?:(?:${DAY}, (\\d\\d) ([a-z]{3}) (\\d{4})` +
+    `|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-([a-z]{3})-(\\d\\d)) ${TIME} GMT` +
     `|${DAY} (?=[a-z]{3} ([ \\d]\\d) )([a-z]{3}) [ \\d]\\d (?=\\S{8} (\\d{4}))${TIME} \\d{4})$`,
   'i',
 );
@@ -57,16 +54,18 @@ function header(headers: unknown, name: string): unknown {
 const usable = (value: unknown): number | undefined =>
   Number.isFinite(value) && (value as number) >= 0 ? Math.max(0, value as number) : undefined;
 
-/** A header value that may be read as text: a string of a sane length, trimmed; else `''`. */
+/**
+ * A header value that may be read as text: a string of a sane length (64 characters; an
+ * HTTP-date has 29, anything far longer is not one), trimmed; else `''`.
+ */
 const text = (value: unknown): string =>
-  typeof value === 'string' && value.length <= MAX_HEADER_VALUE ? value.trim() : '';
+  typeof value === 'string' && value.length <= 64 ? value.trim() : '';
 
 /** A header value as a non-negative number of `unit`s (a number, or a decimal string), in ms. */
 function decimal(value: unknown, unit: number): number | undefined {
   const written = text(value);
   return usable(
-    (typeof value === 'number' ? value : DECIMAL.test(written) ? Number(written) : Number.NaN) *
-      unit,
+    (typeof value === 'number' ? value : DECIMAL.test(written) ? Number(written) : NaN) * unit,
   );
 }
 

@@ -123,7 +123,7 @@ export function engineConfig<T>(options: CommonOptions, parts: EngineParts<T>): 
 }
 
 /** Standalone operators are bounded by their own budget, not by `maxAttempts`. */
-export const UNBOUNDED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
+export const UNBOUNDED_ATTEMPTS = Infinity;
 
 /**
  * The classifier of a standalone operator: every error (or, with `matches`, those it
