@@ -16,21 +16,6 @@ export const MAX_ERROR_TEXT = 8192;
 /** `error.code` is appended only when it looks like an identifier (`ETIMEDOUT`). */
 const CODE_SHAPE = /^[\w.-]{1,64}$/;
 
-/**
- * `value[key]`, read behind a guard: `undefined` for a primitive (`null` and `undefined`
- * included), and for a throwing getter or a revoked proxy. The one way rx-recovery reads a
- * property of a thrown value, so whatever was thrown, reading it never throws.
- */
-export function read(value: unknown, key: string): unknown {
-  try {
-    return (typeof value === 'object' || typeof value === 'function') && value !== null
-      ? (value as Record<string, unknown>)[key]
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `value` when it is an HTTP status as clients put it on their errors: an integer in 100–599. */
 const httpStatus = (value: unknown): number | undefined =>
   Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599
@@ -61,16 +46,52 @@ function isErrorLike(value: object): boolean {
   }
 }
 
+/*
+ * Each property is read at its own site, behind its own guard: a throwing getter or a
+ * revoked proxy reads as absent, and each site stays monomorphic for the errors it sees
+ * (one shared reader would see every key and every error: several times slower).
+ */
+
 /** `"<name>: <message>"` for an Error or any object with a string `message`, else `String(x)`. */
 function head(error: object): string {
-  const message = read(error, 'message');
+  let message: unknown;
+  let name: unknown;
+  try {
+    message = (error as { message?: unknown }).message;
+  } catch {}
   if (typeof message !== 'string' && !isErrorLike(error)) return safeString(error);
-  const name = read(error, 'name');
+  try {
+    name = (error as { name?: unknown }).name;
+  } catch {}
+  const label = typeof name === 'string' && name !== '' ? name : 'Error';
   // Slice the message before joining so a 1 MB message is never copied whole.
-  return (
-    (typeof name === 'string' && name !== '' ? name : 'Error') +
-    (typeof message === 'string' && message !== '' ? `: ${message.slice(0, MAX_ERROR_TEXT)}` : '')
-  );
+  return typeof message === 'string' && message !== ''
+    ? `${label}: ${message.slice(0, MAX_ERROR_TEXT)}`
+    : label;
+}
+
+/**
+ * The first of `error.status`, `error.statusCode` and `error.response.status` that is an
+ * HTTP status (fetch wrappers and LLM SDKs, Node's `http` users, axios), or `undefined`.
+ * `response` is read only when neither of the first two is a status.
+ */
+function status(error: object): number | undefined {
+  let found: number | undefined;
+  try {
+    found = httpStatus((error as { status?: unknown }).status);
+    if (found !== undefined) return found;
+  } catch {}
+  try {
+    found = httpStatus((error as { statusCode?: unknown }).statusCode);
+    if (found !== undefined) return found;
+  } catch {}
+  try {
+    const response: unknown = (error as { response?: unknown }).response;
+    if (typeof response === 'object' && response !== null) {
+      return httpStatus((response as { status?: unknown }).status);
+    }
+  } catch {}
+  return undefined;
 }
 
 /**
@@ -109,17 +130,12 @@ export function errorText(error: unknown): string {
   if (typeof error !== 'object' || error === null) {
     return safeString(error).slice(0, MAX_ERROR_TEXT);
   }
-  const text = head(error).slice(0, MAX_ERROR_TEXT);
-  const code = read(error, 'code');
-  // The first of status, statusCode and response.status that is a status; each read only
-  // when the one before is not.
-  const status =
-    httpStatus(read(error, 'status')) ??
-    httpStatus(read(error, 'statusCode')) ??
-    httpStatus(read(read(error, 'response'), 'status'));
-  return (
-    text +
-    (typeof code === 'string' && CODE_SHAPE.test(code) ? `\n${code}` : '') +
-    (status === undefined ? '' : `\nHTTP ${status}`)
-  );
+  let text = head(error).slice(0, MAX_ERROR_TEXT);
+  let code: unknown;
+  try {
+    code = (error as { code?: unknown }).code;
+  } catch {}
+  if (typeof code === 'string' && CODE_SHAPE.test(code)) text += `\n${code}`;
+  const found = status(error);
+  return found === undefined ? text : `${text}\nHTTP ${found}`;
 }
