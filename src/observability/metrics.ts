@@ -89,11 +89,12 @@ interface TagSource {
 }
 
 /** The `strategy`, `errorType` and `patternId` tags of `source`, after `first`. */
-const tagsOf = (
-  { errorType, patternId }: TagSource,
-  strategy: string | undefined,
-  first?: Tags,
-): Tags => ({ ...first, strategy, errorType, patternId });
+const tagsOf = ({ errorType, patternId }: TagSource, strategy?: string, first?: Tags): Tags => ({
+  ...first,
+  strategy,
+  errorType,
+  patternId,
+});
 
 /**
  * The metrics a signal stands for. `successRate` is the rate after this signal, for the
@@ -142,7 +143,7 @@ export function metricsOf(signal: RecoverySignal, successRate: number): Recovery
       ];
     }
     case 'escalated':
-      return [metric('recovery.escalations', tagsOf(signal.record, undefined))];
+      return [metric('recovery.escalations', tagsOf(signal.record))];
     case 'retry_budget_exhausted':
       return [
         metric(
