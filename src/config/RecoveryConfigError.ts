@@ -33,7 +33,7 @@ export class RecoveryConfigError extends Error {
   /** Brand: always `true`. What {@link isRecoveryConfigError} checks, across copies of the package. */
   readonly isRecoveryConfigError = true;
   /** One line per problem, `path: what is wrong`. */
-  readonly issues: readonly string[];
+  declare readonly issues: readonly string[];
 
   /**
    * @param issues One line per problem, `path: what is wrong`; the message joins them

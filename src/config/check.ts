@@ -15,22 +15,23 @@ export function describeValue(value: unknown): string {
   const type = typeof value;
   return value === undefined
     ? 'nothing'
-    : value === null
-      ? 'null'
-      : Array.isArray(value)
-        ? 'an array'
-        : type === 'string'
-          ? JSON.stringify(
-              (value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value,
-            )
-          : type === 'number' || type === 'boolean'
-            ? String(value)
-            : `a ${type}`;
+    : Array.isArray(value)
+      ? 'an array'
+      : type === 'string'
+        ? JSON.stringify(
+            (value as string).length > 40 ? `${(value as string).slice(0, 40)}…` : value,
+          )
+        : value === null || type === 'number' || type === 'boolean'
+          ? String(value)
+          : `a ${type}`;
 }
+
+/** Any object (not `null`): a test that never calls user code. */
+const isAnObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 /** A plain-object test that never calls user code (a Proxy's traps excepted). */
 export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isAnObject(value) && !Array.isArray(value);
 }
 
 /**
@@ -54,8 +55,8 @@ export const rule =
     if (found) issues.push(`${path}: ${found}`);
   };
 
-const join = (path: string, key: string | number) =>
-  typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+/** The path of the field `key` of the value at `path` (`''` for a value at the root). */
+const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 
 /**
  * An object with exactly these keys, optional unless listed in `required`: an unknown key (a
@@ -72,11 +73,10 @@ export function shape(
     }
     for (const key of required) {
       if (value[key] !== undefined) continue;
-      // A missing function is best described by its signature.
-      const signature = (fields[key] as { signature?: string } | undefined)?.signature;
-      issues.push(
-        `${join(path, key)}: ${signature === undefined ? 'required' : `must be a function ${signature}`}`,
-      );
+      // A missing function is best described by its signature: its own rule says it.
+      const rule = fields[key] as (Rule & { signature?: string }) | undefined;
+      if (rule?.signature === undefined) issues.push(`${join(path, key)}: required`);
+      else rule(undefined, join(path, key), issues);
     }
     // The known options in their documented order, then every unknown one.
     for (const key of Object.keys(fields)) {
@@ -90,8 +90,8 @@ export function shape(
 
 /** A number: `int` for whole numbers, `min` inclusive; `Infinity` only with `infinite`. */
 export const number = ({
-  min,
-  max,
+  min = -Infinity,
+  max = Infinity,
   int,
   infinite,
 }: {
@@ -103,14 +103,14 @@ export const number = ({
   rule((value) =>
     typeof value !== 'number' || Number.isNaN(value)
       ? expected('number', value)
-      : !(value === Number.POSITIVE_INFINITY && infinite === true) &&
+      : !(value === Infinity && infinite) &&
         (!Number.isFinite(value)
           ? 'must be a finite number'
-          : int === true && !Number.isInteger(value)
+          : int && !Number.isInteger(value)
             ? 'must be a whole number'
-            : min !== undefined && value < min
+            : value < min
               ? `must be ≥ ${min}`
-              : max !== undefined && value > max && `must be ≤ ${max}`),
+              : value > max && `must be ≤ ${max}`),
   );
 
 /** `true` or `false`. */
@@ -151,7 +151,7 @@ export const arrayOf =
     }
     if (options.nonEmpty === true && value.length === 0) issues.push(`${path}: must not be empty`);
     value.forEach((entry, index) => {
-      item(entry, join(path, index), issues);
+      item(entry, `${path}[${index}]`, issues);
     });
   };
 
@@ -169,8 +169,6 @@ export const recordOf =
 /** Any value that passes `test`; `message` otherwise. */
 export const satisfies = (test: (value: unknown) => boolean, message: string): Rule =>
   rule((value) => !test(value) && message);
-
-const isAnObject = (value: unknown) => typeof value === 'object' && value !== null;
 
 /** Any object (a `Subject`, an `{ next }`, a class instance). */
 export const anObject = (message: string): Rule => satisfies(isAnObject, message);

@@ -78,6 +78,24 @@ export interface RecoveryMetric {
 
 type Tags = Record<string, string | undefined>;
 
+/** The signals no metric stands for. */
+type Unmeasured = 'observer_error' | 'escalation_resolved' | 'store_degraded' | 'store_recovered';
+
+/** Where most tags come from: a signal, its result or its escalation record. */
+interface TagSource {
+  readonly strategy?: string | undefined;
+  readonly errorType?: string | undefined;
+  readonly patternId?: string | undefined;
+}
+
+/** The `strategy`, `errorType` and `patternId` tags of `source`, after `first`. */
+const tagsOf = ({ errorType, patternId }: TagSource, strategy?: string, first?: Tags): Tags => ({
+  ...first,
+  strategy,
+  errorType,
+  patternId,
+});
+
 /**
  * The metrics a signal stands for. `successRate` is the rate after this signal, for the
  * `recovery.success_rate` gauge (the hub's, or one subscription's without a hub).
@@ -85,10 +103,10 @@ type Tags = Record<string, string | undefined>;
 export function metricsOf(signal: RecoverySignal, successRate: number): RecoveryMetric[] {
   /** One metric of `signal`: its tags, less those without a value, plus its `nodeName`. */
   const metric = (
-    kind: RecoveryMetric['kind'],
     name: RecoveryMetricName,
-    value: number,
     tags: Tags,
+    value = 1,
+    kind: RecoveryMetric['kind'] = 'counter',
   ): RecoveryMetric => {
     const clean: Record<string, string> = {};
     for (const [key, tag] of Object.entries({ ...tags, nodeName: signal.nodeName })) {
@@ -103,62 +121,47 @@ export function metricsOf(signal: RecoverySignal, successRate: number): Recovery
       at: signal.at,
     });
   };
-  const count = (name: RecoveryMetricName, tags: Tags) => [metric('counter', name, 1, tags)];
   switch (signal.type) {
     case 'error_detected': {
-      const { classification } = signal;
-      const tags = {
-        errorType: classification.errorType,
-        patternId: classification.pattern?.id,
-        strategy: classification.plan[0] ?? 'none',
-      };
+      const { errorType, pattern, plan } = signal.classification;
+      const tags = tagsOf({ errorType, patternId: pattern?.id }, plan[0] ?? 'none');
       return [
-        ...count('error.classified', tags),
-        metric('timing', 'error.analysis_ms', signal.analysisMs, tags),
+        metric('error.classified', tags),
+        metric('error.analysis_ms', tags, signal.analysisMs, 'timing'),
       ];
     }
     case 'recovery_attempt':
-      return count('recovery.attempts', {
-        strategy: signal.strategy,
-        errorType: signal.errorType,
-        patternId: signal.patternId,
-      });
+      return [metric('recovery.attempts', tagsOf(signal, signal.strategy))];
     case 'recovery_completed': {
       const { result } = signal;
-      const tags = {
-        strategy: result.strategyUsed,
-        errorType: result.errorType,
-        patternId: result.patternId,
-      };
+      const tags = tagsOf(result, result.strategyUsed);
       const outcome = { ...tags, success: String(result.success) };
       return [
-        metric('timing', 'recovery.duration_ms', result.durationMs, outcome),
-        metric('gauge', 'recovery.success_rate', successRate, tags),
-        ...count('recovery.completed', outcome),
+        metric('recovery.duration_ms', outcome, result.durationMs, 'timing'),
+        metric('recovery.success_rate', tags, successRate, 'gauge'),
+        metric('recovery.completed', outcome),
       ];
     }
     case 'escalated':
-      return count('recovery.escalations', {
-        errorType: signal.record.errorType,
-        patternId: signal.record.patternId,
-      });
+      return [metric('recovery.escalations', tagsOf(signal.record))];
     case 'retry_budget_exhausted':
-      return count('retry_budget.exhausted', {
-        budget: signal.budgetName,
-        strategy: signal.strategy,
-        errorType: signal.errorType,
-        patternId: signal.patternId,
-      });
+      return [
+        metric(
+          'retry_budget.exhausted',
+          tagsOf(signal, signal.strategy, { budget: signal.budgetName }),
+        ),
+      ];
     case 'circuit_state_changed':
-      return count('circuit.transitions', {
-        breaker: signal.breakerName,
-        from: signal.from,
-        to: signal.to,
-      });
-    case 'observer_error':
-    case 'escalation_resolved':
-    case 'store_degraded':
-    case 'store_recovered':
+      return [
+        metric('circuit.transitions', {
+          breaker: signal.breakerName,
+          from: signal.from,
+          to: signal.to,
+        }),
+      ];
+    default:
+      // Checked by the compiler: every other signal type is one no metric stands for.
+      signal satisfies { readonly type: Unmeasured };
       return [];
   }
 }

@@ -292,7 +292,7 @@ export function isListening(observer: Partial<Observer<never>> | undefined): boo
   try {
     if (typeof observer.next !== 'function') return false;
     const { observed } = observer as { observed?: unknown };
-    return typeof observed === 'boolean' ? observed : true;
+    return typeof observed !== 'boolean' || observed;
   } catch {
     return true; // a throwing getter: let the guarded push find out and report it
   }

@@ -89,11 +89,12 @@ let defaultOperator: unknown;
 function build<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
   const issues: string[] = [];
   retryBackoffRules(options, 'options', issues);
-  const { maxRetries = 3, context, signals, metrics, hub, scheduler, clock, ...rest } = options;
-  const retry = resolveRetryOptions(rest, 'options', issues);
+  const { maxRetries = 3, signals, metrics, hub } = options;
+  const retry = resolveRetryOptions(options, 'options', issues);
   throwIfAny(issues);
-  const observed = signals !== undefined || metrics !== undefined || hub !== undefined;
-  if (maxRetries === 0 && !observed) return identity;
+  if (maxRetries === 0 && signals === undefined && metrics === undefined && hub === undefined) {
+    return identity;
+  }
   return recoveryOperator<T>(
     engineConfig(options, {
       classifier: constantClassifier('retryBackoff', ['retry'], maxRetries),

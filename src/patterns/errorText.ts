@@ -14,46 +14,52 @@
 export const MAX_ERROR_TEXT = 8192;
 
 /** `error.code` is appended only when it looks like an identifier (`ETIMEDOUT`). */
-const CODE_SHAPE = /^[A-Za-z0-9_.-]{1,64}$/;
+const CODE_SHAPE = /^[\w.-]{1,64}$/;
 
-/** An HTTP status as clients put it on their errors: an integer in 100–599. */
-const isHttpStatus = (value: unknown): value is number =>
-  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
+/** `value` when it is an HTTP status as clients put it on their errors: an integer in 100–599. */
+const httpStatus = (value: unknown): number | undefined =>
+  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599
+    ? (value as number)
+    : undefined;
 
+/** `[object Error]` and the like: no user code runs (a Proxy's traps excepted). */
+const tag = (value: unknown): string => Object.prototype.toString.call(value);
+
+/** `String(value)`, else its {@link tag} (a `toString` that throws), else a placeholder. */
 function safeString(value: unknown): string {
   try {
-    const text = String(value);
-    return typeof text === 'string' ? text : '';
+    return String(value);
   } catch {
     try {
-      return Object.prototype.toString.call(value);
+      return tag(value);
     } catch {
-      return '[object Unknown]';
+      return '[object Unknown]'; // a revoked proxy
     }
   }
 }
 
-/*
- * Each property is read at its own site, behind its own guard: a throwing getter or a
- * revoked proxy reads as absent, and each site stays monomorphic for the errors it sees.
- */
-
 function isErrorLike(value: object): boolean {
   try {
-    return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+    return value instanceof Error || tag(value) === '[object Error]';
   } catch {
     return false;
   }
 }
 
+/*
+ * Each property is read at its own site, behind its own guard: a throwing getter or a
+ * revoked proxy reads as absent, and each site stays monomorphic for the errors it sees
+ * (one shared reader would see every key and every error: several times slower).
+ */
+
 /** `"<name>: <message>"` for an Error or any object with a string `message`, else `String(x)`. */
 function head(error: object): string {
   let message: unknown;
+  let name: unknown;
   try {
     message = (error as { message?: unknown }).message;
   } catch {}
   if (typeof message !== 'string' && !isErrorLike(error)) return safeString(error);
-  let name: unknown;
   try {
     name = (error as { name?: unknown }).name;
   } catch {}
@@ -69,21 +75,20 @@ function head(error: object): string {
  * HTTP status (fetch wrappers and LLM SDKs, Node's `http` users, axios), or `undefined`.
  * `response` is read only when neither of the first two is a status.
  */
-function httpStatus(error: object): number | undefined {
-  let status: unknown;
+function status(error: object): number | undefined {
+  let found: number | undefined;
   try {
-    status = (error as { status?: unknown }).status;
-    if (isHttpStatus(status)) return status;
+    found = httpStatus((error as { status?: unknown }).status);
+    if (found !== undefined) return found;
   } catch {}
   try {
-    status = (error as { statusCode?: unknown }).statusCode;
-    if (isHttpStatus(status)) return status;
+    found = httpStatus((error as { statusCode?: unknown }).statusCode);
+    if (found !== undefined) return found;
   } catch {}
   try {
     const response: unknown = (error as { response?: unknown }).response;
     if (typeof response === 'object' && response !== null) {
-      status = (response as { status?: unknown }).status;
-      if (isHttpStatus(status)) return status;
+      return httpStatus((response as { status?: unknown }).status);
     }
   } catch {}
   return undefined;
@@ -130,7 +135,7 @@ export function errorText(error: unknown): string {
   try {
     code = (error as { code?: unknown }).code;
   } catch {}
-  if (typeof code === 'string' && CODE_SHAPE.test(code)) text = `${text}\n${code}`;
-  const status = httpStatus(error);
-  return status === undefined ? text : `${text}\nHTTP ${status}`;
+  if (typeof code === 'string' && CODE_SHAPE.test(code)) text += `\n${code}`;
+  const found = status(error);
+  return found === undefined ? text : `${text}\nHTTP ${found}`;
 }

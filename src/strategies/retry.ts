@@ -1,4 +1,4 @@
-import { boolean, fn, number, oneOf, type Rule } from '../config/check.js';
+import { boolean, fn, number, oneOf, type Rule, satisfies } from '../config/check.js';
 import { dictatedDelay, retryAfterDelay } from './retryAfter.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
@@ -89,23 +89,19 @@ export interface ResolvedRetryOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Checks of every {@link RetryOptions} field, for the operators' option shapes. */
-export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> =
-  /* @__PURE__ */ Object.freeze({
-    baseDelayMs: number({ min: 0 }),
-    maxDelayMs: number({ min: 0 }),
-    jitter: oneOf(['none', 'full', 'equal', 'decorrelated']),
-    random: fn('() => number in [0, 1)'),
-    resetOnSuccess: boolean,
-    delayFromError: (value: unknown, path: string, issues: string[]) => {
-      if (value !== null && typeof value !== 'function') {
-        issues.push(
-          `${path}: must be a function (error, attempt, now) => number | undefined, or null`,
-        );
-      }
-    },
-    maxDictatedDelayMs: number({ min: 0, max: MAX_TIMER_MS }),
-    shouldRetry: fn('(error, attempt) => boolean'),
-  });
+export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> = {
+  baseDelayMs: /* @__PURE__ */ number({ min: 0 }),
+  maxDelayMs: /* @__PURE__ */ number({ min: 0 }),
+  jitter: /* @__PURE__ */ oneOf(['none', 'full', 'equal', 'decorrelated']),
+  random: /* @__PURE__ */ fn('() => number in [0, 1)'),
+  resetOnSuccess: boolean,
+  delayFromError: /* @__PURE__ */ satisfies(
+    (value) => value === null || typeof value === 'function',
+    'must be a function (error, attempt, now) => number | undefined, or null',
+  ),
+  maxDictatedDelayMs: /* @__PURE__ */ number({ min: 0, max: MAX_TIMER_MS }),
+  shouldRetry: /* @__PURE__ */ fn('(error, attempt) => boolean'),
+};
 
 /**
  * Applies the defaults to retry options already checked field by field, and checks what
@@ -135,15 +131,7 @@ export function resolveRetryOptions(
 }
 
 /** `2 ** n` for n in 0–63. */
-const POWERS: readonly number[] = /* @__PURE__ */ Object.freeze(
-  Array.from({ length: 64 }, (_, n) => 2 ** n),
-);
-
-/** A draw of `random` held to [0, 1], so a faulty source cannot push a delay out of bounds. */
-function unit(random: () => number): number {
-  const value = random();
-  return Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0;
-}
+const POWERS: readonly number[] = /* @__PURE__ */ Array.from({ length: 64 }, (_, n) => 2 ** n);
 
 /**
  * The delay before retry number `attempt` (1-based):
@@ -186,19 +174,16 @@ export function backoffDelay(
     baseDelayMs * (POWERS[attempt - 1] ?? 2 ** (attempt - 1)),
     maxDelayMs,
   );
-  switch (jitter) {
-    case 'none':
-      return exponential;
-    case 'full':
-      return unit(random) * exponential;
-    case 'equal':
-      return exponential / 2 + (unit(random) * exponential) / 2;
-    case 'decorrelated':
-      return Math.min(
-        maxDelayMs,
-        baseDelayMs + unit(random) * Math.max(0, 3 * previousDelayMs - baseDelayMs),
-      );
-  }
+  if (jitter === 'none') return exponential;
+  // A draw held to [0, 1], so a faulty source cannot push a delay out of bounds.
+  const drawn = random();
+  const unit = Number.isFinite(drawn) ? Math.min(Math.max(drawn, 0), 1) : 0;
+  return jitter === 'full'
+    ? unit * exponential
+    : jitter === 'equal'
+      ? exponential / 2 + (unit * exponential) / 2
+      : // decorrelated
+        Math.min(maxDelayMs, baseDelayMs + unit * Math.max(0, 3 * previousDelayMs - baseDelayMs));
 }
 
 /**
@@ -217,10 +202,9 @@ export function retryStrategy<T>(options: ResolvedRetryOptions): Strategy<T> {
       delayFromError === retryAfterDelay
         ? dictatedDelay(error, input)
         : delayFromError?.(error, attempt, input.now);
-    previousDelayMs =
-      typeof dictated === 'number' && Number.isFinite(dictated)
-        ? Math.min(Math.max(0, dictated), maxDictatedDelayMs, MAX_TIMER_MS)
-        : backoffDelay(attempt, options, options.random, previousDelayMs);
+    previousDelayMs = Number.isFinite(dictated)
+      ? Math.min(Math.max(0, dictated as number), maxDictatedDelayMs, MAX_TIMER_MS)
+      : backoffDelay(attempt, options, options.random, previousDelayMs);
     return { kind: 'subscribe', source: input.source, delayMs: previousDelayMs };
   };
 }

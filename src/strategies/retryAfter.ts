@@ -1,32 +1,28 @@
-/** Longest header value read: an HTTP-date is 29 characters; anything far longer is not one. */
-const MAX_HEADER_VALUE = 64;
-
 /** A non-negative decimal, as `retry-after-ms` and the delta-seconds of `retry-after` are written. */
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
+
 /**
- * The three HTTP-date forms of RFC 9110 §5.6.7, each with the order of its day, month,
- * year, hour, minute and second groups: the preferred IMF-fixdate
- * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form with a two-digit year
- * (`Sunday, 06-Nov-94 08:49:37 GMT`) and the obsolete asctime form
- * (`Sun Nov  6 08:49:37 1994`).
+ * The three HTTP-date forms of RFC 9110 §5.6.7, each capturing its day, month, year, hour,
+ * minute and second in that order: the preferred IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`) and the obsolete RFC 850 form with a two-digit year
+ * (`Sunday, 06-Nov-94 08:49:37 GMT`), which share their time, then the obsolete asctime
+ * form (`Sun Nov  6 08:49:37 1994`), whose day and year are captured by lookaheads, ahead
+ * of its month and its time.
  */
-const HTTP_DATES: readonly (readonly [RegExp, string])[] = [
-  [
-    /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([a-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/i,
-    '123456',
-  ],
-  [
-    /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-([a-z]{3})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/i,
-    '123456',
-  ],
-  [
-    /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([a-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/i,
-    '216345',
-  ],
-];
+const HTTP_DATE = /* @__PURE__ */ new RegExp(
+  `^(?:(?:${DAY}, (\\d\\d) ([a-z]{3}) (\\d{4})` +
+    `|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-([a-z]{3})-(\\d\\d)) ${TIME} GMT` +
+    `|${DAY} (?=[a-z]{3} ([ \\d]\\d) )([a-z]{3}) [ \\d]\\d (?=\\S{8} (\\d{4}))${TIME} \\d{4})$`,
+  'i',
+);
 
 const MONTHS = 'janfebmaraprmayjunjulaugsepoctnovdec';
+
+/** The whole match, then the day, month, year, hour, minute and second, as written. */
+type DateFields = [string, string, string, string, string, string, string];
 
 /**
  * A header of a `Headers`-like object (anything with a `get` method: WHATWG `Headers`,
@@ -52,69 +48,65 @@ function header(headers: unknown, name: string): unknown {
   return undefined;
 }
 
-/** A usable delay: finite and non-negative (`-0` becomes `0`), else `undefined`. */
-const usable = (ms: number): number | undefined =>
-  Number.isFinite(ms) && ms >= 0 ? Math.max(0, ms) : undefined;
+/**
+ * A usable delay: a finite number ≥ 0 (`-0` becomes `0`), else `undefined`, whatever
+ * `value` is.
+ */
+const usable = (value: unknown): number | undefined =>
+  Number.isFinite(value) && (value as number) >= 0 ? Math.max(0, value as number) : undefined;
 
-/** A header value that may be read as text: a string of a sane length, trimmed. */
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length <= MAX_HEADER_VALUE ? value.trim() : undefined;
+/**
+ * A header value that may be read as text: a string of a sane length (64 characters; an
+ * HTTP-date has 29, anything far longer is not one), trimmed; else `''`.
+ */
+const text = (value: unknown): string =>
+  typeof value === 'string' && value.length <= 64 ? value.trim() : '';
 
 /** A header value as a non-negative number of `unit`s (a number, or a decimal string), in ms. */
 function decimal(value: unknown, unit: number): number | undefined {
-  if (typeof value === 'number') return usable(value * unit);
   const written = text(value);
-  return written !== undefined && DECIMAL.test(written)
-    ? usable(Number(written) * unit)
-    : undefined;
+  return usable(
+    (typeof value === 'number' ? value : DECIMAL.test(written) ? Number(written) : NaN) * unit,
+  );
 }
 
 /**
- * The time an HTTP-date names, in ms since the epoch, or `undefined` when it names none
- * (`31 Feb`, `25:00:00`; a second of 60, a leap second, is accepted). A two-digit RFC 850
- * year is the one within 50 years of `now`'s year, a date that would lie more than 50 years
- * ahead being read as the past.
+ * The delay until the HTTP-date `value` names, from `at.now` (read only for a date: a retry
+ * loop nobody watches then reads no clock); 0 for a date already past. `undefined` when
+ * `value` names no date (`31 Feb`, `25:00:00`; a second of 60, a leap second, is accepted)
+ * or `now` is not finite. A two-digit RFC 850 year is the one within 50 years of `now`'s
+ * year, a date that would lie more than 50 years ahead being read as the past.
  */
-function httpDate(written: string, now: number): number | undefined {
-  for (const [form, order] of HTTP_DATES) {
-    const found = form.exec(written);
-    if (found === null) continue;
-    const [day = '', name = '', digits = '', hour = '', minute = '', second = ''] = [...order].map(
-      (group) => found[Number(group)],
-    );
-    const month = MONTHS.indexOf(name.toLowerCase()) / 3;
-    let year = Number(digits);
-    if (digits.length === 2) {
-      const current = new Date(now).getUTCFullYear();
-      year += current - (current % 100);
-      if (year > current + 50) year -= 100;
-      else if (year < current - 50) year += 100;
-    }
-    // Number(' 6') is 6: asctime pads the day with a space.
-    if (!Number.isInteger(month) || month < 0 || Number(day) < 1) return undefined;
-    if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
-    // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
-    const date = new Date(0);
-    date.setUTCFullYear(year, month, Number(day));
-    if (date.getUTCMonth() !== month) return undefined;
-    return date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
-  }
-  return undefined;
-}
-
-/**
- * A `retry-after` value in ms: delta-seconds (possibly fractional), or an HTTP-date − `now`
- * (read only for a date: a retry loop nobody watches then reads no clock).
- */
-function retryAfter(value: unknown, at: { readonly now: number }): number | undefined {
-  const seconds = decimal(value, 1000);
-  const written = text(value);
-  if (seconds !== undefined || written === undefined) return seconds;
+function httpDate(value: unknown, at: { readonly now: number }): number | undefined {
+  const found = HTTP_DATE.exec(text(value));
+  if (found === null) return undefined;
   const { now } = at;
   if (!Number.isFinite(now)) return undefined;
-  const date = httpDate(written, now);
-  return date === undefined ? undefined : usable(Math.max(0, date - now));
+  // The six groups of the alternative that matched, after the whole match.
+  const [, day, name, digits, ...time] = found.filter((group) => group !== undefined) as DateFields;
+  const [hour, minute, second] = time.map(Number) as [number, number, number];
+  // Not a multiple of 3 for a slice of MONTHS that is no month (`anf`): no such month.
+  const month = MONTHS.indexOf(name.toLowerCase()) / 3;
+  let year = Number(digits);
+  if (digits.length === 2) {
+    const current = new Date(now).getUTCFullYear();
+    year += current - (current % 100);
+    if (year > current + 50) year -= 100;
+    else if (year < current - 50) year += 100;
+  }
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999. A day past
+  // the month's end (or 0) moves to another month, and so does no month at all: the month
+  // read back tells.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, Number(day)); // Number(' 6') is 6: asctime pads the day
+  return date.getUTCMonth() !== month || hour > 23 || minute > 59 || second > 60
+    ? undefined
+    : Math.max(0, date.setUTCHours(hour, minute, second) - now);
 }
+
+/** A `retry-after` value in ms: delta-seconds (possibly fractional), or an HTTP-date − `now`. */
+const retryAfter = (value: unknown, at: { readonly now: number }): number | undefined =>
+  decimal(value, 1000) ?? httpDate(value, at);
 
 /**
  * {@link retryAfterDelay}, with the scheduler's time read from `at.now` only when an
@@ -125,15 +117,15 @@ export function dictatedDelay(error: unknown, at: { readonly now: number }): num
     return undefined;
   }
   // Each property is read at its own site, behind its own guard: a throwing getter or a
-  // revoked proxy reads as absent.
-  let dictated: unknown;
+  // revoked proxy reads as absent (one shared reader would see every key: several times
+  // slower, on the path of every failed attempt).
+  let ms: number | undefined;
   let own: unknown;
   let response: unknown;
   try {
-    dictated = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    ms = usable((error as { retryAfterMs?: unknown }).retryAfterMs);
+    if (ms !== undefined) return ms;
   } catch {}
-  const ms = typeof dictated === 'number' ? usable(dictated) : undefined;
-  if (ms !== undefined) return ms;
   try {
     own = (error as { headers?: unknown }).headers;
   } catch {}

@@ -174,6 +174,43 @@ describe('retryAfterDelay: HTTP-dates', () => {
     ).toBe(10_000);
   });
 
+  it('accepts a leap second, any letter case, and the 29th of February of a leap year only', () => {
+    const now = Date.UTC(1994, 10, 6, 8, 49, 30);
+    expect(delay({ headers: { 'retry-after': 'Sun, 06 Nov 1994 08:49:60 GMT' } }, now)).toBe(
+      30_000,
+    );
+    expect(delay({ headers: { 'retry-after': 'SUN, 06 NOV 1994 08:49:37 gmt' } }, now)).toBe(7000);
+    expect(delay({ headers: { 'retry-after': 'sunday, 06-nov-94 08:49:37 GMT' } }, now)).toBe(7000);
+    const leap = Date.UTC(2024, 1, 29);
+    expect(delay({ headers: { 'retry-after': 'Thu, 29 Feb 2024 00:00:09 GMT' } }, leap)).toBe(9000);
+    expect(
+      delay({ headers: { 'retry-after': 'Wed, 29 Feb 2023 00:00:09 GMT' } }, 0),
+    ).toBeUndefined();
+  });
+
+  it('refuses a mixture of the three forms', () => {
+    for (const value of [
+      'Sunday, 06 Nov 1994 08:49:37 GMT', // RFC 850 day name, IMF-fixdate date
+      'Sun, 06-Nov-94 08:49:37 GMT', // IMF-fixdate day name, RFC 850 date
+      'Sun, 06 Nov 94 08:49:37 GMT', // a two-digit year in IMF-fixdate
+      'Sunday, 06-Nov-1994 08:49:37 GMT', // a four-digit year in RFC 850
+      'Sun Nov  6 08:49:37 1994 GMT',
+      'Sun Nov  6 08:49:37 94',
+      'Sun, Nov  6 08:49:37 1994',
+      'Sun,  6 Nov 1994 08:49:37 GMT',
+      'Sun, 00 Nov 1994 08:49:37 GMT', // no day 0
+      'Sun Nov 31 08:49:37 1994',
+      'Sun Nov  6 08:49:61 1994',
+      'Sonday, 06-Nov-94 08:49:37 GMT',
+      'Xyz, 06 Nov 1994 08:49:37 GMT',
+    ]) {
+      expect(
+        delay({ headers: { 'retry-after': value } }, 0),
+        JSON.stringify(value),
+      ).toBeUndefined();
+    }
+  });
+
   it('refuses what is not an HTTP-date, however Date.parse would read it', () => {
     for (const value of [
       '1e3',

@@ -60,21 +60,20 @@ export interface CommonOptions {
 }
 
 /** The checks of {@link CommonOptions}, spread into each operator's option shape. */
-export const commonRules: Readonly<Record<keyof CommonOptions, Rule>> =
-  /* @__PURE__ */ Object.freeze({
-    context: /* @__PURE__ */ shape({
-      workflowId: /* @__PURE__ */ string(),
-      nodeName: /* @__PURE__ */ string(),
-      stepCount: /* @__PURE__ */ number({ min: 0, int: true }),
-      state: /* @__PURE__ */ anObject('must be an object'),
-      correlationId: /* @__PURE__ */ string(true),
-    }),
-    signals: observer,
-    metrics: observer,
-    hub: /* @__PURE__ */ satisfies(isRecoveryHub, 'must be a hub from createRecoveryHub()'),
-    scheduler,
-    clock: /* @__PURE__ */ fn('() => number'),
-  });
+export const commonRules: Readonly<Record<keyof CommonOptions, Rule>> = {
+  context: /* @__PURE__ */ shape({
+    workflowId: /* @__PURE__ */ string(),
+    nodeName: /* @__PURE__ */ string(),
+    stepCount: /* @__PURE__ */ number({ min: 0, int: true }),
+    state: /* @__PURE__ */ anObject('must be an object'),
+    correlationId: /* @__PURE__ */ string(true),
+  }),
+  signals: observer,
+  metrics: observer,
+  hub: /* @__PURE__ */ satisfies(isRecoveryHub, 'must be a hub from createRecoveryHub()'),
+  scheduler,
+  clock: /* @__PURE__ */ fn('() => number'),
+};
 
 const defaultClock = () => performance.now();
 
@@ -85,45 +84,46 @@ export type EngineParts<T> = Omit<
 >;
 
 /**
+ * Every key of {@link EngineParts}, in one order (the compiler checks that none is missing):
+ * what {@link engineConfig} copies.
+ */
+const PART_KEYS = /* @__PURE__ */ Object.keys({
+  classifier: 0,
+  strategies: 0,
+  resetOnSuccess: 0,
+  unmatchedMaxRetries: 0,
+  maxAttempts: 0,
+  mayRetry: 0,
+  attemptContext: 0,
+  attach: 0,
+  escalate: 0,
+  deadline: 0,
+  guard: 0,
+  subscribed: 0,
+  skipped: 0,
+} satisfies Record<keyof EngineParts<unknown>, 0>) as (keyof EngineParts<unknown>)[];
+
+/**
  * The engine's configuration: the {@link CommonOptions} (already checked), with their
- * defaults, and the operator's `parts`. One literal with every field, in one order: every
- * operator's configuration has the same shape (the engine's reads stay monomorphic), and no
- * field is added after a spread (each would be defined one by one, slowly).
+ * defaults, and the operator's `parts`. Every field is set, in one order, also those the
+ * operator leaves out: every operator's configuration has the same shape, and the engine's
+ * reads stay monomorphic.
  */
 export function engineConfig<T>(options: CommonOptions, parts: EngineParts<T>): EngineConfig<T> {
-  const {
-    context,
-    signals,
-    metrics,
-    hub,
-    scheduler = asyncScheduler,
-    clock = defaultClock,
-  } = options;
-  return {
-    context: Object.freeze({ ...context }),
-    signals,
-    metrics,
-    hub,
-    scheduler,
-    clock,
-    classifier: parts.classifier,
-    strategies: parts.strategies,
-    resetOnSuccess: parts.resetOnSuccess,
-    unmatchedMaxRetries: parts.unmatchedMaxRetries,
-    maxAttempts: parts.maxAttempts,
-    mayRetry: parts.mayRetry,
-    attemptContext: parts.attemptContext,
-    attach: parts.attach,
-    escalate: parts.escalate,
-    deadline: parts.deadline,
-    guard: parts.guard,
-    subscribed: parts.subscribed,
-    skipped: parts.skipped,
+  const config: Record<string, unknown> = {
+    context: Object.freeze({ ...options.context }),
+    signals: options.signals,
+    metrics: options.metrics,
+    hub: options.hub,
+    scheduler: options.scheduler ?? asyncScheduler,
+    clock: options.clock ?? defaultClock,
   };
+  for (const key of PART_KEYS) config[key] = parts[key];
+  return config as unknown as EngineConfig<T>;
 }
 
 /** Standalone operators are bounded by their own budget, not by `maxAttempts`. */
-export const UNBOUNDED_ATTEMPTS = Number.MAX_SAFE_INTEGER;
+export const UNBOUNDED_ATTEMPTS = Infinity;
 
 /**
  * The classifier of a standalone operator: every error (or, with `matches`, those it
@@ -137,19 +137,12 @@ export function constantClassifier(
   matches?: (error: unknown) => boolean,
 ): ClassifyFn {
   const errorType: ErrorType = 'unknown';
+  const strategy = Object.freeze([...plan]);
   const matched: Classification = Object.freeze({
-    pattern: Object.freeze({
-      id,
-      errorType,
-      match: /(?:)/,
-      strategy: Object.freeze([...plan]),
-      maxRetries,
-      priority: 0,
-    }),
+    pattern: Object.freeze({ id, errorType, match: /(?:)/, strategy, maxRetries, priority: 0 }),
     errorType,
-    plan: Object.freeze([...plan]),
+    plan: strategy,
   });
-  if (matches === undefined) return { classify: () => matched };
   const unmatched: Classification = Object.freeze({ errorType, plan: Object.freeze([]) });
-  return { classify: (error) => (matches(error) ? matched : unmatched) };
+  return { classify: (error) => (matches === undefined || matches(error) ? matched : unmatched) };
 }
