@@ -29,11 +29,16 @@ import type { RecoveryStatistics } from './observability/statistics.js';
 import { engineConfig } from './operators/engine/config.js';
 import type { EngineConfig } from './operators/engine/engine.js';
 import { recoveryOperator } from './operators/engine/engine.js';
-import { resolveRecoveryConfig, type WithRecoveryOptions } from './operators/withRecovery.js';
-import { type Classifier, createClassifier } from './patterns/classifier.js';
+import {
+  classifierFor,
+  resolveRecoveryConfig,
+  type WithRecoveryOptions,
+} from './operators/withRecovery.js';
+import type { Classifier } from './patterns/classifier.js';
 import { defaultPatterns } from './patterns/defaultPatterns.js';
 import type { ErrorPattern, ResolvedErrorPattern } from './patterns/errorPattern.js';
 import { errorText } from './patterns/errorText.js';
+import type { RecoveryStrategy } from './patterns/errorTypes.js';
 import {
   type AttemptContext,
   type ContextOptions,
@@ -332,12 +337,14 @@ export class ErrorRecoveryOrchestrator {
   readonly hub: RecoveryHub;
   /** The engine's configuration; each operator gets a copy with its context. */
   readonly #base: EngineConfig<unknown>;
-  readonly #unmatched: WithRecoveryOptions<unknown>['unmatched'];
+  readonly #unmatched: readonly RecoveryStrategy[];
   /** The patterns in the order given: configuration errors name positions in it. */
   #table: readonly ErrorPattern[];
   #classifier: Classifier;
   /** Whether `builtInCorrections` is on: then errors may wait for the repair to load. */
   readonly #builtIn: boolean;
+  /** A breaker guards the operation: every table has the `circuit_open` pattern. */
+  readonly #guarded: boolean;
 
   /**
    * Validates the patterns and options together, once. With `builtInCorrections`, starts
@@ -356,9 +363,11 @@ export class ErrorRecoveryOrchestrator {
       resolved = resolveRecoveryConfig(patterns, {
         ...rest,
         hub: this.hub,
+        // Something else than an array is left as it is, for the check to name it.
         corrections:
-          builtInCorrections === true
-            ? [...(Array.isArray(rest.corrections) ? rest.corrections : []), builtInCorrection]
+          builtInCorrections === true &&
+          (rest.corrections === undefined || Array.isArray(rest.corrections))
+            ? [...(rest.corrections ?? []), builtInCorrection]
             : rest.corrections,
       });
     } catch (error) {
@@ -369,6 +378,7 @@ export class ErrorRecoveryOrchestrator {
     const config = resolved as EngineConfig<unknown>;
     this.#table = [...patterns];
     this.#unmatched = rest.unmatched ?? [];
+    this.#guarded = rest.breaker !== undefined;
     this.#classifier = config.classifier as Classifier; // resolveRecoveryConfig compiles a full one
     // Every operator of this orchestrator classifies through the current table: later
     // changes count.
@@ -478,7 +488,7 @@ export class ErrorRecoveryOrchestrator {
 
   /** Compiles `table` (or throws, changing nothing) and makes it the current one. */
   #use(table: readonly ErrorPattern[]): void {
-    this.#classifier = createClassifier(table, { unmatched: this.#unmatched });
+    this.#classifier = classifierFor(table, this.#unmatched, this.#guarded);
     this.#table = table;
   }
 

@@ -1,6 +1,7 @@
 import { defer, NEVER, type Observable, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
+  createCircuitBreaker,
   defaultPatterns,
   ErrorRecoveryOrchestrator,
   type HandledError,
@@ -298,6 +299,46 @@ describe('ErrorRecoveryOrchestrator', () => {
     }
     expect(isRecoveryConfigError(caught)).toBe(true);
     expect(orchestrator.patterns).toHaveLength(defaultPatterns.length);
+  });
+
+  it('keeps the circuit_open pattern of its breaker after the table changes', async () => {
+    const breaker = createCircuitBreaker({ trip: { consecutive: 5 } });
+    breaker.isolate();
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      breaker,
+      builtInCorrections: false,
+      degradation: { levels: [{ name: 'cached', value: 'cached' }] },
+    });
+    const degraded = {
+      success: true,
+      strategyUsed: 'degrade',
+      patternId: 'circuit_open',
+      value: 'cached',
+    };
+    const run = () => orchestrator.handleError({ workflowId: 'w' }, () => 'fresh');
+    expect(await run()).toMatchObject(degraded);
+    orchestrator.addErrorPattern({
+      id: 'custom',
+      errorType: 'validation',
+      match: /nope/,
+      strategy: 'degrade',
+    });
+    expect(await run()).toMatchObject(degraded);
+    expect(orchestrator.removeErrorPattern('custom')).toBe(true);
+    expect(await run()).toMatchObject(degraded);
+    breaker.dispose();
+  });
+
+  it('names a corrections option that is not an array, built-in corrections or not', () => {
+    for (const builtInCorrections of [true, false]) {
+      expect(
+        () =>
+          new ErrorRecoveryOrchestrator({
+            builtInCorrections,
+            corrections: 'fix it' as unknown as [],
+          }),
+      ).toThrow(/^options\.corrections: expected array, got "fix it"$/m);
+    }
   });
 });
 

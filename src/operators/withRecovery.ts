@@ -181,7 +181,7 @@ let circuitTable: Classifier | undefined;
  * The classifier of a `withRecovery` call: the default table's is compiled once. With a
  * breaker, the table has the `circuit_open` pattern (added unless it is there already).
  */
-function classifierFor(
+export function classifierFor(
   patterns: readonly ErrorPattern[],
   unmatched: readonly RecoveryStrategy[],
   guarded: boolean,
