@@ -11,8 +11,8 @@ const optionsRule = /* @__PURE__ */ shape({
 });
 
 /**
- * Options of {@link correctErrors}: a budget, whether the built-in corrections run, and
- * the {@link CommonOptions}.
+ * Options of {@link correctErrors}: a budget and the {@link CommonOptions}. There are no
+ * built-in corrections: a stream gets the rules it lists.
  *
  * @example
  * ```ts
@@ -20,22 +20,18 @@ const optionsRule = /* @__PURE__ */ shape({
  *
  * const options: CorrectErrorsOptions = {
  *   maxRetries: 1,
- *   builtInCorrections: false,
  *   context: { nodeName: 'generate_code', state: { code } },
  * };
  * generated$.pipe(correctErrors([jsonRule], options));
  * ```
  */
 export interface CorrectErrorsOptions extends CommonOptions {
-  /** Run the built-in corrections (the `missing_async_keyword` repair) after yours. @default true */
-  builtInCorrections?: boolean | undefined;
   /** Corrections per subscription before the error goes through. @default 3 */
   maxRetries?: number | undefined;
 }
 
 /**
- * On error, asks each correction rule in turn — yours first, then the built-in ones — for a
- * corrected source. A rule returns `undefined` when it cannot correct the error; when no
+ * On error, asks each correction rule in turn for a corrected source. A rule returns `undefined` when it cannot correct the error; when no
  * rule can, the error goes through untouched.
  *
  * In plain words: fix the known mistakes, pass on the rest.
@@ -49,14 +45,15 @@ export interface CorrectErrorsOptions extends CommonOptions {
  * ```ts
  * import { throwError } from 'rxjs';
  * import { correctErrors } from 'rx-recovery';
+ * import { asyncKeywordCorrection } from 'rx-recovery/codegen';
  *
  * const code = 'function load() { return await fetch(url); }';
  * throwError(() => Object.assign(new SyntaxError('await is only valid in async functions'), { source: code }))
- *   .pipe(correctErrors<string>([]))
+ *   .pipe(correctErrors<string>([asyncKeywordCorrection]))
  *   .subscribe((fixed) => console.log(fixed));
  * // Output: async function load() { return await fetch(url); }
  * ```
- * @param rules Correction rules, asked in order before the built-in ones.
+ * @param rules Correction rules, asked in order.
  * @param options See {@link CorrectErrorsOptions}.
  * @returns An operator that corrects known errors.
  * @throws RecoveryConfigError, when the pipe is built, naming every bad rule or option.
