@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { defer, throwError } from 'rxjs';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type DashboardUpdate, serveDashboard } from '../../src/dashboard.js';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
 import {
@@ -12,29 +12,16 @@ import {
   createRecoveryHub,
   createRetryBudget,
 } from '../../src/index.js';
-import { createRedisStore } from '../../src/redis.js';
 import { at, openStream, within } from '../dashboard/helpers.js';
-import { connect, describeRedis, redisPort, uniquePrefix, waitFor } from './helpers.js';
+import { describeRedis, fleetMembers, redisPort, uniquePrefix, waitFor } from './helpers.js';
 
 /**
  * The dashboard of a fleet sharing a real redis-server: another store (another process)
  * trips a shared breaker and counts on a shared budget; the page — fed by the viewer's
  * `store.watchFleet()`, or by `rx-recovery dashboard --redis` — shows both.
  */
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-function member(prefix: string) {
-  const client = connect();
-  const store = createRedisStore({ client, prefix, flushMs: 20, syncMs: 200 });
-  cleanup.push(
-    () => store.close(),
-    () => client.quit().catch(() => client.disconnect()),
-  );
-  return store;
-}
+const { cleanup, member: fleetMember } = fleetMembers();
+const member = (prefix: string) => fleetMember(prefix).store;
 
 /** Another process's shared breaker and budget under `prefix`: 10 requests counted, then 3 failures open it. */
 async function fleetThatTrips(prefix: string) {

@@ -1,5 +1,5 @@
 import { defer, of, throwError } from 'rxjs';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
 import {
   type CircuitBreaker,
@@ -8,14 +8,9 @@ import {
   createRetryBudget,
   isRecoveryConfigError,
 } from '../../src/index.js';
-import {
-  createRedisStore,
-  type FleetBreakerChange,
-  type FleetView,
-  type RedisStoreOptions,
-} from '../../src/redis.js';
+import { createRedisStore, type FleetBreakerChange, type FleetView } from '../../src/redis.js';
 import { thrownBy } from '../helpers/capture.js';
-import { connect, describeRedis, uniquePrefix, waitFor } from './helpers.js';
+import { connect, describeRedis, fleetMembers, uniquePrefix, waitFor } from './helpers.js';
 import { freePort, startRedis } from './server.js';
 
 /**
@@ -23,20 +18,7 @@ import { freePort, startRedis } from './server.js';
  * one prefix, read by a store of its own (as `rx-recovery dashboard --redis` reads it)
  * while other stores — other processes — make, trip and count them.
  */
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-function member(prefix: string, options: Partial<RedisStoreOptions> = {}) {
-  const client = connect();
-  const store = createRedisStore({ client, prefix, flushMs: 20, syncMs: 200, ...options });
-  cleanup.push(
-    () => store.close(),
-    () => client.quit().catch(() => client.disconnect()),
-  );
-  return { client, store };
-}
+const { cleanup, member } = fleetMembers();
 
 /** The view's transitions, as they come. */
 function heard(view: FleetView): FleetBreakerChange[] {

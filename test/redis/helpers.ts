@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describe, inject } from 'vitest';
+import { afterEach, describe, inject } from 'vitest';
+import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../src/redis.js';
 
 export { shiftedClock } from './clock.js';
 
@@ -52,4 +53,33 @@ export async function keysWithTtl(client: Redis, prefix: string): Promise<Map<st
   const ttls = new Map<string, number>();
   for (const key of keys) ttls.set(key, await client.pttl(key));
   return ttls;
+}
+
+/**
+ * Teardown for the calling test file — steps pushed on `cleanup` run in reverse after each
+ * test — and `member(prefix)`: one "process" of a fleet, an ioredis client and a store of
+ * its own (`flushMs: 20`, `syncMs: 200` unless `options` say otherwise), closed after the
+ * test. Call it once, at the top of a file.
+ */
+export function fleetMembers(): {
+  cleanup: Array<() => Promise<unknown> | unknown>;
+  member(
+    prefix: string,
+    options?: Partial<RedisStoreOptions>,
+  ): { client: Redis; store: RedisStore };
+} {
+  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+  const member = (prefix: string, options: Partial<RedisStoreOptions> = {}) => {
+    const client = connect();
+    const store = createRedisStore({ client, prefix, flushMs: 20, syncMs: 200, ...options });
+    cleanup.push(
+      () => store.close(),
+      () => client.quit().catch(() => client.disconnect()),
+    );
+    return { client, store };
+  };
+  return { cleanup, member };
 }

@@ -1,5 +1,5 @@
 import { defer, NEVER, of, Subject, throwError } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
 import {
   type CircuitBreaker,
@@ -13,12 +13,13 @@ import {
   type RecoverySignal,
   withRecovery,
 } from '../../src/index.js';
-import { createRedisStore, type RedisStoreOptions } from '../../src/redis.js';
+import { createRedisStore } from '../../src/redis.js';
 import { thrownBy } from '../helpers/capture.js';
 import { quorumError } from '../helpers/errors.js';
 import {
   connect,
   describeRedis,
+  fleetMembers,
   keysWithTtl,
   shiftedClock,
   uniquePrefix,
@@ -30,20 +31,7 @@ import {
  * its own store, as separate processes would have (the multi-process suite does the same
  * with real child processes). Clocks are driven by the tests (`shiftedClock`).
  */
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-function member(prefix: string, options: Partial<RedisStoreOptions> = {}) {
-  const client = connect();
-  const store = createRedisStore({ client, prefix, flushMs: 20, syncMs: 200, ...options });
-  cleanup.push(
-    () => store.close(),
-    () => client.quit(),
-  );
-  return { client, store };
-}
+const { cleanup, member } = fleetMembers();
 
 type Outcome = 'ok' | 'failed' | 'refused';
 const unavailable = () => throwError(() => new Error('HTTP 503 Service Unavailable'));
