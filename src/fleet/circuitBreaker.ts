@@ -1,4 +1,4 @@
-import { asyncScheduler, BehaviorSubject, defer, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs';
 import {
   check,
   describeValue,
@@ -10,8 +10,13 @@ import {
   scheduler as schedulerRule,
   shape,
 } from '../config/check.js';
+import { guarded } from '../observability/guarded.js';
 import { publishTo, type RecoveryHub } from '../observability/hub.js';
-import { type CircuitState, circuitStateChangedSignal } from '../observability/signals.js';
+import {
+  type CircuitState,
+  circuitStateChangedSignal,
+  observerErrorSignal,
+} from '../observability/signals.js';
 import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
 import { type AnyTrip, breakerMachine, CLOSED, REFUSED, type TripRule } from './breakerState.js';
@@ -400,6 +405,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   const { transitions } = machine;
   const states = new BehaviorSubject<CircuitState>(machine.state);
   let announcing = false;
+  /** The transition being announced, for an `observer_error` about it. */
+  let announced: { readonly from: CircuitState; readonly to: CircuitState } | null = null;
 
   /**
    * Publishes the transitions the machine holds, in order (nothing when it holds none);
@@ -410,13 +417,16 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     announcing = true;
     try {
       // the iterator also reaches transitions added meanwhile (by a subscriber's event)
-      for (const { from, to } of transitions) {
+      for (const transition of transitions) {
+        const { from, to } = transition;
         if (hub !== undefined) publishTo(hub, circuitStateChangedSignal(now(), name, from, to));
+        announced = transition;
         states.next(to);
       }
     } finally {
       transitions.length = 0;
       announcing = false;
+      announced = null;
     }
   };
   /** Applies time (open → half_open) and announces it. */
@@ -484,10 +494,20 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       refresh();
       return machine.state;
     },
-    state$: defer(() => {
-      refresh();
-      return states;
-    }),
+    // A subscriber that throws is reported on the hub (and dropped without one): it never
+    // reaches RxJS's unhandled-error path, which would end a Node process.
+    state$: guarded(
+      states,
+      (error) => {
+        if (hub === undefined) return;
+        const { from, to } = announced ?? { from: states.value, to: states.value };
+        publishTo(
+          hub,
+          observerErrorSignal(circuitStateChangedSignal(now(), name, from, to), error, 'state$'),
+        );
+      },
+      refresh,
+    ),
     snapshot(): CircuitBreakerSnapshot {
       const at = now();
       refresh();

@@ -1,9 +1,10 @@
-import { BehaviorSubject, Observable, type Observer, Subject, Subscription } from 'rxjs';
+import { BehaviorSubject, type Observable, Subject } from 'rxjs';
 import { check, shape, string } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { type SharedStore, storeOf, storeRule } from '../fleet/store.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
+import { guarded } from './guarded.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
 import { type RecoveryStatistics, StatisticsAccumulator } from './statistics.js';
@@ -177,39 +178,21 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
   let draining = false;
 
   /**
-   * What consumers get of one of the hub's subjects: an Observable (they cannot `next`,
-   * `error` or `complete` it for the others) whose direct subscribers cannot break the
-   * other subscribers or the process. A direct subscriber's `next` is wrapped so that a
-   * throw is reported, once, as an `observer_error` about the signal being delivered
-   * (queued behind it), instead of reaching RxJS, which would rethrow it asynchronously as
-   * an uncaught error; the hub's subjects never error or complete, so `next` is all there
-   * is to guard. Operator subscribers (piped consumers) pass through as they are: they
-   * catch their own consumers' throws. `before` runs before each subscription: it lets
-   * `statistics$` refresh a stale current value.
+   * What consumers get of one of the hub's subjects ({@link guarded}: an Observable no
+   * consumer can end or forge for the others): a direct subscriber's throw is reported,
+   * once, as an `observer_error` about the signal being delivered (queued behind it).
+   * `before` lets `statistics$` refresh a stale current value.
    */
-  const expose = <T>(subject: Subject<T>, consumer: Consumer, before?: () => void) => {
-    const stream = new Observable<T>();
-    // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
-    stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
-      before?.();
-      if (observerOrNext instanceof Subscription) return subject.subscribe(observerOrNext);
-      const observer =
-        typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-      // A plain method with its own try/catch: no wrapper or argument array per delivery.
-      return subject.subscribe({
-        next(value: T) {
-          try {
-            observer.next?.(value);
-          } catch (error) {
-            if (current !== null && current.type !== 'observer_error') {
-              queue.push(observerErrorSignal(current, error, consumer));
-            }
-          }
-        },
-      });
-    }) as Observable<T>['subscribe'];
-    return stream;
-  };
+  const expose = <T>(subject: Subject<T>, consumer: Consumer, before?: () => void) =>
+    guarded(
+      subject,
+      (error) => {
+        if (current !== null && current.type !== 'observer_error') {
+          queue.push(observerErrorSignal(current, error, consumer));
+        }
+      },
+      before,
+    );
   const signals = new Subject<RecoverySignal>();
   const metrics = new Subject<RecoveryMetric>();
   const statistics$ = new BehaviorSubject<RecoveryStatistics>(statistics.snapshot());

@@ -211,8 +211,8 @@ export interface ObserverErrorSignal extends SignalBase {
   readonly type: 'observer_error';
   /** What the consumer threw, or the reason its promise rejected with. */
   readonly error: unknown;
-  /** Which consumer failed. */
-  readonly source: 'signals' | 'metrics' | 'statistics' | 'escalations' | 'onEscalate';
+  /** Which consumer failed (`state$`: a subscriber of a circuit breaker's `state$`). */
+  readonly source: 'signals' | 'metrics' | 'statistics' | 'escalations' | 'onEscalate' | 'state$';
   /** The escalation record, when `onEscalate` failed: it is never lost. */
   readonly record?: EscalationRecord | undefined;
 }

@@ -1,4 +1,4 @@
-import { NEVER, of, Subject, throwError, timer } from 'rxjs';
+import { config, NEVER, of, Subject, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { isRecoveryConfigError } from '../../src/config/RecoveryConfigError.js';
@@ -288,6 +288,53 @@ describe('CircuitBreaker', () => {
     failOnce(breaker);
     expect(seen).toEqual(['closed', 'open', 'closed']);
     expect(breaker.state).toBe('closed');
+  });
+
+  it('a state$ subscriber that throws is reported on the hub, never thrown into RxJS or the calls', () => {
+    const clock = manualClock();
+    const hub = createRecoveryHub();
+    const reports: RecoverySignal[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'observer_error') reports.push(signal);
+    });
+    const breaker = createCircuitBreaker({
+      name: 'api',
+      trip: { consecutive: 1 },
+      scheduler: clock,
+      hub,
+    });
+    const unhandled: unknown[] = [];
+    const before = config.onUnhandledError;
+    config.onUnhandledError = (error) => unhandled.push(error);
+    try {
+      const boom = new Error('lamp broke');
+      breaker.state$.subscribe((state) => {
+        if (state === 'open') throw boom;
+      });
+      const seen: string[] = [];
+      breaker.state$.subscribe({
+        next: (state) => seen.push(state),
+        complete: () => seen.push('|'),
+      });
+      failOnce(breaker);
+      expect(breaker.state).toBe('open');
+      expect(seen).toEqual(['closed', 'open']); // the next subscriber still heard it
+      expect(reports).toEqual([
+        expect.objectContaining({ type: 'observer_error', source: 'state$', error: boom }),
+      ]);
+      // Without a hub, nothing to report to: dropped, still not thrown.
+      const quiet = createCircuitBreaker({ trip: { consecutive: 1 }, scheduler: clock });
+      quiet.state$.subscribe(() => {
+        throw boom;
+      });
+      failOnce(quiet);
+      expect(quiet.state).toBe('open');
+      breaker.dispose();
+      expect(seen.at(-1)).toBe('|');
+      expect(unhandled).toEqual([]);
+    } finally {
+      config.onUnhandledError = before;
+    }
   });
 
   it('isolate: nested handles; refused with retryAfterMs Infinity; released when every handle is', () => {

@@ -1,0 +1,43 @@
+import { Observable, type Observer, Subscription } from 'rxjs';
+
+/**
+ * `source` as a side-effect stream's consumers get it: an Observable (they cannot `next`,
+ * `error` or `complete` it for the others) whose direct subscribers cannot break the other
+ * subscribers or the process. A direct subscriber's `next` or `complete` that throws is
+ * handed to `onThrow` instead of reaching RxJS, which would rethrow it asynchronously as an
+ * uncaught error (in Node, the end of the process). Operator subscribers (piped consumers)
+ * pass through as they are: they catch their own consumers' throws. `before` runs before
+ * each subscription. The streams guarded here never error.
+ */
+export function guarded<T>(
+  source: Observable<T>,
+  onThrow: (error: unknown) => void,
+  before?: () => void,
+): Observable<T> {
+  const stream = new Observable<T>();
+  // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
+  stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
+    before?.();
+    if (observerOrNext instanceof Subscription) return source.subscribe(observerOrNext);
+    const observer =
+      typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+    // Plain methods with their own try/catch: no wrapper or argument array per delivery.
+    return source.subscribe({
+      next(value: T) {
+        try {
+          observer.next?.(value);
+        } catch (error) {
+          onThrow(error);
+        }
+      },
+      complete() {
+        try {
+          observer.complete?.();
+        } catch (error) {
+          onThrow(error);
+        }
+      },
+    });
+  }) as Observable<T>['subscribe'];
+  return stream;
+}
