@@ -78,7 +78,7 @@ export interface FleetView {
   readonly prefix: string;
   /**
    * Reads the fleet now: one bounded step of a SCAN over the prefix's breaker and budget
-   * keys (at most {@link SCAN_CALLS} calls of COUNT {@link SCAN_COUNT} per Redis node;
+   * keys (at most 10 calls of COUNT 1000 per Redis node;
    * a larger key space is walked over several reads), then one HGETALL per name held.
    * Reads that overlap share one. Never rejects: when Redis fails, the report says so.
    */
