@@ -38,7 +38,7 @@ const frozen = (rows: readonly Row[]): readonly ErrorPattern[] =>
  * | `operation_timeout` | 5 | timeout | retry (3) → escalate | an error named `TimeoutError`, `timed out`, `ETIMEDOUT`, `timeout of 5000ms exceeded`, `deadline exceeded`, `request timeout` |
  * | `rate_limited` | 4 | transient | retry (5) → escalate | `HTTP 429`, `Too Many Requests`, `rate limit`, `RateLimitError` |
  * | `service_unavailable` | 4 | transient | retry (3) → escalate | `HTTP 502`/`503`/`504`/`529`, `Service Unavailable`, `Bad Gateway`, `Gateway Timeout`, `overloaded` |
- * | `network_transient` | 3 | transient | retry (3) → escalate | `ECONNRESET`, `ECONNREFUSED`, `EPIPE`, `EAI_AGAIN`, `socket hang up`, `fetch failed`, `UND_ERR_SOCKET`, `UND_ERR_CONNECT_TIMEOUT` |
+ * | `network_transient` | 3 | transient | retry (3) → escalate | `ECONNRESET`, `ECONNREFUSED`, `EPIPE`, `EAI_AGAIN`, `socket hang up`, `fetch failed`, `UND_ERR_SOCKET`, `UND_ERR_CONNECT_TIMEOUT`; the whole messages `TypeError: terminated`, `TypeError: Failed to fetch`, `TypeError: NetworkError when attempting to fetch resource.`, `TypeError: Load failed` |
  *
  * `timeout` counts only as a timeout, never as a word or an identifier: `setTimeout is not
  * defined`, `(reading 'timeout')`, `KeyError: 'timeout'`, `options.timeout: must be a
@@ -149,7 +149,10 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     'transient',
     // Node's socket and DNS codes (on `error.code` or in the message), undici's, and the
     // message of Node's `fetch` when the connection failed (its cause is not read).
-    /\bECONNRE(?:SET|FUSED)\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b/i,
+    // The anchored TypeErrors are whole messages, never a phrase inside another one: the
+    // body read of Node's fetch cut mid-body ("terminated"), and what browsers throw for a
+    // fetch that reached no server (Chromium, Firefox, Safari).
+    /\bECONNRE(?:SET|FUSED)\b|\bEPIPE\b|\bEAI_AGAIN\b|\bsocket hang up\b|\bfetch failed\b|\bUND_ERR_(?:SOCKET|CONNECT_TIMEOUT)\b|^TypeError: (?:terminated|Failed to fetch|NetworkError when attempting to fetch resource\.|Load failed)$/i,
     3,
   ],
 ]);

@@ -64,8 +64,10 @@ describe('network failures, as Node really throws them', () => {
     // undici's own SocketError, as real as it gets without the undici package.
     expect(cause).toMatchObject({ name: 'SocketError', code: 'UND_ERR_SOCKET' });
     expect(classify(cause)).toMatchObject({ pattern: { id: 'network_transient' } });
-    // The wrapper says only "terminated"; its cause is not read (see errorText).
+    // The wrapper says only "terminated" (its cause is not read, see errorText): the whole
+    // message is matched, so the error the stream gets is recovered too.
     expect(errorText(error)).toBe('TypeError: terminated');
+    expect(classify(error)).toMatchObject({ pattern: { id: 'network_transient' } });
   });
 
   it('node:http when the server destroys the socket: "socket hang up", ECONNRESET', async () => {
@@ -240,6 +242,33 @@ describe('LLM SDK errors from a local server', () => {
     expect(internal).toMatchObject({ status: 500 });
     expect(classify(bad).errorType).toBe('unknown');
     expect(classify(internal).errorType).toBe('unknown');
+  });
+});
+
+describe('a fetch in a browser that reached no server', () => {
+  // The messages the three engines give the TypeError (Chromium, Firefox, Safari).
+  it.each(['Failed to fetch', 'NetworkError when attempting to fetch resource.', 'Load failed'])(
+    'TypeError: %s is network_transient',
+    (message) => {
+      expect(classify(new TypeError(message))).toMatchObject({
+        pattern: { id: 'network_transient' },
+        plan: ['retry', 'escalate'],
+      });
+    },
+  );
+
+  it('only as whole messages: a phrase inside an application message is not matched', () => {
+    for (const message of [
+      'Failed to fetch user profile: 404',
+      'terminated',
+      'Worker terminated',
+      'Load failed for module ./a.js',
+    ]) {
+      expect(classify(new Error(message)).pattern?.id, message).toBeUndefined();
+    }
+    for (const message of ['terminated by the user', 'Failed to fetch the page (parse error)']) {
+      expect(classify(new TypeError(message)).pattern?.id, message).toBeUndefined();
+    }
   });
 });
 
