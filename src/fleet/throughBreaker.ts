@@ -42,7 +42,7 @@ export function guard<T>(
         return undefined;
       }
       const call = new Call(subscriber, protocol, permit, classify);
-      call.i = source.subscribe(call);
+      call.inner = source.subscribe(call);
       return call; // the call is the teardown: a closed call allocates nothing more
     };
     return new Observable<T>((subscriber) => {
@@ -65,63 +65,63 @@ export function guard<T>(
 /**
  * One call through the breaker: the observer of the source and the teardown of the
  * subscription at once, so that a call costs one object and reads no clock unless the
- * breaker needs the time (`slowCall`). Its fields have short names: it is made per call.
+ * breaker needs the time (`slowCall`).
  */
 class Call<T> implements Observer<T>, Unsubscribable {
   /** The source's subscription. */
-  i: Unsubscribable | undefined;
-  /** Settled: the outcome has been reported (or the permit given back). */
-  private s = false;
+  inner: Unsubscribable | undefined;
+  /** The outcome has been reported (or the permit given back). */
+  private settled = false;
   /** When the call started (`protocol.now()`), when the breaker times its calls; else 0. */
-  private readonly t: number;
+  private readonly startedAt: number;
 
   /**
-   * @param d The destination.
-   * @param p The breaker's protocol.
-   * @param n The call's permit.
-   * @param c How an error is classified.
+   * @param destination The subscriber downstream.
+   * @param protocol The breaker's protocol.
+   * @param permit The call's permit.
+   * @param classify How an error is classified.
    */
   constructor(
-    private readonly d: Subscriber<T>,
-    private readonly p: BreakerProtocol,
-    private readonly n: number,
-    private readonly c: (error: unknown) => Classification,
+    private readonly destination: Subscriber<T>,
+    private readonly protocol: BreakerProtocol,
+    private readonly permit: number,
+    private readonly classify: (error: unknown) => Classification,
   ) {
-    this.t = p.timesCalls ? p.now() : 0;
+    this.startedAt = protocol.timesCalls ? protocol.now() : 0;
   }
 
   /** The call succeeded (its first value or completion), unless it has settled already. */
   private ok(): void {
-    if (!this.s) {
-      this.s = true;
-      this.p.succeed(this.n, this.t);
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.succeed(this.permit, this.startedAt);
     }
   }
 
   next(value: T): void {
     this.ok();
-    this.d.next(value);
+    this.destination.next(value);
   }
 
   error(error: unknown): void {
-    if (!this.s) {
-      this.s = true;
-      this.p.fail(this.n, error, this.c(error));
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.fail(this.permit, error, this.classify(error));
     }
-    this.d.error(error);
+    this.destination.error(error);
   }
 
   complete(): void {
     this.ok();
-    this.d.complete();
+    this.destination.complete();
   }
 
   /** Unsubscribed: a call with no outcome yet gives its permit back. */
   unsubscribe(): void {
-    if (!this.s) {
-      this.s = true;
-      this.p.release(this.n);
+    if (!this.settled) {
+      this.settled = true;
+      this.protocol.release(this.permit);
     }
-    this.i?.unsubscribe();
+    this.inner?.unsubscribe();
   }
 }
