@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClassifier, type ErrorPattern } from '../../src/index.js';
 import { literalIndex } from '../../src/patterns/literalIndex.js';
 
@@ -90,6 +90,26 @@ describe('literalIndex', () => {
     patterns.push({ id: 'sigma', errorType: 'transient', match: /ΟΔΟΣ/, strategy: 'retry' });
     // 'ΟΔΟΣ'.toLowerCase() ends in 'ς'; in 'ΟΔΟΣΑ' the same Σ lower-cases to 'σ'.
     expect(createClassifier(patterns).classify('ΟΔΟΣΑ closed').pattern?.id).toBe('sigma');
+  });
+
+  it('checks a literal where its trigram occurs, never by searching the whole text again', () => {
+    // Repetitive text (an echoed input) once cost one whole-text search per occurrence of a
+    // literal's trigram: 'a' × 8192 against /aaab/ made 8,190 searches, quadratic.
+    const entries = [...Array.from({ length: 20 }, (_, n) => [`service-${n} failed`]), ['aaab']];
+    const scan = literalIndex(entries);
+    const text = 'a'.repeat(8192);
+    const includes = vi.spyOn(String.prototype, 'includes');
+    const startsWith = vi.spyOn(String.prototype, 'startsWith');
+    try {
+      expect([...scan(text)]).toEqual([]);
+      expect([...scan(`${text}b`)]).toEqual([20]);
+      expect(includes).not.toHaveBeenCalled();
+      // At most one check of a four-character literal per position of the text.
+      expect(startsWith.mock.calls.length).toBeLessThanOrEqual(2 * text.length);
+    } finally {
+      includes.mockRestore();
+      startsWith.mockRestore();
+    }
   });
 
   it('answers a repeated text from its last result, and a new text afresh', () => {
