@@ -16,11 +16,18 @@ export function guarded<T>(
 ): Observable<T> {
   const stream = new Observable<T>();
   // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
-  stream.subscribe = ((observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null) => {
+  stream.subscribe = ((
+    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
+    _error?: ((error: unknown) => void) | null,
+    complete?: (() => void) | null,
+  ) => {
     before?.();
     if (observerOrNext instanceof Subscription) return source.subscribe(observerOrNext);
-    const observer =
-      typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
+    // RxJS's (deprecated, still typed) three-callback form included.
+    const observer: Partial<Observer<T>> =
+      typeof observerOrNext === 'function' || observerOrNext == null
+        ? { next: observerOrNext ?? undefined, complete: complete ?? undefined }
+        : observerOrNext;
     // Plain methods with their own try/catch: no wrapper or argument array per delivery.
     return source.subscribe({
       next(value: T) {

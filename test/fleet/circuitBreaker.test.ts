@@ -402,6 +402,9 @@ describe('CircuitBreaker', () => {
     expect(events).toEqual(['closed', 'open', 'complete']);
     breaker.state$.subscribe({ complete: () => events.push('complete again') });
     expect(events.at(-1)).toBe('complete again');
+    // RxJS's deprecated three-callback form still hears the completion.
+    breaker.state$.subscribe(undefined, undefined, () => events.push('complete, third argument'));
+    expect(events.at(-1)).toBe('complete, third argument');
     scheduler.frame = 110;
     expect(breaker.state).toBe('half_open');
     expect(scheduler.actions).toHaveLength(0);
