@@ -22,6 +22,7 @@ import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitEr
 import { type AnyTrip, breakerMachine, CLOSED, REFUSED, type TripRule } from './breakerState.js';
 import { type BreakerProtocol, protocolUnder, withProtocol } from './protocols.js';
 import { fraction, hubRule, nameRule, nonNegative, positive } from './rules.js';
+import { safely } from './safely.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { guard } from './throughBreaker.js';
 
@@ -220,7 +221,10 @@ const PROTOCOL: unique symbol = Symbol.for('rx-recovery.breaker') as never;
 
 /** The call protocol of `value`, when it is a circuit breaker (of any copy of the package). */
 export function breakerProtocolOf(value: unknown): BreakerProtocol | undefined {
-  return protocolUnder<BreakerProtocol>(value, PROTOCOL);
+  const protocol = protocolUnder<BreakerProtocol>(value, PROTOCOL);
+  // A breaker of an older copy, whose protocol carries no call code, is not one we can call
+  // through: refused by the option checks, not a TypeError when the pipe is built.
+  return typeof safely(protocol, 'through') === 'function' ? protocol : undefined;
 }
 
 /**

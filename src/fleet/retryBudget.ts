@@ -4,6 +4,7 @@ import { retryBudgetExhaustedSignal } from '../observability/signals.js';
 import type { EngineConfig } from '../operators/engine/engine.js';
 import { type BudgetProtocol, protocolUnder, withProtocol } from './protocols.js';
 import { nameRule, nonNegative, positive } from './rules.js';
+import { safely } from './safely.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { ring } from './windows.js';
 
@@ -105,7 +106,11 @@ const PROTOCOL: unique symbol = Symbol.for('rx-recovery.budget') as never;
 
 /** The protocol of `value`, when it is a retry budget (of any copy of the package). */
 export function budgetProtocolOf(value: unknown): BudgetProtocol | undefined {
-  return protocolUnder<BudgetProtocol>(value, PROTOCOL);
+  const protocol = protocolUnder<BudgetProtocol>(value, PROTOCOL);
+  // A budget of an older copy, whose protocol carries no engine parts, would be ignored by
+  // the engine: refused by the option checks instead.
+  const hooks = safely(protocol, 'hooks');
+  return typeof hooks === 'object' && hooks !== null ? protocol : undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isRecoveryConfigError } from '../../src/config/RecoveryConfigError.js';
 import { BrokenCircuitError, isBrokenCircuitError } from '../../src/fleet/BrokenCircuitError.js';
 import {
+  type BreakerProtocol,
   breakerProtocolOf,
   type CircuitBreakerOptions,
   countsAsFailureByDefault,
@@ -417,6 +418,14 @@ describe('CircuitBreaker', () => {
     failOnce(copy as never);
     expect(breaker.state).toBe('open');
     expect(isCircuitBreaker({ [Symbol.for('rx-recovery.breaker')]: { version: 2 } })).toBe(false);
+    // An older copy's protocol carries no call code: refused by the checks, not a TypeError
+    // when the pipe is built.
+    const { through: _, ...older } = breakerProtocolOf(breaker) as BreakerProtocol;
+    const old = { [Symbol.for('rx-recovery.breaker')]: older };
+    expect(isCircuitBreaker(old)).toBe(false);
+    expect(thrownBy(() => circuitBreaker(old as never))).toMatchObject({
+      issues: ['breaker: must be a CircuitBreaker (createCircuitBreaker)'],
+    });
     const hostile = new Proxy(
       {},
       {

@@ -2,11 +2,13 @@ import { timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  type BudgetProtocol,
   budgetProtocolOf,
   createRetryBudget,
   isRetryBudget,
   type RetryBudgetOptions,
 } from '../../src/fleet/retryBudget.js';
+import { withRecovery } from '../../src/operators/withRecovery.js';
 import { thrownBy } from '../helpers/capture.js';
 
 /** A clock the tests move by hand, that refuses to schedule anything: the budget has no timer. */
@@ -135,6 +137,14 @@ describe('createRetryBudget', () => {
     );
     expect(isRetryBudget({ ratio: 0.2 })).toBe(false);
     expect(isRetryBudget(null)).toBe(false);
+    // An older copy's protocol carries no engine parts: refused by the checks, where the
+    // engine would otherwise ignore it and retry unpaid.
+    const { hooks: _, ...older } = budgetProtocolOf(budget) as BudgetProtocol & { hooks: unknown };
+    const old = { [Symbol.for('rx-recovery.budget')]: older };
+    expect(isRetryBudget(old)).toBe(false);
+    expect(thrownBy(() => withRecovery(undefined, { budget: old as never }))).toMatchObject({
+      issues: ['options.budget: must be a RetryBudget (createRetryBudget)'],
+    });
   });
 
   it('uses its scheduler: an explicit TestScheduler outside run()', () => {
