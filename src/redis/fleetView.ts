@@ -98,6 +98,9 @@ export const SCAN_COUNT = 1000;
 /** SCAN calls per node in one read, at most. */
 export const SCAN_CALLS = 10;
 
+/** Where a name left out came from when it was heard on the channel, not found by a walk. */
+const HEARD = ' channel';
+
 /** A Redis node as the view scans it. */
 type Scanner = {
   scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>;
@@ -161,9 +164,13 @@ class FleetWatcher implements Member {
    * `maxNames`.
    */
   private readonly foreign = new Set<string>();
-  /** Names left out for want of room, in the walk under way and in the last one. */
-  private leftOut = false;
-  private leftOutBefore = false;
+  /**
+   * Where names were left out for want of room: nodes whose walk under way has left some
+   * out ({@link HEARD}: a breaker heard on the channel), and nodes whose last complete walk
+   * did. One set each, not one flag: a cluster's masters finish their walks apart.
+   */
+  private readonly leftOut = new Set<string>();
+  private readonly leftOutBefore = new Set<string>();
   private reading: Promise<FleetReport> | undefined;
   private closed = false;
 
@@ -270,12 +277,14 @@ class FleetWatcher implements Member {
         );
         if (reply === FAILED || !Array.isArray(reply)) return false;
         const [next, keys] = reply as [unknown, unknown];
-        if (Array.isArray(keys)) for (const key of keys) this.found(String(key));
+        if (Array.isArray(keys)) for (const key of keys) this.found(String(key), node);
         this.cursors.set(node, String(next));
         if (String(next) === '0') {
           this.walked.add(node);
-          this.leftOutBefore = this.leftOut;
-          this.leftOut = false;
+          const mine = this.leftOut.delete(node);
+          const heard = this.leftOut.delete(HEARD);
+          if (mine || heard) this.leftOutBefore.add(node);
+          else this.leftOutBefore.delete(node);
           break;
         }
       }
@@ -283,7 +292,7 @@ class FleetWatcher implements Member {
     return true;
   }
 
-  private found(key: string): void {
+  private found(key: string, node: string): void {
     if (!key.endsWith('}') || this.foreign.has(key)) return;
     let map: Map<string, unknown>;
     let name: string;
@@ -298,7 +307,7 @@ class FleetWatcher implements Member {
     }
     if (map.has(name)) return;
     if (map.size >= this.maxNames) {
-      this.leftOut = true;
+      this.leftOut.add(node);
       return;
     }
     if (map === this.breakers) this.breakers.set(name, newRecord());
@@ -351,7 +360,7 @@ class FleetWatcher implements Member {
     let record = this.breakers.get(name);
     if (record === undefined) {
       if (this.breakers.size >= this.maxNames) {
-        this.leftOut = true;
+        this.leftOut.add(HEARD);
         return undefined;
       }
       record = newRecord();
@@ -406,7 +415,7 @@ class FleetWatcher implements Member {
       breakers: Object.freeze(breakers),
       budgets: Object.freeze(budgets),
       complete: this.nodes.length > 0 && this.nodes.every((node) => this.walked.has(node)),
-      truncated: this.leftOut || this.leftOutBefore,
+      truncated: this.leftOut.size > 0 || this.leftOutBefore.size > 0,
     });
   }
 }

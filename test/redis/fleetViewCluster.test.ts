@@ -1,0 +1,45 @@
+import { asyncScheduler } from 'rxjs';
+import { expect, it } from 'vitest';
+import { watchFleet } from '../../src/redis/fleetView.js';
+import type { StoreCore } from '../../src/redis/storeCore.js';
+
+/**
+ * A cluster's masters, faked at the one seam the view reads them through (`core.redis`:
+ * `isCluster`, `nodes('master')`, each node's `scan`): no Redis Cluster runs in the tests.
+ * Each master answers its whole key list in one SCAN step; every hash reads as a closed
+ * breaker's.
+ */
+function clusterCore(masters: Record<string, readonly string[]>): StoreCore {
+  const nodes = Object.entries(masters).map(([host, keys]) => ({
+    options: { host, port: 6379 },
+    scan: async () => ['0', [...keys]],
+  }));
+  const redis = {
+    isCluster: true,
+    nodes: () => nodes,
+    hgetall: async () => ({ id: 'x', gen: '0', state: 'closed', win: '{}' }),
+  };
+  return {
+    prefix: 'p',
+    closed: false,
+    lastError: undefined,
+    scheduler: asyncScheduler,
+    redis,
+    add: () => {},
+    remove: () => {},
+    read: (run: (client: unknown) => Promise<unknown>) => run(redis),
+  } as unknown as StoreCore;
+}
+
+const keys = ['x', 'y', 'z'].map((name) => `{p:breaker:${name}}`);
+
+it('says truncated when any master left names out, whichever master finished last', async () => {
+  expect((await watchFleet(clusterCore({ a: keys }), 2).read()).truncated).toBe(true);
+  // b finishes after a, leaving nothing out: a's names are still missing from the view.
+  const report = await watchFleet(clusterCore({ a: keys, b: [] }), 2).read();
+  expect(report.breakers).toHaveLength(2);
+  expect(report.truncated).toBe(true);
+  expect((await watchFleet(clusterCore({ a: keys.slice(0, 2), b: [] }), 2).read()).truncated).toBe(
+    false,
+  );
+});
