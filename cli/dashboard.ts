@@ -26,8 +26,7 @@ import {
 } from '../src/index.js';
 import { circuitBreaker } from '../src/operators/circuitBreaker.js';
 import { hedge } from '../src/operators/hedge.js';
-import { createRedisStore } from '../src/redis.js';
-import { connectRedis } from './escalations.js';
+import { connectRedis, openStore } from './escalations.js';
 import { UsageError } from './usage.js';
 
 /** What `--demo` runs on a hub, and how to stop it. */
@@ -205,13 +204,7 @@ export async function dashboardCommand(
   // With --redis, the hub shares the fleet's waiting escalations through the store, and a
   // read-only view of the store shows the breakers and budgets every process shares.
   const client = options.redis === undefined ? undefined : await connectRedis(options.redis);
-  const store =
-    client === undefined
-      ? undefined
-      : createRedisStore({
-          client,
-          ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-        });
+  const store = client === undefined ? undefined : openStore(client, options.prefix);
   const fleet = store?.watchFleet();
   const disconnect = async () => {
     fleet?.close();

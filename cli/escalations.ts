@@ -4,8 +4,13 @@
  * terminal. Bad input — an unknown id, invalid JSON, no Redis — is one line and exit 2.
  */
 import type { Redis } from 'ioredis';
-import { createRecoveryHub, type EscalationRecord, type Resolution } from '../src/index.js';
-import { createRedisStore } from '../src/redis.js';
+import {
+  createRecoveryHub,
+  type EscalationRecord,
+  isRecoveryConfigError,
+  type Resolution,
+} from '../src/index.js';
+import { createRedisStore, type RedisStore } from '../src/redis.js';
 import { UsageError } from './usage.js';
 
 export interface EscalationsOptions {
@@ -75,6 +80,20 @@ export async function connectRedis(url: string): Promise<Redis> {
   return client;
 }
 
+/**
+ * The shared store on `client` under `prefix`. A prefix the store refuses is a usage error,
+ * and the client is disconnected first: nothing is left open to keep the process alive.
+ */
+export function openStore(client: Redis, prefix: string | undefined): RedisStore {
+  try {
+    return createRedisStore({ client, ...(prefix === undefined ? {} : { prefix }) });
+  } catch (error) {
+    client.disconnect();
+    if (!isRecoveryConfigError(error)) throw error;
+    throw new UsageError(error.issues.map((issue) => issue.replace(/^options\./, '--')).join('; '));
+  }
+}
+
 const clip = (text: string, width: number) =>
   text.length > width ? `${text.slice(0, width - 1)}…` : text;
 
@@ -113,10 +132,7 @@ export async function escalationsCommand(options: EscalationsOptions): Promise<s
     throw new UsageError('escalations resolve takes the id of a waiting escalation');
   }
   const client = await connectRedis(options.redis);
-  const store = createRedisStore({
-    client,
-    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-  });
+  const store = openStore(client, options.prefix);
   const hub = createRecoveryHub({ store });
   try {
     if (!(await store.sync())) throw new UsageError(`Redis at ${options.redis} did not answer`);

@@ -109,6 +109,16 @@ describeRedis('rx-recovery escalations (CLI, against a real Redis)', () => {
         /^rx-recovery: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .+\n$/,
       ],
       [['escalations', 'list'], /^rx-recovery: escalations needs --redis URL: .+\n$/],
+      // A prefix the store refuses, once connected: one line, and the client closed (the
+      // dashboard used to hang on its open connection).
+      [
+        ['escalations', 'list', '--redis', url(), '--prefix', 'a{b'],
+        /^rx-recovery: --prefix: must be a non-empty string without \{ or \}\n$/,
+      ],
+      [
+        ['dashboard', '--redis', url(), '--prefix', 'a{b', '--port', '0'],
+        /^rx-recovery: --prefix: must be a non-empty string without \{ or \}\n$/,
+      ],
     ];
     for (const [args, expected] of cases) {
       const { status, stdout, stderr } = await cli(...args);
