@@ -155,6 +155,8 @@ const dashboardOptions = shape({
 
 /** How often breakers and budgets are read while a page is open, in ms. */
 const POLL_MS = 1000;
+/** How long a fleet read may take before the page goes on without it. */
+const FLEET_READ_LIMIT_MS = 5000;
 
 /**
  * Serves a live page of `hub` on 127.0.0.1: statistics, recoveries and failures per
@@ -247,21 +249,36 @@ export async function serveDashboard(
   const { fleet } = options;
   let closed = false;
   let reading: Promise<void> | undefined;
-  /** Reads the fleet (one read at a time); resolves when its report is in the model. */
+  /** The read under way's time limit. */
+  let readLimit: Subscription | undefined;
+  /** Reads started: a late answer of a read given up on is not folded over a newer one. */
+  let reads = 0;
+  /**
+   * Reads the fleet (one read at a time); resolves when its report is in the model, or
+   * after {@link FLEET_READ_LIMIT_MS}: a feed that never answers must stall neither
+   * `/api/state` nor the reads after it (a store's view answers within its `timeoutMs`).
+   */
   const readFleet = (): Promise<void> => {
     if (fleet === undefined || closed) return Promise.resolve();
-    reading ??= Promise.resolve()
-      .then(() => fleet.read())
-      .then((report) => {
-        if (closed) return;
-        model.fleetReport(report, scheduler.now());
-        changed();
-      })
-      // A store's view never rejects; a feed shaped alike that throws breaks nothing either.
-      .catch(() => {})
-      .finally(() => {
-        reading = undefined;
-      });
+    reading ??= new Promise<void>((settle) => {
+      const read = ++reads;
+      readLimit = scheduler.schedule(settle, FLEET_READ_LIMIT_MS);
+      Promise.resolve()
+        .then(() => fleet.read())
+        .then((report) => {
+          if (closed || read !== reads) return;
+          model.fleetReport(report, scheduler.now());
+          changed();
+        })
+        // A store's view never rejects; a feed shaped alike that throws breaks nothing either.
+        .catch(() => {})
+        .finally(() => {
+          if (read === reads) readLimit?.unsubscribe();
+          settle();
+        });
+    }).finally(() => {
+      reading = undefined;
+    });
     return reading;
   };
   const streams = new EventStreams(() => {
@@ -501,6 +518,7 @@ export async function serveDashboard(
         subscriptions.unsubscribe();
         flushing?.unsubscribe();
         polling?.unsubscribe();
+        readLimit?.unsubscribe();
         streams.closeAll();
         server.close(() => ended());
         server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type DashboardFleet,
@@ -375,6 +375,29 @@ describe('serveDashboard: the server', () => {
     stream.close();
     await dashboard.close();
     expect(changes.observed).toBe(false);
+  });
+
+  it('answers /api/state when a fleet read never settles, and reads again afterwards', async () => {
+    // The read's time limit runs on the dashboard's scheduler: virtual here, moved by hand.
+    const scheduler = new VirtualTimeScheduler();
+    const asked: Array<() => void> = [];
+    const fleet: DashboardFleet = {
+      changes$: new Subject<FleetBreakerChange>(),
+      read: () => {
+        asked.shift()?.();
+        return new Promise(() => {}); // a feed that never answers
+      },
+    };
+    const { dashboard, bearer } = await start({ fleet, scheduler });
+    for (let read = 1; read <= 2; read++) {
+      const readStarted = new Promise<void>((started) => asked.push(started));
+      const answer = fetch(at(dashboard.url, '/api/state'), { headers: bearer });
+      await readStarted;
+      scheduler.flush(); // the read's time limit passes: the page goes on without it
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as DashboardUpdate).breakers).toEqual([]);
+    }
   });
 
   it('says so on the page when the fleet cannot be read, and goes on', async () => {
