@@ -137,8 +137,8 @@ export const strategyRule: Rule = /* @__PURE__ */ oneOf(STRATEGIES);
 const plan = /* @__PURE__ */ arrayOf(strategyRule, { nonEmpty: true });
 
 /**
- * The checks of each field given, in the order problems are listed; the first four are
- * required. A check may return what the field resolves to (the compiled `match`).
+ * The checks of each field given, in the order problems are listed (the required ones are
+ * {@link REQUIRED}). A check may return what the field resolves to (the compiled `match`).
  */
 const FIELDS: Readonly<
   Record<keyof ErrorPattern, (value: unknown, path: string, issues: string[]) => unknown>
@@ -164,6 +164,14 @@ const DEFAULTS: Readonly<Record<string, number>> = /* @__PURE__ */ freeze({
   maxRetries: 3,
   priority: 5,
 });
+
+/** The fields a pattern must have. */
+const REQUIRED: ReadonlySet<string> = /* @__PURE__ */ new Set([
+  'id',
+  'errorType',
+  'match',
+  'strategy',
+]);
 
 /**
  * Builds the RegExp a pattern is matched with (`g` and `y` would make `test()` stateful),
@@ -212,13 +220,13 @@ function resolvePattern(
   const before = issues.length;
   // The resolved pattern, its fields in FIELDS order, defaults applied.
   const out: Record<string, unknown> = {};
-  Object.entries(FIELDS).forEach(([key, check], i) => {
+  for (const [key, check] of Object.entries(FIELDS)) {
     const value = input[key];
     const at = `${path}.${key}`;
     if (value !== undefined) out[key] = check(value, at, issues) ?? value;
-    else if (i < 4) issues.push(`${at}: required`);
+    else if (REQUIRED.has(key)) issues.push(`${at}: required`);
     else if (DEFAULTS[key]) out[key] = DEFAULTS[key];
-  });
+  }
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(FIELDS, key)) issues.push(`${path}.${key}: unknown option`);
   }
