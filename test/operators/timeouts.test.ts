@@ -1,5 +1,5 @@
-import { defer, NEVER, Observable } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { config, defer, NEVER, Observable, queueScheduler, throwError } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type AttemptContext,
   DeadlineExceededError,
@@ -118,6 +118,31 @@ describe('withRecovery: deadlineMs', () => {
       );
       expectObservable(result).toBe('---a 20ms b|');
     });
+  });
+});
+
+describe('withRecovery: deadlineMs on a synchronous scheduler', () => {
+  it('a deadline of 0 falls at once, and nothing is thrown into RxJS', () => {
+    const unhandled: unknown[] = [];
+    const before = config.onUnhandledError;
+    config.onUnhandledError = (error) => unhandled.push(error);
+    // RxJS reports a subscriber's throw from a timer of its own: fake timers run it here.
+    vi.useFakeTimers();
+    try {
+      const out: unknown[] = [];
+      throwError(() => timeoutError)
+        .pipe(withRecovery(undefined, { deadlineMs: 0, scheduler: queueScheduler }))
+        .subscribe({ next: (value) => out.push(value), error: (error) => out.push(error) });
+      expect(out).toHaveLength(1);
+      expect(isDeadlineExceededError((out[0] as { cause?: unknown }).cause)).toBe(true);
+      vi.runAllTimers();
+      // The recovery is whole before its deadline starts: the deadline's synchronous fall
+      // reads its classification, and nothing is thrown.
+      expect(unhandled).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+      config.onUnhandledError = before;
+    }
   });
 });
 

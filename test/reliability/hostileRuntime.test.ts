@@ -1,4 +1,15 @@
-import { defer, type Observable, of, Subject, takeUntil, throwError } from 'rxjs';
+import {
+  concatMap,
+  defer,
+  type Observable,
+  of,
+  Subject,
+  type Subscription,
+  takeUntil,
+  throwError,
+  timer,
+} from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import {
   createRecoveryHub,
@@ -475,6 +486,32 @@ describe('found by this suite, and fixed', () => {
     expect(stopped).toBe(true);
     expect(subscriptions).toBe(1);
     expect(after).toEqual([]);
+  });
+
+  it('unsubscribing inside a recovery_attempt signal leaves no backoff timer behind', () => {
+    const scheduler = new TestScheduler(() => {});
+    let subscriptions = 0;
+    const subscription = defer(() => {
+      subscriptions += 1;
+      // Fails at frame 1, once `subscription` is assigned.
+      return timer(1, scheduler).pipe(concatMap(() => throwError(() => timeoutError)));
+    })
+      .pipe(
+        withRecovery(undefined, {
+          scheduler,
+          signals: {
+            next: (signal) => {
+              if (signal.type === 'recovery_attempt') subscription.unsubscribe();
+            },
+          },
+        }),
+      )
+      .subscribe({ error: () => {} });
+    scheduler.flush();
+    expect(subscription.closed).toBe(true);
+    // The 1 s backoff would still be queued (past the 750 frames flush() runs outside run()).
+    expect(scheduler.actions).toHaveLength(0);
+    expect(subscriptions).toBe(1);
   });
 
   it('a throwing signals observer is reported to the hub after the signal it threw on', () => {

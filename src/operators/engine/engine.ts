@@ -393,12 +393,15 @@ export class Run<T> implements DecisionInput<T> {
         return;
       }
       // `act` records its error and classification.
+      // Whole before the deadline starts: a deadline of 0 on a synchronous scheduler reads it.
       this.recovery = {
         startedAt: this.now,
         startedBy: classification.errorType,
         attempts: 0,
         strategyUsed: 'none',
-      } as Recovery;
+        classification,
+        lastError: error,
+      };
       config.deadline?.start(this, this.recovery, this.now);
     }
     this.act(error, classification);
@@ -443,6 +446,12 @@ export class Run<T> implements DecisionInput<T> {
           classification,
         ),
       );
+      // Unsubscribed by a consumer of that signal: take no step, leave no timer.
+      if (this.subscriber.closed) {
+        (this.abort as Unsubscribable | null)?.unsubscribe();
+        this.abort = null;
+        return;
+      }
     }
     if (delayMs > 0) {
       this.live = timer(delayMs, config.scheduler).subscribe(() => this.subscribeTo(source));
