@@ -4,7 +4,6 @@ import {
   type Observable,
   of,
   Subject,
-  type Subscription,
   takeUntil,
   throwError,
   timer,
