@@ -5,6 +5,7 @@ import {
   type InteropObservable,
   isObservable,
   type MonoTypeOperatorFunction,
+  NEVER,
   Observable,
   of,
   type Subscription,
@@ -587,11 +588,16 @@ export class ErrorRecoveryOrchestrator {
       throwIfAny(issues); // rejects
       const { signal: cancel } = options;
       if (cancel?.aborted === true) return reject(cancel.reason);
+      /** Read afresh each time: the operation itself may abort the signal. */
+      const aborted = () => cancel?.aborted === true;
       const { error: caught, state = {} as S, ...recovery } = context;
       const correlationId = recovery.correlationId ?? newCorrelationId();
       // -1: the first subscription rethrows the caught error; then it counts the calls.
       let calls = 'error' in context ? -1 : 0;
       const source = defer(() => {
+        // Cancelled during a synchronous retry loop (by the operation itself): call no more;
+        // the subscription ends as soon as it is known, below.
+        if (aborted()) return NEVER;
         if (calls++ < 0) return throwError(() => caught);
         const attempt = calls;
         return new Observable<T>((subscriber) => {
@@ -647,6 +653,8 @@ export class ErrorRecoveryOrchestrator {
       });
       // However it ends (at once, perhaps), stop listening.
       subscription.add(() => cancel?.removeEventListener('abort', abort));
+      // Aborted while subscribing (by the operation itself): `abort` found nothing to end.
+      if (aborted()) subscription.unsubscribe();
     });
   }
 

@@ -427,6 +427,22 @@ describe('handleError takes what people write', () => {
     expect(attemptSignal?.aborted).toBe(true);
   });
 
+  it('is cancelled by an operation that aborts the signal itself: no retry follows', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const pending = orchestrator().handleError(
+      {},
+      () => {
+        calls += 1;
+        controller.abort(new Error('gave up'));
+        throw timeoutError; // retried by default, were the recovery still running
+      },
+      { signal: controller.signal },
+    );
+    await expect(pending).rejects.toThrow('gave up');
+    expect(calls).toBe(1);
+  });
+
   it('is cancelled during a backoff wait, and the operation is not called again', async () => {
     const controller = new AbortController();
     let calls = 0;

@@ -1,13 +1,4 @@
-import {
-  concatMap,
-  defer,
-  type Observable,
-  of,
-  Subject,
-  takeUntil,
-  throwError,
-  timer,
-} from 'rxjs';
+import { concatMap, defer, type Observable, of, Subject, takeUntil, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import {
