@@ -311,7 +311,10 @@ const hold = <T>(source: Observable<T>): Observable<T> =>
  * runs as usual (it is called, subscribed and its values delivered at once), but an
  * **error** it sends waits for the load before recovery starts; from then on nothing
  * waits. What recovery decides — attempts, signals, statistics — is the same either way;
- * only such an early error reaches the engine later (and its timestamps with it).
+ * only such an early error reaches the engine later (and its timestamps with it). One
+ * exception: the wait happens inside the attempt, so with an `attemptTimeoutMs` shorter
+ * than the load, that attempt times out instead (and, with a `breaker`, counts as a
+ * timeout there).
  * `await orchestrator.ready()` first where that matters, e.g. before virtual-time tests
  * (`TestScheduler.run`), which cannot wait for a real import. With
  * `builtInCorrections: false` nothing is loaded and nothing ever waits.
