@@ -163,12 +163,13 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
           }
           return winner === attempt;
         };
-        let input: ObservableInput<T> = source;
+        let input: Observable<T> = source;
         if (n > 0 && sources !== undefined) {
           const controller = new AbortController();
           attempt.add(() => controller.abort());
           try {
-            input = sources(Object.freeze({ attempt: n, signal: controller.signal }), n);
+            // `from` throws for what is not an ObservableInput: a failed attempt as well.
+            input = from(sources(Object.freeze({ attempt: n, signal: controller.signal }), n));
           } catch (error) {
             fail(error);
             return;
@@ -176,7 +177,7 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
         }
         // Added to a closed attempt (it lost while subscribing), the subscription ends at once.
         attempt.add(
-          from(input).subscribe({
+          input.subscribe({
             next(value) {
               if (won()) subscriber.next(value);
             },

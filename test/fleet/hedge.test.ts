@@ -147,6 +147,18 @@ describe('hedge', () => {
       });
     });
 
+    it('sources returning what is not an ObservableInput is a failed hedge too, never thrown from a timer', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const sources = () => 42 as never; // untyped code: `from(42)` throws
+        expectObservable(cold('----a|').pipe(hedge({ delayMs: 2, sources }))).toBe('----a|');
+        expectObservable(cold('----#', undefined, first).pipe(hedge({ delayMs: 2, sources }))).toBe(
+          '----#',
+          undefined,
+          first,
+        );
+      });
+    });
+
     it('a synchronous error fails at once and schedules nothing', () => {
       const scheduler = new TestScheduler(() => {});
       const errors: unknown[] = [];
