@@ -52,13 +52,13 @@ export type Resolution<T> =
     };
 
 /** What each action may carry besides `action` (`retry` and `complete`: nothing). */
-const CARRIES: Readonly<Record<string, string | undefined>> = {
+const CARRIES: Readonly<Record<string, string | undefined>> = /* @__PURE__ */ Object.freeze({
   value: 'value',
   retry: undefined,
   source: 'source',
   complete: undefined,
   abort: 'reason',
-};
+});
 
 /** Why `value` is not a {@link Resolution}, or `undefined` when it is one. */
 export function resolutionProblem(value: unknown): string | undefined {

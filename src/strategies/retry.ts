@@ -89,19 +89,20 @@ export interface ResolvedRetryOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Checks of every {@link RetryOptions} field, for the operators' option shapes. */
-export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> = {
-  baseDelayMs: /* @__PURE__ */ number({ min: 0 }),
-  maxDelayMs: /* @__PURE__ */ number({ min: 0 }),
-  jitter: /* @__PURE__ */ oneOf(['none', 'full', 'equal', 'decorrelated']),
-  random: /* @__PURE__ */ fn('() => number in [0, 1)'),
-  resetOnSuccess: boolean,
-  delayFromError: /* @__PURE__ */ satisfies(
-    (value) => value === null || typeof value === 'function',
-    'must be a function (error, attempt, now) => number | undefined, or null',
-  ),
-  maxDictatedDelayMs: /* @__PURE__ */ number({ min: 0, max: MAX_TIMER_MS }),
-  shouldRetry: /* @__PURE__ */ fn('(error, attempt) => boolean'),
-};
+export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> =
+  /* @__PURE__ */ Object.freeze({
+    baseDelayMs: /* @__PURE__ */ number({ min: 0 }),
+    maxDelayMs: /* @__PURE__ */ number({ min: 0 }),
+    jitter: /* @__PURE__ */ oneOf(['none', 'full', 'equal', 'decorrelated']),
+    random: /* @__PURE__ */ fn('() => number in [0, 1)'),
+    resetOnSuccess: boolean,
+    delayFromError: /* @__PURE__ */ satisfies(
+      (value) => value === null || typeof value === 'function',
+      'must be a function (error, attempt, now) => number | undefined, or null',
+    ),
+    maxDictatedDelayMs: /* @__PURE__ */ number({ min: 0, max: MAX_TIMER_MS }),
+    shouldRetry: /* @__PURE__ */ fn('(error, attempt) => boolean'),
+  });
 
 /**
  * Applies the defaults to retry options already checked field by field, and checks what
@@ -131,7 +132,9 @@ export function resolveRetryOptions(
 }
 
 /** `2 ** n` for n in 0–63. */
-const POWERS: readonly number[] = /* @__PURE__ */ Array.from({ length: 64 }, (_, n) => 2 ** n);
+const POWERS: readonly number[] = /* @__PURE__ */ Object.freeze(
+  Array.from({ length: 64 }, (_, n) => 2 ** n),
+);
 
 /**
  * The delay before retry number `attempt` (1-based):

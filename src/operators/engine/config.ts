@@ -60,20 +60,21 @@ export interface CommonOptions {
 }
 
 /** The checks of {@link CommonOptions}, spread into each operator's option shape. */
-export const commonRules: Readonly<Record<keyof CommonOptions, Rule>> = {
-  context: /* @__PURE__ */ shape({
-    workflowId: /* @__PURE__ */ string(),
-    nodeName: /* @__PURE__ */ string(),
-    stepCount: /* @__PURE__ */ number({ min: 0, int: true }),
-    state: /* @__PURE__ */ anObject('must be an object'),
-    correlationId: /* @__PURE__ */ string(true),
-  }),
-  signals: observer,
-  metrics: observer,
-  hub: /* @__PURE__ */ satisfies(isRecoveryHub, 'must be a hub from createRecoveryHub()'),
-  scheduler,
-  clock: /* @__PURE__ */ fn('() => number'),
-};
+export const commonRules: Readonly<Record<keyof CommonOptions, Rule>> =
+  /* @__PURE__ */ Object.freeze({
+    context: /* @__PURE__ */ shape({
+      workflowId: /* @__PURE__ */ string(),
+      nodeName: /* @__PURE__ */ string(),
+      stepCount: /* @__PURE__ */ number({ min: 0, int: true }),
+      state: /* @__PURE__ */ anObject('must be an object'),
+      correlationId: /* @__PURE__ */ string(true),
+    }),
+    signals: observer,
+    metrics: observer,
+    hub: /* @__PURE__ */ satisfies(isRecoveryHub, 'must be a hub from createRecoveryHub()'),
+    scheduler,
+    clock: /* @__PURE__ */ fn('() => number'),
+  });
 
 const defaultClock = () => performance.now();
 

@@ -8,7 +8,7 @@ import { type Pause, pauseForResolution } from './awaitEscalation.js';
 const awaitShape = /* @__PURE__ */ shape({ timeoutMs: /* @__PURE__ */ number({ min: 0 }) });
 
 /** The checks of the escalation options `withRecovery` and `escalateOn` share. */
-export const escalationRules: Readonly<Record<string, Rule>> = {
+export const escalationRules: Readonly<Record<string, Rule>> = /* @__PURE__ */ Object.freeze({
   onEscalate: /* @__PURE__ */ fn('(record) => void | Promise<void>'),
   terminal: /* @__PURE__ */ oneOf(['error', 'complete']),
   // `true`, `false`, or `{ timeoutMs }`.
@@ -16,7 +16,7 @@ export const escalationRules: Readonly<Record<string, Rule>> = {
     if (typeof value !== 'boolean') awaitShape(value, path, issues);
   },
   resolve: /* @__PURE__ */ fn('(record) => ObservableInput<Resolution>'),
-};
+});
 
 /**
  * The engine's `pause` for `escalation.await`, or `undefined` when escalations do not wait.
