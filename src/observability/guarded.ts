@@ -24,7 +24,10 @@ export function guarded<T>(
     before?.();
     if (observerOrNext instanceof Subscription) return source.subscribe(observerOrNext);
     // RxJS's (deprecated, still typed) three-callback form included.
-    const observer: Partial<Observer<T>> =
+    const observer: {
+      next?: ((value: T) => void) | undefined;
+      complete?: (() => void) | undefined;
+    } =
       typeof observerOrNext === 'function' || observerOrNext == null
         ? { next: observerOrNext ?? undefined, complete: complete ?? undefined }
         : observerOrNext;
