@@ -92,23 +92,21 @@ describe('literalIndex', () => {
     expect(createClassifier(patterns).classify('ΟΔΟΣΑ closed').pattern?.id).toBe('sigma');
   });
 
-  it('checks a literal where its trigram occurs, never by searching the whole text again', () => {
+  it('searches for each literal once per scan, however often its trigram occurs', () => {
     // Repetitive text (an echoed input) once cost one whole-text search per occurrence of a
     // literal's trigram: 'a' × 8192 against /aaab/ made 8,190 searches, quadratic.
     const entries = [...Array.from({ length: 20 }, (_, n) => [`service-${n} failed`]), ['aaab']];
     const scan = literalIndex(entries);
     const text = 'a'.repeat(8192);
     const includes = vi.spyOn(String.prototype, 'includes');
-    const startsWith = vi.spyOn(String.prototype, 'startsWith');
     try {
       expect([...scan(text)]).toEqual([]);
+      expect(includes.mock.calls.length).toBeLessThanOrEqual(entries.length);
+      includes.mockClear();
       expect([...scan(`${text}b`)]).toEqual([20]);
-      expect(includes).not.toHaveBeenCalled();
-      // At most one check of a four-character literal per position of the text.
-      expect(startsWith.mock.calls.length).toBeLessThanOrEqual(2 * text.length);
+      expect(includes.mock.calls.length).toBeLessThanOrEqual(entries.length);
     } finally {
       includes.mockRestore();
-      startsWith.mockRestore();
     }
   });
 
