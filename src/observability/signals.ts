@@ -226,7 +226,7 @@ export interface ObserverErrorSignal extends SignalBase {
  * | `recovery_attempt` | `strategy`, `attempt`, `delayMs`, `errorType`, `patternId?` | a step starts, before any wait |
  * | `recovery_completed` | `result` | a recovery ends, well or not |
  * | `escalated` | `record` | a recovery escalates |
- * | `observer_error` | `error`, `source`, `record?` | a signal consumer or `onEscalate` threw or rejected |
+ * | `observer_error` | `error`, `source`, `record?` | a signal consumer, `onEscalate` or a breaker's `state$` subscriber threw or rejected |
  *
  * Every signal is a frozen object with the {@link SignalBase} fields.
  *
