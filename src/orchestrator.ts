@@ -254,7 +254,7 @@ let loading: Promise<void> | undefined;
  * promise.)
  *
  * @returns The load: it rejects, with the cause, when loading failed (only `ready()` passes
- * that on).
+ * that on); after a failure, the next call loads again.
  */
 function load(): Promise<void> {
   if (loading === undefined) {
@@ -262,7 +262,10 @@ function load(): Promise<void> {
       loaded = module.missingAsyncRule(mentionsMissingAsync);
     });
     loading.catch(() => {
+      // Declined until a later load succeeds: the next orchestrator made, or the next
+      // `ready()`, tries again (a chunk fetch may fail for a moment).
       loaded = null;
+      loading = undefined;
     });
   }
   return loading;

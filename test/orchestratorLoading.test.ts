@@ -190,4 +190,21 @@ describe('ErrorRecoveryOrchestrator: the built-in correction, loaded on demand',
     // correct declines (as for code it cannot repair), so the plan moves on to escalate
     expect(result).toMatchObject({ success: false, strategyUsed: 'escalate', attempts: 0 });
   });
+
+  it('after a failed load, the next ready() loads again, and corrections work from then on', async () => {
+    vi.resetModules();
+    let attempts = 0;
+    vi.doMock(RULE, async (importOriginal) => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('chunk failed to load');
+      return importOriginal();
+    });
+    const api: typeof Api = await import('../src/index.js');
+    const orchestrator = new api.ErrorRecoveryOrchestrator();
+    await expect(orchestrator.ready()).rejects.toBeDefined();
+    await orchestrator.ready(); // loads again, and succeeds
+    expect(attempts).toBe(2);
+    const result = await orchestrator.handleError({ error: missingAsyncError(code) }, () => 'x');
+    expect(result).toMatchObject({ success: true, strategyUsed: 'correct', attempts: 1 });
+  });
 });
