@@ -180,6 +180,11 @@ export interface BreakerMachine {
  */
 export function breakerMachine(settings: BreakerSettings): BreakerMachine {
   const { consecutive, rate, minimumCalls, window: form } = settings.trip as AnyTrip;
+  // One trip rule or the other, as plain numbers: a bound the rule does not have is never
+  // reached (Infinity), so `tripped` needs no casts and no comparisons with undefined.
+  const inARow = consecutive ?? Number.POSITIVE_INFINITY;
+  const failureRate = rate ?? Number.POSITIVE_INFINITY;
+  const fullWindow = minimumCalls ?? inARow;
   const { slowCall, halfOpenCalls, openMs } = settings;
   const window = ring(3, form?.ms, form?.calls ?? consecutive);
 
@@ -214,9 +219,9 @@ export function breakerMachine(settings: BreakerSettings): BreakerMachine {
     const slow = counts[SLOW] as number;
     const calls = failures + (counts[SUCCESS] as number) + slow;
     return (
-      m.consecutiveFailures >= (consecutive as number) || // undefined (a rate): never
-      (calls >= (minimumCalls ?? (consecutive as number)) &&
-        (failures / calls >= (rate as number) || // undefined (consecutive): never
+      m.consecutiveFailures >= inARow ||
+      (calls >= fullWindow &&
+        (failures / calls >= failureRate ||
           (slowCall !== undefined && slow / calls >= slowCall.rate)))
     );
   };
