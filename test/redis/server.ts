@@ -17,8 +17,12 @@ export interface RedisServer {
 }
 
 const BINARY = process.env.REDIS_SERVER ?? 'redis-server';
-const PINGS = 100;
-const PING_EVERY_MS = 50;
+/** How long a server may take to say it is ready before the start is a failure. */
+const START_LIMIT_MS = 5000;
+/** How long a stopped server may linger before it is killed. */
+const STOP_LIMIT_MS = 3000;
+/** What redis-server logs once it accepts connections. */
+const READY = 'Ready to accept connections';
 
 /** A loopback port nobody listens on now. */
 export function freePort(): Promise<number> {
@@ -54,8 +58,6 @@ export function ping(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -63,8 +65,10 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `redis-server --port <port> --bind 127.0.0.1 --save '' --appendonly no` (no
- * persistence: a restart starts empty) and waits for it with at most {@link PINGS} PINGs.
- * @throws when the binary is missing, the server exits, or it never answers.
+ * persistence: a restart starts empty) and waits until it logs that it is ready — an
+ * event, not a polling loop — then checks it with one PING.
+ * @throws when the binary is missing, the server exits, or it is not ready within
+ * {@link START_LIMIT_MS}.
  */
 export async function startRedis(port?: number): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
@@ -74,30 +78,29 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk.toString();
-  });
-  const failed = new Promise<Error>((resolve) => {
-    child.once('error', (error) => resolve(error));
+  let limit: NodeJS.Timeout | undefined;
+  // Settles once: ready (the log line), the process failed or exited, or the time limit.
+  const started = await new Promise<Error | undefined>((settle) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(READY)) settle(undefined);
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('error', (error) => settle(error));
     child.once('exit', (code, signal) =>
-      resolve(new Error(`${BINARY} exited (${code ?? signal}):\n${output.slice(-2000)}`)),
+      settle(new Error(`${BINARY} exited (${code ?? signal}):\n${output.slice(-2000)}`)),
+    );
+    limit = setTimeout(
+      () => settle(new Error(`${BINARY} was not ready within ${START_LIMIT_MS} ms:\n${output}`)),
+      START_LIMIT_MS,
     );
   });
-  let ready = false;
-  let error: Error | undefined;
-  void failed.then((reason) => {
-    error = reason;
-  });
-  for (let attempt = 0; attempt < PINGS && !ready && error === undefined; attempt++) {
-    ready = await ping(chosen);
-    if (!ready) await pause(PING_EVERY_MS);
-  }
-  if (!ready) {
+  clearTimeout(limit);
+  const error = started ?? ((await ping(chosen)) ? undefined : new Error(`no PONG on ${chosen}`));
+  if (error !== undefined) {
     child.kill('SIGKILL');
-    throw error ?? new Error(`${BINARY} did not answer PING on port ${chosen}:\n${output}`);
+    throw error;
   }
   const pid = child.pid as number;
   return {
@@ -111,12 +114,10 @@ export async function startRedis(port?: number): Promise<RedisServer> {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGCONT');
       child.kill('SIGTERM');
-      const gone = exited(child);
-      const late = await Promise.race([gone.then(() => false), pause(3000).then(() => true)]);
-      if (late) {
-        child.kill('SIGKILL');
-        await gone;
-      }
+      // Killed only if it lingers: the timer is a limit, cleared as soon as it is gone.
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS);
+      await exited(child);
+      clearTimeout(kill);
     },
   };
 }
