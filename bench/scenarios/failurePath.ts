@@ -12,6 +12,7 @@ export const FAILURE_NO_HUB = 'withRecovery, no hub';
 export const FAILURE_HUB_UNOBSERVED = 'withRecovery, hub without subscriber';
 export const FAILURE_HUB_OBSERVED = 'withRecovery, hub with a signals subscriber';
 export const FAILURE_P_RETRY = 'p-retry';
+export const FAILURE_CLOCKS = 'the clocks alone: performance.now() twice + Date.now()';
 
 /**
  * A source that fails k times synchronously, then emits and completes; one run is one
@@ -103,6 +104,19 @@ export async function failurePath(config: BenchConfig): Promise<ScenarioResult> 
       'catch-all pattern, no hub',
     ),
     {
+      // Not a peer: what a failed attempt must read when a hub's signals has a subscriber —
+      // `analysisMs` from the high-resolution clock (read before and after classifying) and
+      // the signals' `at` from the scheduler (asyncScheduler: Date.now), as DESIGN.md asks.
+      name: FAILURE_CLOCKS,
+      fn: () => {
+        let sum = 0;
+        for (let i = 0; i < k; i++) sum += performance.now() - performance.now() + Date.now();
+        sink.value += sum;
+      },
+      units: k,
+      note: 'the three clock reads of a failed attempt whose signals somebody receives, and nothing else: a floor under that variant',
+    },
+    {
       name: FAILURE_P_RETRY,
       async: true,
       fn: () => {
@@ -130,6 +144,7 @@ export async function failurePath(config: BenchConfig): Promise<ScenarioResult> 
   ];
   // Each variant must really get through the k failures to the value before it is timed.
   for (const variant of variants) {
+    if (variant.name === FAILURE_CLOCKS) continue;
     delivered = 0;
     const returned = await variant.fn();
     if (delivered !== k + 1 && returned !== k + 1) {

@@ -1,6 +1,6 @@
 import { ConsecutiveBreaker, circuitBreaker as cockatielBreaker, handleAll } from 'cockatiel';
 import OpossumBreaker from 'opossum';
-import { firstValueFrom, type Observable, of, range, retry } from 'rxjs';
+import { firstValueFrom, map, type Observable, of, range, retry } from 'rxjs';
 import type { BenchConfig } from '../config.js';
 import {
   interleave,
@@ -20,6 +20,9 @@ import {
 export const BREAKER_OURS = 'rx-recovery: of(1).pipe(circuitBreaker(breaker)), subscribed';
 export const BREAKER_COCKATIEL = 'cockatiel: await breaker.execute(() => 1)';
 export const BREAKER_OPOSSUM = 'opossum: await breaker.fire()';
+export const BREAKER_PLAIN = 'of(1) subscribed, no breaker';
+export const BREAKER_ONE_OPERATOR = 'RxJS: of(1).pipe(map((x) => x)), subscribed';
+export const BREAKER_AWAIT_ALONE = 'await (async () => 1)(), no breaker';
 export const FLEET_HAPPY_RXJS_RETRY = 'RxJS retry({ count: 3 })';
 export const FLEET_HAPPY_WITH_RECOVERY = 'withRecovery(undefined, { breaker, budget })';
 
@@ -45,6 +48,8 @@ async function perCall(api: Fleet, config: BenchConfig): Promise<ScenarioResult>
   const breaker = api.createCircuitBreaker({ name: 'bench', trip: { consecutive: 5 } });
   const guarded = of(1).pipe(api.circuitBreaker<number>(breaker));
   const plain = of(1);
+  const mapped = of(1).pipe(map((x: number) => x));
+  const asyncOne = async () => 1;
   const cockatiel = cockatielBreaker(handleAll, {
     halfOpenAfter: 10_000,
     breaker: new ConsecutiveBreaker(5),
@@ -66,10 +71,16 @@ async function perCall(api: Fleet, config: BenchConfig): Promise<ScenarioResult>
   };
   const variants: Variant[] = [
     {
-      name: 'of(1) subscribed, no breaker',
+      name: BREAKER_PLAIN,
       fn: subscribeMany(plain),
       units: CALLS,
       note: 'what the subscription alone costs',
+    },
+    {
+      name: BREAKER_ONE_OPERATOR,
+      fn: subscribeMany(mapped),
+      units: CALLS,
+      note: 'the cheapest RxJS operator: a floor no operator call goes below (one operator subscriber more)',
     },
     {
       name: BREAKER_OURS,
@@ -85,6 +96,15 @@ async function perCall(api: Fleet, config: BenchConfig): Promise<ScenarioResult>
       },
       units: CALLS,
       note: 'the same call awaited, as promise-based code would: for information',
+    },
+    {
+      name: BREAKER_AWAIT_ALONE,
+      async: true,
+      fn: async () => {
+        for (let i = 0; i < CALLS; i++) sink.value += await asyncOne();
+      },
+      units: CALLS,
+      note: "what the peers' awaited call costs without a breaker",
     },
     {
       name: BREAKER_COCKATIEL,
@@ -108,7 +128,7 @@ async function perCall(api: Fleet, config: BenchConfig): Promise<ScenarioResult>
   // Each must really complete its calls, with the breakers closed.
   completed = 0;
   for (const variant of variants) await variant.fn();
-  if (completed !== 2 * CALLS) throw new Error('fleet: a synchronous call did not complete');
+  if (completed !== 3 * CALLS) throw new Error('fleet: a synchronous call did not complete');
   try {
     const results = await interleave(variants, BREAKER_OURS, config.timing);
     const states = `rx-recovery ${breaker.state}, cockatiel ${cockatiel.state === 0 ? 'closed' : cockatiel.state}, opossum ${opossum.closed ? 'closed' : 'not closed'}`;
