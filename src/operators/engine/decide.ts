@@ -13,9 +13,8 @@ import type { RecoveryStep, StepInput, StrategySet } from '../../strategies/stra
 export type PaidStrategy = 'retry' | 'correct';
 
 /**
- * What decisions of one subscription depend on, born with its first error; and what the
- * last decision chose (read it before the next one: it is overwritten, so that deciding
- * allocates nothing of its own).
+ * What decisions of one subscription depend on, born with its first error. {@link decide}
+ * only reads it; {@link charge} records a step that was taken.
  */
 export interface PlanState<T> {
   /** The strategies of this subscription (they keep their own memory: alternatives tried…). */
@@ -27,12 +26,6 @@ export interface PlanState<T> {
   readonly spent: Map<object | null, Partial<Record<RecoveryStrategy, number>>>;
   /** Steps taken by this subscription, all patterns together. */
   attemptsTaken: number;
-  /** The strategy of the last step decided. */
-  strategy: RecoveryStrategy;
-  /** Its 1-based count for the error's pattern. */
-  attempt: number;
-  /** Steps a retry budget could not pay for, skipped by the last decision. */
-  skipped: readonly PaidStrategy[];
 }
 
 /** The bounds a plan runs within. */
@@ -57,24 +50,26 @@ export interface DecisionInput<T> extends StepInput<T> {
 }
 
 /**
- * The next step, as its strategy gave it — subscribe a source (after a delay), or escalate
- * — or `null`: nothing is left. Which strategy, and its attempt, are in the {@link PlanState}.
+ * What {@link decide} chose: the next step as its strategy gave it — subscribe a source
+ * (after a delay), or escalate — with the strategy and its 1-based attempt for the error's
+ * pattern; or `step: null`, nothing is left. Either way, the steps a retry budget could not
+ * pay for, skipped on the way.
  */
-export type Decision<T> = RecoveryStep<T> | null;
+export type Decision<T> =
+  | {
+      readonly step: RecoveryStep<T>;
+      readonly strategy: RecoveryStrategy;
+      readonly attempt: number;
+      readonly skipped: readonly PaidStrategy[];
+    }
+  | { readonly step: null; readonly skipped: readonly PaidStrategy[] };
 
 /** No step skipped: one frozen array, not one per decision. */
 const NONE: readonly never[] = /* @__PURE__ */ Object.freeze([]);
 
 /** A fresh state for a subscription that has just met its first error. */
 export function newPlanState<T>(strategies: Partial<StrategySet<T>>): PlanState<T> {
-  return {
-    strategies,
-    spent: new Map(),
-    attemptsTaken: 0,
-    strategy: 'retry',
-    attempt: 0,
-    skipped: NONE,
-  };
+  return { strategies, spent: new Map(), attemptsTaken: 0 };
 }
 
 /** Every budget whole again (`resetOnSuccess`, or a person's "retry"). */
@@ -84,8 +79,10 @@ export function resetBudgets<T>(state: PlanState<T>): void {
 }
 
 /**
- * The plan's first step that still has budget and something to offer, charged to the
- * budgets; `null` when none has. `escalate` costs nothing and ignores `maxAttempts`.
+ * The plan's first step that still has budget and something to offer; `step: null` when
+ * none has. `escalate` costs nothing and ignores `maxAttempts`. The plan state is only read:
+ * the engine {@link charge}s a step it takes. (The strategies asked keep their own memory,
+ * as strategies do: an alternative tried is not offered again.)
  */
 export function decide<T>(
   state: PlanState<T>,
@@ -95,16 +92,12 @@ export function decide<T>(
   const { classification, error } = input;
   const { pattern = null } = classification;
   const maxRetries = pattern?.maxRetries ?? limits.unmatchedMaxRetries;
-  let row = state.spent.get(pattern);
-  if (row === undefined) {
-    row = {};
-    state.spent.set(pattern, row);
-  }
-  state.skipped = NONE;
+  const row = state.spent.get(pattern);
+  let skipped: readonly PaidStrategy[] = NONE;
   for (const strategy of classification.plan) {
     const run = state.strategies[strategy];
     const paid = strategy === 'retry' || strategy === 'correct';
-    const attempt = (row[strategy] ?? 0) + 1;
+    const attempt = (row?.[strategy] ?? 0) + 1;
     if (
       run === undefined ||
       (strategy !== 'escalate' && state.attemptsTaken >= limits.maxAttempts) ||
@@ -120,17 +113,30 @@ export function decide<T>(
       step = { kind: 'subscribe', source: throwError(() => thrown), delayMs: 0 };
     }
     if (step === null) continue;
-    if (step.kind === 'subscribe') {
-      if (paid && limits.mayRetry?.(strategy) === false) {
-        state.skipped = [...state.skipped, strategy];
-        continue;
-      }
-      row[strategy] = attempt;
-      state.attemptsTaken += 1;
+    if (step.kind === 'subscribe' && paid && limits.mayRetry?.(strategy) === false) {
+      skipped = [...skipped, strategy];
+      continue;
     }
-    state.strategy = strategy;
-    state.attempt = attempt;
-    return step;
+    return { step, strategy, attempt, skipped };
   }
-  return null;
+  return { step: null, skipped };
+}
+
+/**
+ * Records a step the engine takes: its attempt for the pattern (by identity; `null` for
+ * unmatched errors) and one attempt of the subscription. An `escalate` step costs nothing.
+ */
+export function charge<T>(
+  state: PlanState<T>,
+  pattern: object | null,
+  strategy: RecoveryStrategy,
+  attempt: number,
+): void {
+  let row = state.spent.get(pattern);
+  if (row === undefined) {
+    row = {};
+    state.spent.set(pattern, row);
+  }
+  row[strategy] = attempt;
+  state.attemptsTaken += 1;
 }

@@ -34,6 +34,7 @@ import {
 import { isEscalationError } from '../../strategies/EscalationError.js';
 import type { RecoveryStep, StrategySet } from '../../strategies/strategy.js';
 import {
+  charge,
   type DecisionInput,
   decide,
   newPlanState,
@@ -414,24 +415,26 @@ export class Run<T> implements DecisionInput<T> {
     const ongoing = this.recovery as Recovery;
     ongoing.classification = this.classification = classification;
     ongoing.lastError = this.error = error;
-    const step = decide(plan, config, this);
-    if (plan.skipped.length) config.skipped?.(this, plan.skipped);
-    if (step?.kind !== 'subscribe') {
+    const decision = decide(plan, config, this);
+    if (decision.skipped.length) config.skipped?.(this, decision.skipped);
+    if (decision.step === null || decision.step.kind !== 'subscribe') {
       // A strategy that was asked but declined may have made a context: it ends here.
       (this.abort as Unsubscribable | null)?.unsubscribe();
       this.abort = null;
-      if (!step) {
+      if (decision.step === null) {
         this.fail(error);
         return;
       }
       ongoing.strategyUsed = 'escalate';
       // Only the operators whose plans escalate give `escalate`.
-      config.escalate?.(this, step, error);
+      config.escalate?.(this, decision.step, error);
       return;
     }
+    const { step, attempt } = decision;
+    const strategy = decision.strategy as Exclude<RecoveryStrategy, 'escalate'>;
+    charge(plan, classification.pattern ?? null, strategy, attempt);
     const { delayMs, source, degradationLevel } = step;
     if (delayMs > 0 && config.deadline?.passes(this, ongoing, this.now + delayMs)) return;
-    const strategy = plan.strategy as Exclude<RecoveryStrategy, 'escalate'>;
     ongoing.strategyUsed = strategy;
     ongoing.attempts += 1;
     if (degradationLevel) ongoing.degradationLevel = degradationLevel;
@@ -441,7 +444,7 @@ export class Run<T> implements DecisionInput<T> {
           this.ctx as RecoveryContext,
           this.now,
           strategy,
-          plan.attempt,
+          attempt,
           delayMs,
           classification,
         ),

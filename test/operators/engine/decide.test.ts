@@ -1,6 +1,7 @@
 import { EMPTY, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
+  charge,
   decide,
   newPlanState,
   type PlanLimits,
@@ -53,16 +54,23 @@ function fresh() {
   });
 }
 
-/** A decision as plain values: what `decide` returned, and what it recorded in the state. */
+/**
+ * A decision as plain values: what `decide` returned, charged to the state as the engine
+ * charges a step it takes.
+ */
 function decideNow(state: PlanState<string>, planLimits: PlanLimits, given = input()) {
-  const step = decide(state, planLimits, given);
+  const decision = decide(state, planLimits, given);
+  const { step } = decision;
+  if (decision.step !== null && decision.step.kind === 'subscribe') {
+    charge(state, given.classification.pattern ?? null, decision.strategy, decision.attempt);
+  }
   return {
     kind: step === null ? 'spent' : step.kind,
-    strategy: state.strategy,
-    attempt: state.attempt,
+    strategy: decision.step === null ? undefined : decision.strategy,
+    attempt: decision.step === null ? undefined : decision.attempt,
     delayMs: step?.kind === 'subscribe' ? step.delayMs : undefined,
     record: step?.kind === 'escalate' ? step.record : undefined,
-    skipped: state.skipped,
+    skipped: decision.skipped,
   };
 }
 
@@ -97,8 +105,7 @@ describe('decide: (state, error) → the next step', () => {
     const state = newPlanState<string>({ retry: retryStrategy(retry) });
     expect(decideNow(state, limits).kind).toBe('subscribe');
     expect(decideNow(state, limits).kind).toBe('subscribe');
-    expect(decide(state, limits, input())).toBeNull();
-    expect(state.skipped).toEqual([]);
+    expect(decide(state, limits, input())).toEqual({ step: null, skipped: [] });
   });
 
   it('skips a retry a shared budget will not pay for, and says so', () => {
@@ -123,10 +130,25 @@ describe('decide: (state, error) → the next step', () => {
 
   it('makes every budget whole again on reset', () => {
     const state = fresh();
-    decide(state, limits, input());
-    decide(state, limits, input());
+    decideNow(state, limits);
+    decideNow(state, limits);
+    expect(decideNow(state, limits)).toMatchObject({ strategy: 'alternative', attempt: 1 });
     resetBudgets(state);
     expect(state.attemptsTaken).toBe(0);
     expect(decideNow(state, limits)).toMatchObject({ strategy: 'retry', attempt: 1 });
+  });
+
+  it('only reads the plan state: a step costs budget when the engine charges it', () => {
+    const state = fresh();
+    const first = decide(state, limits, input());
+    const again = decide(state, limits, input());
+    expect([first.step?.kind, again.step?.kind]).toEqual(['subscribe', 'subscribe']);
+    expect(first).toMatchObject({ strategy: 'retry', attempt: 1 });
+    expect(again).toMatchObject({ strategy: 'retry', attempt: 1 }); // nothing was charged
+    expect(state.attemptsTaken).toBe(0);
+    expect(state.spent.size).toBe(0);
+    charge(state, input().classification.pattern ?? null, 'retry', 1);
+    expect(decide(state, limits, input())).toMatchObject({ strategy: 'retry', attempt: 2 });
+    expect(state.attemptsTaken).toBe(1);
   });
 });
