@@ -64,13 +64,13 @@ export function correctErrors<T, C = T>(
   options: CorrectErrorsOptions = {},
 ): OperatorFunction<T, T | C> {
   const issues = argumentIssues(rulesRule, rules, 'rules', options, optionsRule);
-  return standaloneOperator<T | C, CorrectionRule<C>>(
+  return standaloneOperator<T | C, CorrectionRule<C>>({
+    name: 'correctErrors',
+    strategy: 'correct',
     issues,
-    'correctErrors',
-    'correct',
     options,
-    rules,
-    correctStrategy<T | C>,
-    { maxRetries: options.maxRetries },
-  ) as OperatorFunction<T, T | C>;
+    list: rules,
+    make: correctStrategy<T | C>,
+    maxRetries: options.maxRetries,
+  }) as OperatorFunction<T, T | C>;
 }

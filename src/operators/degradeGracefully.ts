@@ -62,12 +62,12 @@ export function degradeGracefully<T, D = T>(
   options: DegradeGracefullyOptions = {},
 ): OperatorFunction<T, T | D> {
   const issues = argumentIssues(levelsRule, levels, 'levels', options);
-  return standaloneOperator<T | D, DegradationLevel<D>>(
+  return standaloneOperator<T | D, DegradationLevel<D>>({
+    name: 'degradeGracefully',
+    strategy: 'degrade',
     issues,
-    'degradeGracefully',
-    'degrade',
     options,
-    levels,
-    degradeStrategy<T | D>,
-  ) as OperatorFunction<T, T | D>;
+    list: levels,
+    make: degradeStrategy<T | D>,
+  }) as OperatorFunction<T, T | D>;
 }

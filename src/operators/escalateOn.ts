@@ -118,17 +118,15 @@ export function escalateOn<T>(options: EscalateOnOptions = {}): MonoTypeOperator
     'options',
     issues,
   );
-  return standaloneOperator<T, never>(
+  return standaloneOperator<T, never>({
+    name: 'escalateOn',
+    strategy: 'escalate',
     issues,
-    'escalateOn',
-    'escalate',
     options,
-    [],
-    () => escalateStrategy<T>({ terminal }),
-    {
-      maxRetries: 0,
-      matches: regex && ((error) => regex.test(errorText(error))),
-      escalate: escalation(onEscalate, pause),
-    },
-  );
+    list: [],
+    make: () => escalateStrategy<T>({ terminal }),
+    maxRetries: 0,
+    matches: regex && ((error) => regex.test(errorText(error))),
+    escalate: escalation(onEscalate, pause),
+  });
 }

@@ -61,12 +61,12 @@ export function switchToAlternative<T, A = T>(
   options: SwitchToAlternativeOptions = {},
 ): OperatorFunction<T, T | A> {
   const issues = argumentIssues(alternativesRule, alternatives, 'alternatives', options);
-  return standaloneOperator<T | A, SourceFactory<A>>(
+  return standaloneOperator<T | A, SourceFactory<A>>({
+    name: 'switchToAlternative',
+    strategy: 'alternative',
     issues,
-    'switchToAlternative',
-    'alternative',
     options,
-    alternatives,
-    (list) => alternativeStrategy<T | A>({ switchToAlternative: list }),
-  ) as OperatorFunction<T, T | A>;
+    list: alternatives,
+    make: (list) => alternativeStrategy<T | A>({ switchToAlternative: list }),
+  }) as OperatorFunction<T, T | A>;
 }

@@ -32,35 +32,38 @@ export function argumentIssues(
   return issues;
 }
 
+/** What a standalone operator is made of. */
+export interface StandaloneSpec<T, L> {
+  /** The operator's name: its pattern id in signals and results. */
+  readonly name: string;
+  /** Its one strategy: the plan `[strategy]`. */
+  readonly strategy: RecoveryStrategy;
+  /** The problems of its arguments (see {@link argumentIssues}): thrown first, all together. */
+  readonly issues: readonly string[];
+  /** Its options (checked). */
+  readonly options: CommonOptions;
+  /** The alternatives, levels or rules, copied as they are now. */
+  readonly list: readonly L[];
+  /** Each subscription's strategy, from the copy of `list`. */
+  readonly make: (list: readonly L[]) => Strategy<T>;
+  /** The budget of a `correct` plan. @default 3 */
+  readonly maxRetries?: number | undefined;
+  /** Which errors the operator takes on; the others go through. @default every error */
+  readonly matches?: ((error: unknown) => boolean) | undefined;
+  /** How an `escalate` step ends (the operators whose plans escalate). */
+  readonly escalate?: EngineConfig<T>['escalate'];
+}
+
 /**
  * A standalone operator (`switchToAlternative`, `degradeGracefully`, `correctErrors`,
  * `escalateOn`): the engine with one strategy, run for every error (or, with `matches`,
  * those it accepts) as the plan `[strategy]` under the operator's name as pattern id — a
  * constant classifier, no pattern table — bounded by its own budget, not by `maxAttempts`.
- * `issues` (the arguments' problems) are thrown first, all together; then `list` (the
- * alternatives, levels or rules) is copied, as it is now, for `make` to build each
- * subscription's strategy from.
  */
-export function standaloneOperator<T, L>(
-  issues: readonly string[],
-  name: string,
-  strategy: RecoveryStrategy,
-  options: CommonOptions,
-  list: readonly L[],
-  make: (list: readonly L[]) => Strategy<T>,
-  {
-    maxRetries,
-    matches,
-    escalate,
-  }: {
-    /** The budget of a `correct` plan. @default 3 */
-    readonly maxRetries?: number | undefined;
-    readonly matches?: ((error: unknown) => boolean) | undefined;
-    readonly escalate?: EngineConfig<T>['escalate'];
-  } = {},
-): MonoTypeOperatorFunction<T> {
-  throwIfAny(issues);
-  const copy = [...list];
+export function standaloneOperator<T, L>(spec: StandaloneSpec<T, L>): MonoTypeOperatorFunction<T> {
+  const { name, strategy, options, make, maxRetries, matches, escalate } = spec;
+  throwIfAny(spec.issues);
+  const copy = [...spec.list];
   return recoveryOperator<T>(
     engineConfig(options, {
       classifier: constantClassifier(name, [strategy], maxRetries, matches),
