@@ -183,11 +183,10 @@ export class Run<T> implements DecisionInput<T> {
    * attempt subscribed next, or ended at once when no step is taken.
    */
   abort: Unsubscribable | null = null;
-  /**
-   * While a subscribe is under way: `null`, or the source to subscribe next (an error
-   * arrived meanwhile, synchronously). `undefined` otherwise.
-   */
-  private queued: ObservableInput<T> | null | undefined;
+  /** Whether {@link subscribeTo}'s loop is running: a step taken meanwhile is queued. */
+  private subscribing = false;
+  /** The source to subscribe next, queued by a step taken while a subscribe was under way. */
+  private queued: ObservableInput<T> | null = null;
   /** Recoveries finished, and succeeded: the success-rate gauge of `metrics` without a hub. */
   private finished = 0;
   private succeeded = 0;
@@ -335,7 +334,8 @@ export class Run<T> implements DecisionInput<T> {
 
   /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
   subscribeTo(first: ObservableInput<T>): void {
-    let next: ObservableInput<T> | null | undefined = first;
+    let next: ObservableInput<T> | null = first;
+    this.subscribing = true;
     while (next != null && !this.subscriber.closed) {
       const inner = new SourceSubscriber(this);
       this.live = inner;
@@ -354,7 +354,8 @@ export class Run<T> implements DecisionInput<T> {
       input?.subscribe(inner);
       next = this.queued;
     }
-    this.queued = undefined;
+    this.subscribing = false;
+    this.queued = null;
   }
 
   /** An error from the current attempt: classify it, publish it, and act on it. */
@@ -458,7 +459,7 @@ export class Run<T> implements DecisionInput<T> {
     }
     if (delayMs > 0) {
       this.live = timer(delayMs, config.scheduler).subscribe(() => this.subscribeTo(source));
-    } else if (this.queued === undefined) {
+    } else if (!this.subscribing) {
       this.subscribeTo(source);
     } else {
       this.queued = source;
