@@ -103,7 +103,7 @@ describe('rx-recovery classify', () => {
       '--patterns',
       'examples/patterns.json',
     );
-    expect(stdout).toContain('pattern:    rate_limited (priority 9)');
+    expect(stdout).toContain('pattern:    api_rate_limited (priority 9)');
   });
 });
 

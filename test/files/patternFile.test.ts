@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePatternFile, patternFileJsonSchema, regexSafetyIssue } from '../../src/files.js';
-import { isRecoveryConfigError } from '../../src/index.js';
+import { createClassifier, defaultPatterns, isRecoveryConfigError } from '../../src/index.js';
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 
@@ -20,13 +20,21 @@ describe('parsePatternFile', () => {
     const fromYaml = parsePatternFile(read('examples/patterns.yaml'), 'yaml');
     const fromJson = parsePatternFile(read('examples/patterns.json'), 'json');
     expect(fromYaml.map((p) => p.id)).toEqual([
-      'rate_limited',
+      'api_rate_limited',
       'context_length_exceeded',
       'invalid_tool_call_json',
       'compile_error',
     ]);
     expect(fromYaml).toEqual(fromJson);
     expect(fromYaml[0]?.match).toEqual(/\b429\b|rate limit|too many requests/i);
+  });
+
+  it('reads example patterns that combine with the default table (no id used twice)', () => {
+    const example = parsePatternFile(read('examples/patterns.json'), 'json');
+    const classifier = createClassifier([...defaultPatterns, ...example]);
+    expect(classifier.classify(new Error('HTTP 429 Too Many Requests')).pattern?.id).toBe(
+      'api_rate_limited',
+    );
   });
 
   it('reads JSON as YAML too (JSON is YAML 1.2)', () => {
