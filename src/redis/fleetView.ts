@@ -4,7 +4,7 @@ import type { CircuitBreakerSnapshot } from '../fleet/circuitBreaker.js';
 import type { RetryBudgetSnapshot } from '../fleet/retryBudget.js';
 import type { CircuitState } from '../observability/signals.js';
 import { errorText } from '../patterns/errorText.js';
-import { FAILED, type Member, type Message, type StoreCore } from './storeCore.js';
+import type { Member, Message, ReadResult, StoreCore } from './storeCore.js';
 
 /** Options of `store.watchFleet()`. Strict: an unknown key is a `RecoveryConfigError`. */
 export interface FleetViewOptions {
@@ -41,11 +41,13 @@ export interface FleetReport {
   /** When it was read: the store's scheduler time. */
   readonly at: number;
   /**
-   * Whether Redis answered every read. When it did not, `breakers` and `budgets` are what
-   * the last read that succeeded found (empty before one), and `error` says why.
+   * Whether Redis answered every read. When it did not, `error` says why, and `breakers`
+   * and `budgets` are what the view last read of each: a name whose hash could be read now
+   * is up to date (gone when its key is), the others are as last read (none before a read).
+   * A view's failed read is its own: the store is not degraded by it.
    */
   readonly reachable: boolean;
-  /** The first line of what failed, when Redis did not answer. */
+  /** The first line of what failed, when a read did: no answer, or a refusal (ACL `NOPERM`). */
   readonly error?: string | undefined;
   /** The shared breakers under the prefix, by name. */
   readonly breakers: readonly FleetBreaker[];
@@ -79,8 +81,11 @@ export interface FleetView {
   /**
    * Reads the fleet now: one bounded step of a SCAN over the prefix's breaker and budget
    * keys (at most 10 calls of COUNT 1000 per Redis node;
-   * a larger key space is walked over several reads), then one HGETALL per name held.
-   * Reads that overlap share one. Never rejects: when Redis fails, the report says so.
+   * a larger key space is walked over several reads), then one HGETALL per name held:
+   * a name whose key is gone (expired, deleted) leaves the view, whether a walk or the
+   * channel brought it. When Redis refuses the SCAN (an ACL) the names held are still read.
+   * Reads that overlap share one. Never rejects: when Redis fails, the report says so, and
+   * the store goes on as it was (no `store_degraded`, its objects still share).
    */
   read(): Promise<FleetReport>;
   /**
@@ -109,6 +114,15 @@ type Reader = { hgetall(key: string): Promise<Record<string, string>> };
 
 /** A key that is not a hash (`WRONGTYPE`): not a breaker or budget of this store. */
 const FOREIGN = Symbol('foreign');
+
+/** Why a read failed; a string is the whole reason, as is. */
+type Failure = { readonly error: unknown } | string;
+
+/** Redis answered, with an error (`ReplyError`: an ACL's `NOPERM`, `WRONGTYPE`…). */
+const replyError = (error: unknown) =>
+  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
+const wrongType = (error: unknown) =>
+  replyError(error) && String((error as Error).message).startsWith('WRONGTYPE');
 
 interface BreakerRecord {
   id: string;
@@ -225,41 +239,53 @@ class FleetWatcher implements Member {
   }
 
   private async refresh(): Promise<FleetReport> {
-    if (this.closed || this.core.closed) return this.report(false, 'the store is closed');
-    if (!(await this.walk())) return this.report(false);
+    if (this.closed || this.core.closed) return this.report('the store is closed');
+    let failure = await this.walk();
+    // Redis did not answer (down, slow): reading every name now would only wait again. When
+    // it answered with a refusal (an ACL without SCAN), the names held are still read, so
+    // that those heard on the channel and gone since leave the view.
+    if (failure !== undefined && (typeof failure === 'string' || !replyError(failure.error))) {
+      return this.report(failure);
+    }
     const names = [
       ...[...this.breakers.keys()].map((name) => ({ name, breaker: true })),
       ...[...this.budgets.keys()].map((name) => ({ name, breaker: false })),
     ];
-    const replies = await Promise.all(
+    const results = await Promise.all(
       names.map(({ name, breaker }) => {
         const key = `${breaker ? this.breakerKey : this.budgetKey}${name}}`;
         return this.core.read((client) =>
           (client as unknown as Reader).hgetall(key).catch((error: unknown) => {
-            if ((error as { name?: unknown } | undefined)?.name === 'ReplyError') return FOREIGN;
+            if (wrongType(error)) return FOREIGN;
             throw error;
           }),
         );
       }),
     );
-    if (replies.includes(FAILED)) return this.report(false);
-    replies.forEach((reply, index) => {
+    results.forEach((result, index) => {
+      // Not read this time: kept as last read.
+      if (!result.ok) {
+        failure ??= { error: result.error };
+        return;
+      }
       const { name, breaker } = names[index] as { name: string; breaker: boolean };
       const key = `${breaker ? this.breakerKey : this.budgetKey}${name}}`;
       // Another type than a hash (WRONGTYPE): read as a hash of no field of ours.
+      const { reply } = result;
       const hash = reply === FOREIGN ? { '': '' } : ((reply ?? {}) as Record<string, string>);
       if (breaker ? this.readBreaker(name, hash) : this.readBudget(name, hash)) return;
       // Gone (expired): it may come back. Not ours: skipped from now on.
       if (Object.keys(hash).length > 0 && this.foreign.size < this.maxNames) this.foreign.add(key);
     });
-    return this.report(true);
+    return this.report(failure);
   }
 
   /**
    * One bounded step of the SCAN on every node (a cluster's masters, or the one server);
    * the names it finds join the view while there is room.
+   * @returns Why it stopped short, or undefined when every node answered.
    */
-  private async walk(): Promise<boolean> {
+  private async walk(): Promise<Failure | undefined> {
     const client = this.core.redis;
     const nodes: [string, Scanner][] =
       (client as Cluster).isCluster === true
@@ -272,11 +298,12 @@ class FleetWatcher implements Member {
     for (const [node, scanner] of nodes) {
       for (let call = 0; call < SCAN_CALLS; call++) {
         const cursor = this.cursors.get(node) ?? '0';
-        const reply = await this.core.read(() =>
+        const result: ReadResult = await this.core.read(() =>
           scanner.scan(cursor, 'MATCH', this.pattern, 'COUNT', SCAN_COUNT),
         );
-        if (reply === FAILED || !Array.isArray(reply)) return false;
-        const [next, keys] = reply as [unknown, unknown];
+        if (!result.ok) return { error: result.error };
+        if (!Array.isArray(result.reply)) return 'SCAN answered something else than a list';
+        const [next, keys] = result.reply as [unknown, unknown];
         if (Array.isArray(keys)) for (const key of keys) this.found(String(key), node);
         this.cursors.set(node, String(next));
         if (String(next) === '0') {
@@ -289,7 +316,7 @@ class FleetWatcher implements Member {
         }
       }
     }
-    return true;
+    return undefined;
   }
 
   private found(key: string, node: string): void {
@@ -392,7 +419,8 @@ class FleetWatcher implements Member {
     return to;
   }
 
-  private report(reachable: boolean, reason?: string): FleetReport {
+  /** What the view holds now; `failure`: why this read fell short (unreachable). */
+  private report(failure?: Failure): FleetReport {
     const now = this.core.scheduler.now();
     const breakers = [...this.breakers]
       .filter(([, record]) => record.id !== '')
@@ -403,14 +431,14 @@ class FleetWatcher implements Member {
       .map(([name, hash]) => budgetOf(name, hash, now))
       .sort(byName);
     let error: string | undefined;
-    if (!reachable) {
-      const text = reason ?? errorText(this.core.lastError ?? 'Redis did not answer');
+    if (failure !== undefined) {
+      const text = typeof failure === 'string' ? failure : errorText(failure.error);
       error = text.split('\n')[0]?.slice(0, 240);
     }
     return Object.freeze({
       prefix: this.core.prefix,
       at: now,
-      reachable,
+      reachable: failure === undefined,
       ...(error === undefined ? {} : { error }),
       breakers: Object.freeze(breakers),
       budgets: Object.freeze(budgets),
