@@ -21,6 +21,11 @@ export interface FleetViewOptions {
  * `snapshot()`, for the fleet. `calls`, `failures`, `successes` and `slow` are the fleet's
  * window as the processes last flushed it (every `flushMs`), rounded; `state` reads
  * `half_open` once an open breaker's wait is over, as a breaker's own snapshot does.
+ *
+ * `NaN` is a figure the view cannot tell: a time window's counts in a hash written by an
+ * older version of the scripts, which did not record the window (`win`), so that the view
+ * cannot tell which of its buckets are current. The view makes no number up
+ * (`Number.isNaN(breaker.calls)`); the state, openings and failures in a row are known.
  */
 export type FleetBreaker = CircuitBreakerSnapshot;
 
@@ -28,6 +33,11 @@ export type FleetBreaker = CircuitBreakerSnapshot;
  * One shared retry budget, as Redis holds it: the fleet's deposits and withdrawals over the
  * budget's window (withdrawals include tokens lent to a process and not spent yet), and
  * the balance, `⌊ratio × deposits + reserve⌋ − withdrawals`, at least 0.
+ *
+ * `NaN` is a figure the view cannot tell, in a hash written by an older version of the
+ * scripts: without the window (`win`), none of the three (which buckets are current is
+ * unknown); without `ratio` or `reserve`, the balance. The view makes no number up
+ * (`Number.isNaN(budget.balance)`).
  */
 export interface FleetBudget extends RetryBudgetSnapshot {
   /** The budget's `name`. */
@@ -123,6 +133,8 @@ const replyError = (error: unknown) =>
   (error as { name?: unknown } | undefined)?.name === 'ReplyError';
 const wrongType = (error: unknown) =>
   replyError(error) && String((error as Error).message).startsWith('WRONGTYPE');
+/** A bucket number's field (`b0`…`b9`): a time window's. */
+const BUCKET = /^b\d$/;
 
 interface BreakerRecord {
   id: string;
@@ -141,6 +153,11 @@ const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 const num = (h: Record<string, string>, field: string) => {
   const value = Number(h[field]);
   return Number.isFinite(value) ? value : 0;
+};
+/** A field that older scripts did not write: `NaN` when absent or not a number. */
+const known = (h: Record<string, string>, field: string) => {
+  const text = h[field];
+  return text === undefined || text.trim() === '' ? Number.NaN : Number(text);
 };
 
 /**
@@ -343,7 +360,7 @@ class FleetWatcher implements Member {
 
   /** Takes a budget's hash; false (and forgets the name) when it is gone or not a budget's. */
   private readBudget(name: string, hash: Record<string, string>): boolean {
-    if (hash.win === undefined && !Object.keys(hash).some((field) => /^b\d$/.test(field))) {
+    if (hash.win === undefined && !Object.keys(hash).some((field) => BUCKET.test(field))) {
       this.budgets.delete(name);
       return false;
     }
@@ -462,8 +479,9 @@ const byName = (a: { name: string }, b: { name: string }) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 /**
- * Sums `fields` over the current buckets of a time window: buckets numbered
- * `⌊now × 10 / size⌋` and the 9 before (without a known size, those before the newest).
+ * Sums `fields` over the current buckets of a time window of `size` ms: buckets numbered
+ * `⌊now × 10 / size⌋` and the 9 before. Without a size (a hash of older scripts, no `win`),
+ * which buckets are current is unknown: every sum is `NaN`.
  */
 function buckets(
   h: Record<string, string>,
@@ -471,9 +489,9 @@ function buckets(
   size: number,
   now: number,
 ): number[] {
+  if (!(size > 0 && Number.isFinite(size))) return fields.map(() => Number.NaN);
   const numbers = Array.from({ length: 10 }, (_, i) => Number(h[`b${i}`]));
-  const newest =
-    size > 0 ? Math.floor((now * 10) / size) : Math.max(...numbers.filter(Number.isFinite));
+  const newest = Math.floor((now * 10) / size);
   const sums = fields.map(() => 0);
   numbers.forEach((bucket, i) => {
     if (!(bucket > newest - 10 && bucket <= newest)) return;
@@ -491,10 +509,11 @@ function breakerOf(
   now: number,
 ): FleetBreaker {
   const h = record.counts;
-  const win = h.win ?? '';
-  const timed = win.startsWith('t') || (win === '' && h.b0 !== undefined);
-  const [failures = 0, successes = 0, slow = 0] = timed
-    ? buckets(h, ['f', 's', 'w'], Number(win.slice(1)) || 0, now)
+  // `t<ms>` a time window, `c<calls>` a calls window. Without `win` (older scripts), a hash
+  // with bucket numbers has a time window of unknown size; one without has totals, or none.
+  const win = h.win ?? (Object.keys(h).some((field) => BUCKET.test(field)) ? 't' : 'c');
+  const [failures = 0, successes = 0, slow = 0] = win.startsWith('t')
+    ? buckets(h, ['f', 's', 'w'], Number(win.slice(1)), now)
     : [num(h, 'f'), num(h, 's'), num(h, 'w')];
   let isolations = 0;
   for (const field of Object.keys(h)) if (field.startsWith('i:')) isolations += num(h, field);
@@ -521,8 +540,9 @@ function breakerOf(
 }
 
 function budgetOf(name: string, h: Record<string, string>, now: number): FleetBudget {
-  const [deposits = 0, withdrawals = 0] = buckets(h, ['d', 'w'], num(h, 'win'), now);
-  const bound = Math.floor(num(h, 'ratio') * deposits + num(h, 'reserve') + 1e-9);
+  const [deposits = 0, withdrawals = 0] = buckets(h, ['d', 'w'], known(h, 'win'), now);
+  // NaN when any of the four is unknown (Math.max keeps a NaN).
+  const bound = Math.floor(known(h, 'ratio') * deposits + known(h, 'reserve') + 1e-9);
   return Object.freeze({
     name,
     deposits,
