@@ -93,9 +93,10 @@ export interface RedisStore extends SharedStore {
    * It reads when asked (`read()`: a bounded SCAN step over the prefix's keys, then one
    * HGETALL per name, at most `maxNames` breakers and as many budgets) and hears the
    * breakers' transitions on the store's channel (`changes$`). It never writes: no
-   * breaker or budget is made, counted or renewed by looking at it. Redis down: `read()`
-   * resolves a report that says so, with what was last read, and the store degrades as
-   * for any failed request.
+   * breaker or budget is made, counted or renewed by looking at it. A read that fails
+   * (Redis down or slow, an ACL that refuses SCAN) resolves a report that says so, with
+   * what was last read; the failure is the view's alone: it never degrades the store nor
+   * publishes `store_degraded`, and the store's breakers and budgets go on sharing.
    * @param options See {@link FleetViewOptions}.
    * @returns A frozen {@link FleetView}; `close()` it, or `store.close()`, when done.
    * @throws RecoveryConfigError naming every unknown or invalid option.

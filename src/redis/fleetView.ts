@@ -4,7 +4,7 @@ import type { CircuitBreakerSnapshot } from '../fleet/circuitBreaker.js';
 import type { RetryBudgetSnapshot } from '../fleet/retryBudget.js';
 import type { CircuitState } from '../observability/signals.js';
 import { errorText } from '../patterns/errorText.js';
-import { FAILED, type Member, type Message, type StoreCore } from './storeCore.js';
+import type { Member, Message, ReadResult, StoreCore } from './storeCore.js';
 
 /** Options of `store.watchFleet()`. Strict: an unknown key is a `RecoveryConfigError`. */
 export interface FleetViewOptions {
@@ -21,6 +21,11 @@ export interface FleetViewOptions {
  * `snapshot()`, for the fleet. `calls`, `failures`, `successes` and `slow` are the fleet's
  * window as the processes last flushed it (every `flushMs`), rounded; `state` reads
  * `half_open` once an open breaker's wait is over, as a breaker's own snapshot does.
+ *
+ * `NaN` is a figure the view cannot tell: a time window's counts in a hash written by an
+ * older version of the scripts, which did not record the window (`win`), so that the view
+ * cannot tell which of its buckets are current. The view makes no number up
+ * (`Number.isNaN(breaker.calls)`); the state, openings and failures in a row are known.
  */
 export type FleetBreaker = CircuitBreakerSnapshot;
 
@@ -28,6 +33,11 @@ export type FleetBreaker = CircuitBreakerSnapshot;
  * One shared retry budget, as Redis holds it: the fleet's deposits and withdrawals over the
  * budget's window (withdrawals include tokens lent to a process and not spent yet), and
  * the balance, `⌊ratio × deposits + reserve⌋ − withdrawals`, at least 0.
+ *
+ * `NaN` is a figure the view cannot tell, in a hash written by an older version of the
+ * scripts: without the window (`win`), none of the three (which buckets are current is
+ * unknown); without `ratio` or `reserve`, the balance. The view makes no number up
+ * (`Number.isNaN(budget.balance)`).
  */
 export interface FleetBudget extends RetryBudgetSnapshot {
   /** The budget's `name`. */
@@ -41,11 +51,13 @@ export interface FleetReport {
   /** When it was read: the store's scheduler time. */
   readonly at: number;
   /**
-   * Whether Redis answered every read. When it did not, `breakers` and `budgets` are what
-   * the last read that succeeded found (empty before one), and `error` says why.
+   * Whether Redis answered every read. When it did not, `error` says why, and `breakers`
+   * and `budgets` are what the view last read of each: a name whose hash could be read now
+   * is up to date (gone when its key is), the others are as last read (none before a read).
+   * A view's failed read is its own: the store is not degraded by it.
    */
   readonly reachable: boolean;
-  /** The first line of what failed, when Redis did not answer. */
+  /** The first line of what failed, when a read did: no answer, or a refusal (ACL `NOPERM`). */
   readonly error?: string | undefined;
   /** The shared breakers under the prefix, by name. */
   readonly breakers: readonly FleetBreaker[];
@@ -79,8 +91,11 @@ export interface FleetView {
   /**
    * Reads the fleet now: one bounded step of a SCAN over the prefix's breaker and budget
    * keys (at most 10 calls of COUNT 1000 per Redis node;
-   * a larger key space is walked over several reads), then one HGETALL per name held.
-   * Reads that overlap share one. Never rejects: when Redis fails, the report says so.
+   * a larger key space is walked over several reads), then one HGETALL per name held:
+   * a name whose key is gone (expired, deleted) leaves the view, whether a walk or the
+   * channel brought it. When Redis refuses the SCAN (an ACL) the names held are still read.
+   * Reads that overlap share one. Never rejects: when Redis fails, the report says so, and
+   * the store goes on as it was (no `store_degraded`, its objects still share).
    */
   read(): Promise<FleetReport>;
   /**
@@ -110,6 +125,17 @@ type Reader = { hgetall(key: string): Promise<Record<string, string>> };
 /** A key that is not a hash (`WRONGTYPE`): not a breaker or budget of this store. */
 const FOREIGN = Symbol('foreign');
 
+/** Why a read failed; a string is the whole reason, as is. */
+type Failure = { readonly error: unknown } | string;
+
+/** Redis answered, with an error (`ReplyError`: an ACL's `NOPERM`, `WRONGTYPE`…). */
+const replyError = (error: unknown) =>
+  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
+const wrongType = (error: unknown) =>
+  replyError(error) && String((error as Error).message).startsWith('WRONGTYPE');
+/** A bucket number's field (`b0`…`b9`): a time window's. */
+const BUCKET = /^b\d$/;
+
 interface BreakerRecord {
   id: string;
   gen: number;
@@ -127,6 +153,11 @@ const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 const num = (h: Record<string, string>, field: string) => {
   const value = Number(h[field]);
   return Number.isFinite(value) ? value : 0;
+};
+/** A field that older scripts did not write: `NaN` when absent or not a number. */
+const known = (h: Record<string, string>, field: string) => {
+  const text = h[field];
+  return text === undefined || text.trim() === '' ? Number.NaN : Number(text);
 };
 
 /**
@@ -225,41 +256,53 @@ class FleetWatcher implements Member {
   }
 
   private async refresh(): Promise<FleetReport> {
-    if (this.closed || this.core.closed) return this.report(false, 'the store is closed');
-    if (!(await this.walk())) return this.report(false);
+    if (this.closed || this.core.closed) return this.report('the store is closed');
+    let failure = await this.walk();
+    // Redis did not answer (down, slow): reading every name now would only wait again. When
+    // it answered with a refusal (an ACL without SCAN), the names held are still read, so
+    // that those heard on the channel and gone since leave the view.
+    if (failure !== undefined && (typeof failure === 'string' || !replyError(failure.error))) {
+      return this.report(failure);
+    }
     const names = [
       ...[...this.breakers.keys()].map((name) => ({ name, breaker: true })),
       ...[...this.budgets.keys()].map((name) => ({ name, breaker: false })),
     ];
-    const replies = await Promise.all(
+    const results = await Promise.all(
       names.map(({ name, breaker }) => {
         const key = `${breaker ? this.breakerKey : this.budgetKey}${name}}`;
         return this.core.read((client) =>
           (client as unknown as Reader).hgetall(key).catch((error: unknown) => {
-            if ((error as { name?: unknown } | undefined)?.name === 'ReplyError') return FOREIGN;
+            if (wrongType(error)) return FOREIGN;
             throw error;
           }),
         );
       }),
     );
-    if (replies.includes(FAILED)) return this.report(false);
-    replies.forEach((reply, index) => {
+    results.forEach((result, index) => {
+      // Not read this time: kept as last read.
+      if (!result.ok) {
+        failure ??= { error: result.error };
+        return;
+      }
       const { name, breaker } = names[index] as { name: string; breaker: boolean };
       const key = `${breaker ? this.breakerKey : this.budgetKey}${name}}`;
       // Another type than a hash (WRONGTYPE): read as a hash of no field of ours.
+      const { reply } = result;
       const hash = reply === FOREIGN ? { '': '' } : ((reply ?? {}) as Record<string, string>);
       if (breaker ? this.readBreaker(name, hash) : this.readBudget(name, hash)) return;
       // Gone (expired): it may come back. Not ours: skipped from now on.
       if (Object.keys(hash).length > 0 && this.foreign.size < this.maxNames) this.foreign.add(key);
     });
-    return this.report(true);
+    return this.report(failure);
   }
 
   /**
    * One bounded step of the SCAN on every node (a cluster's masters, or the one server);
    * the names it finds join the view while there is room.
+   * @returns Why it stopped short, or undefined when every node answered.
    */
-  private async walk(): Promise<boolean> {
+  private async walk(): Promise<Failure | undefined> {
     const client = this.core.redis;
     const nodes: [string, Scanner][] =
       (client as Cluster).isCluster === true
@@ -272,11 +315,12 @@ class FleetWatcher implements Member {
     for (const [node, scanner] of nodes) {
       for (let call = 0; call < SCAN_CALLS; call++) {
         const cursor = this.cursors.get(node) ?? '0';
-        const reply = await this.core.read(() =>
+        const result: ReadResult = await this.core.read(() =>
           scanner.scan(cursor, 'MATCH', this.pattern, 'COUNT', SCAN_COUNT),
         );
-        if (reply === FAILED || !Array.isArray(reply)) return false;
-        const [next, keys] = reply as [unknown, unknown];
+        if (!result.ok) return { error: result.error };
+        if (!Array.isArray(result.reply)) return 'SCAN answered something else than a list';
+        const [next, keys] = result.reply as [unknown, unknown];
         if (Array.isArray(keys)) for (const key of keys) this.found(String(key), node);
         this.cursors.set(node, String(next));
         if (String(next) === '0') {
@@ -289,7 +333,7 @@ class FleetWatcher implements Member {
         }
       }
     }
-    return true;
+    return undefined;
   }
 
   private found(key: string, node: string): void {
@@ -316,7 +360,7 @@ class FleetWatcher implements Member {
 
   /** Takes a budget's hash; false (and forgets the name) when it is gone or not a budget's. */
   private readBudget(name: string, hash: Record<string, string>): boolean {
-    if (hash.win === undefined && !Object.keys(hash).some((field) => /^b\d$/.test(field))) {
+    if (hash.win === undefined && !Object.keys(hash).some((field) => BUCKET.test(field))) {
       this.budgets.delete(name);
       return false;
     }
@@ -392,7 +436,8 @@ class FleetWatcher implements Member {
     return to;
   }
 
-  private report(reachable: boolean, reason?: string): FleetReport {
+  /** What the view holds now; `failure`: why this read fell short (unreachable). */
+  private report(failure?: Failure): FleetReport {
     const now = this.core.scheduler.now();
     const breakers = [...this.breakers]
       .filter(([, record]) => record.id !== '')
@@ -403,14 +448,14 @@ class FleetWatcher implements Member {
       .map(([name, hash]) => budgetOf(name, hash, now))
       .sort(byName);
     let error: string | undefined;
-    if (!reachable) {
-      const text = reason ?? errorText(this.core.lastError ?? 'Redis did not answer');
+    if (failure !== undefined) {
+      const text = typeof failure === 'string' ? failure : errorText(failure.error);
       error = text.split('\n')[0]?.slice(0, 240);
     }
     return Object.freeze({
       prefix: this.core.prefix,
       at: now,
-      reachable,
+      reachable: failure === undefined,
       ...(error === undefined ? {} : { error }),
       breakers: Object.freeze(breakers),
       budgets: Object.freeze(budgets),
@@ -434,8 +479,9 @@ const byName = (a: { name: string }, b: { name: string }) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 /**
- * Sums `fields` over the current buckets of a time window: buckets numbered
- * `⌊now × 10 / size⌋` and the 9 before (without a known size, those before the newest).
+ * Sums `fields` over the current buckets of a time window of `size` ms: buckets numbered
+ * `⌊now × 10 / size⌋` and the 9 before. Without a size (a hash of older scripts, no `win`),
+ * which buckets are current is unknown: every sum is `NaN`.
  */
 function buckets(
   h: Record<string, string>,
@@ -443,9 +489,9 @@ function buckets(
   size: number,
   now: number,
 ): number[] {
+  if (!(size > 0 && Number.isFinite(size))) return fields.map(() => Number.NaN);
   const numbers = Array.from({ length: 10 }, (_, i) => Number(h[`b${i}`]));
-  const newest =
-    size > 0 ? Math.floor((now * 10) / size) : Math.max(...numbers.filter(Number.isFinite));
+  const newest = Math.floor((now * 10) / size);
   const sums = fields.map(() => 0);
   numbers.forEach((bucket, i) => {
     if (!(bucket > newest - 10 && bucket <= newest)) return;
@@ -463,10 +509,11 @@ function breakerOf(
   now: number,
 ): FleetBreaker {
   const h = record.counts;
-  const win = h.win ?? '';
-  const timed = win.startsWith('t') || (win === '' && h.b0 !== undefined);
-  const [failures = 0, successes = 0, slow = 0] = timed
-    ? buckets(h, ['f', 's', 'w'], Number(win.slice(1)) || 0, now)
+  // `t<ms>` a time window, `c<calls>` a calls window. Without `win` (older scripts), a hash
+  // with bucket numbers has a time window of unknown size; one without has totals, or none.
+  const win = h.win ?? (Object.keys(h).some((field) => BUCKET.test(field)) ? 't' : 'c');
+  const [failures = 0, successes = 0, slow = 0] = win.startsWith('t')
+    ? buckets(h, ['f', 's', 'w'], Number(win.slice(1)), now)
     : [num(h, 'f'), num(h, 's'), num(h, 'w')];
   let isolations = 0;
   for (const field of Object.keys(h)) if (field.startsWith('i:')) isolations += num(h, field);
@@ -493,8 +540,9 @@ function breakerOf(
 }
 
 function budgetOf(name: string, h: Record<string, string>, now: number): FleetBudget {
-  const [deposits = 0, withdrawals = 0] = buckets(h, ['d', 'w'], num(h, 'win'), now);
-  const bound = Math.floor(num(h, 'ratio') * deposits + num(h, 'reserve') + 1e-9);
+  const [deposits = 0, withdrawals = 0] = buckets(h, ['d', 'w'], known(h, 'win'), now);
+  // NaN when any of the four is unknown (Math.max keeps a NaN).
+  const bound = Math.floor(known(h, 'ratio') * deposits + known(h, 'reserve') + 1e-9);
   return Object.freeze({
     name,
     deposits,

@@ -12,6 +12,14 @@ import type { Script } from './scripts.js';
 /** What a request resolves with when Redis failed, did not answer in time, or the store closed. */
 export const FAILED: unique symbol = Symbol('rx-recovery.redis.failed');
 
+/**
+ * What a read of the fleet view got: Redis's reply, or why there is none (a reply error, a
+ * timeout, a closed connection, the store closed).
+ */
+export type ReadResult =
+  | { readonly ok: true; readonly reply: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
 /** A message on the store's channel, as the scripts publish them (JSON). */
 export interface Message {
   /** `b`: a breaker's transition; `e`: an escalation listed, withdrawn or resolved. */
@@ -72,8 +80,9 @@ const ignore = () => {};
  * The store's connection to Redis: requests bounded by `timeoutMs`, the channel, the
  * flush and sync timers, and the health every object reads. Nothing here throws into a
  * caller or leaves a promise rejected: a failure resolves {@link FAILED} and degrades the
- * store, once, with a `store_degraded` signal; a later sync round that every object
- * passes (each resynchronising its state) recovers it, with `store_recovered`.
+ * store, once, with a `store_degraded` signal (not a failed {@link StoreCore.read}: the
+ * fleet view's); a later sync round that every object passes (each resynchronising its
+ * state) recovers it, with `store_recovered`.
  */
 export class StoreCore {
   /** Whether objects use Redis: false from a failed or late request until a resync succeeds, and after `close()`. */
@@ -179,12 +188,24 @@ export class StoreCore {
 
   /**
    * Sends one read of a reader that is no object of the store (the fleet view's SCAN and
-   * HGETALL), bounded by `timeoutMs` like every request, and degrading the store in the
-   * same way when Redis fails. `send` is given the client the store was made with.
-   * @returns The reply, or {@link FAILED}.
+   * HGETALL), bounded by `timeoutMs` like every request. Its failure is the reader's
+   * alone: it never degrades the store, publishes nothing and leaves `lastError` alone, so
+   * a view that may not SCAN, or reads slowly, changes nothing for the store's objects.
+   * `send` is given the client the store was made with.
+   * @returns The reply, or why there is none. Never rejects.
    */
-  read(send: (client: Redis | Cluster) => Promise<unknown>): Promise<unknown> {
-    return this.request(() => send(this.redis));
+  read(send: (client: Redis | Cluster) => Promise<unknown>): Promise<ReadResult> {
+    // Set when it failed; still unset when the store closed first.
+    let failure: ReadResult | undefined;
+    const failed = (error: unknown) => {
+      failure = { ok: false, error };
+    };
+    return this.exchange(() => send(this.redis), failed).then(
+      (reply): ReadResult =>
+        reply !== FAILED
+          ? { ok: true, reply }
+          : (failure ?? { ok: false, error: new Error('the store is closed') }),
+    );
   }
 
   /**
@@ -227,6 +248,8 @@ export class StoreCore {
     for (const hub of hubs) if (hub !== undefined) publishTo(hub as RecoveryHub, signal);
   }
 
+  private readonly degrade = (error: unknown) => this.fail(error);
+
   private fail(error: unknown): void {
     this.lastError = error;
     if (!this.healthy) return;
@@ -253,12 +276,26 @@ export class StoreCore {
     return answered;
   }
 
+  /** A request of the store's objects: its failure degrades the store. */
   private request(send: () => Promise<unknown>, late?: (reply: unknown) => void): Promise<unknown> {
+    return this.exchange(send, this.degrade, late);
+  }
+
+  /**
+   * Sends one request, bounded by `timeoutMs`, ended as failed by `close()`.
+   * @param failed Called once with what went wrong when it fails (not when the store closed).
+   * @returns The reply, or {@link FAILED}.
+   */
+  private exchange(
+    send: () => Promise<unknown>,
+    failed: (error: unknown) => void,
+    late?: (reply: unknown) => void,
+  ): Promise<unknown> {
     if (this.closed) return Promise.resolve(FAILED);
     const { status } = this.client;
     if (UNAVAILABLE.has(status)) {
       // Queued in the client's offline queue, a request would run late, on stale time.
-      this.fail(new Error(`Redis connection is ${status}`));
+      failed(new Error(`Redis connection is ${status}`));
       return Promise.resolve(FAILED);
     }
     const { timeoutMs } = this.settings;
@@ -276,7 +313,7 @@ export class StoreCore {
       const end = () => finish(FAILED);
       this.waiting.add(end);
       deadline = timer(timeoutMs, this.scheduler).subscribe(() => {
-        if (finish(FAILED)) this.fail(new Error(`Redis did not answer within ${timeoutMs} ms`));
+        if (finish(FAILED)) failed(new Error(`Redis did not answer within ${timeoutMs} ms`));
       });
       if (done) deadline.unsubscribe();
       let sent: Promise<unknown>;
@@ -298,7 +335,7 @@ export class StoreCore {
         },
         (error: unknown) => {
           this.outstanding--;
-          if (finish(FAILED)) this.fail(error);
+          if (finish(FAILED)) failed(error);
         },
       );
     });

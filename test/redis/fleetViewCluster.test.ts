@@ -27,7 +27,10 @@ function clusterCore(masters: Record<string, readonly string[]>): StoreCore {
     redis,
     add: () => {},
     remove: () => {},
-    read: (run: (client: unknown) => Promise<unknown>) => run(redis),
+    read: async (run: (client: unknown) => Promise<unknown>) => ({
+      ok: true,
+      reply: await run(redis),
+    }),
   } as unknown as StoreCore;
 }
 
