@@ -174,10 +174,23 @@ export class DashboardModel {
   /**
    * A breaker is in state `to`: from a `circuit_state_changed` signal (with `from`), from
    * the breaker's `state$` or its snapshot (without). A state already known is no news.
+   * `shared`: heard from the fleet's store (its `changes$`), so the fleet's next read
+   * forgets the breaker when its key is gone, like one it read.
    */
-  breakerState(name: string, to: CircuitState, now: number, from?: CircuitState): void {
+  breakerState(
+    name: string,
+    to: CircuitState,
+    now: number,
+    from?: CircuitState,
+    shared = false,
+  ): void {
     const entry = this.breakerEntry(name, false);
-    if (entry === undefined || entry.state === to) return;
+    if (entry === undefined) return;
+    if (shared && !entry.shared) {
+      entry.shared = true;
+      this.dirty |= BREAKERS;
+    }
+    if (entry.state === to) return;
     const previous = from ?? entry.state;
     entry.state = to;
     if (previous !== undefined) {
@@ -203,11 +216,11 @@ export class DashboardModel {
     entry.snapshot = snapshot;
     if (
       before === undefined ||
-      before.calls !== snapshot.calls ||
-      before.failures !== snapshot.failures ||
-      before.consecutiveFailures !== snapshot.consecutiveFailures ||
-      before.opens !== snapshot.opens ||
-      before.retryAfterMs !== snapshot.retryAfterMs
+      !Object.is(before.calls, snapshot.calls) ||
+      !Object.is(before.failures, snapshot.failures) ||
+      !Object.is(before.consecutiveFailures, snapshot.consecutiveFailures) ||
+      !Object.is(before.opens, snapshot.opens) ||
+      !Object.is(before.retryAfterMs, snapshot.retryAfterMs)
     ) {
       this.dirty |= BREAKERS;
     }
@@ -223,9 +236,9 @@ export class DashboardModel {
     entry.snapshot = snapshot;
     if (
       before === undefined ||
-      before.deposits !== snapshot.deposits ||
-      before.withdrawals !== snapshot.withdrawals ||
-      before.balance !== snapshot.balance
+      !Object.is(before.deposits, snapshot.deposits) ||
+      !Object.is(before.withdrawals, snapshot.withdrawals) ||
+      !Object.is(before.balance, snapshot.balance)
     ) {
       this.dirty |= BUDGETS;
     }
@@ -443,21 +456,40 @@ function breakerView([name, entry]: [string, BreakerEntry]): BreakerView {
     ...(snapshot === undefined
       ? {}
       : {
-          ...(entry.shared ? { opens: snapshot.opens } : {}),
-          calls: snapshot.calls,
-          failures: snapshot.failures,
-          consecutiveFailures: snapshot.consecutiveFailures,
+          ...known({
+            ...(entry.shared ? { opens: snapshot.opens } : {}),
+            calls: snapshot.calls,
+            failures: snapshot.failures,
+            consecutiveFailures: snapshot.consecutiveFailures,
+          }),
           retryAfterMs: Number.isFinite(snapshot.retryAfterMs) ? snapshot.retryAfterMs : null,
         }),
   };
 }
 
 function budgetView([name, entry]: [string, BudgetEntry]): BudgetView {
+  const snapshot = entry.snapshot;
   return {
     name,
     ...(entry.shared ? { shared: true } : {}),
-    ...(entry.snapshot ?? {}),
+    ...(snapshot === undefined
+      ? {}
+      : known({
+          deposits: snapshot.deposits,
+          withdrawals: snapshot.withdrawals,
+          balance: snapshot.balance,
+        })),
     exhausted: entry.exhausted,
     ...(entry.lastExhaustedAt === undefined ? {} : { lastExhaustedAt: entry.lastExhaustedAt }),
   };
+}
+
+/**
+ * The figures that are known: a count the fleet's store cannot tell (`NaN`: a hash written
+ * by older scripts) is left out, and the page shows "–", as for a breaker without counters.
+ */
+function known<T extends Record<string, number | undefined>>(figures: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key in figures) if (!Number.isNaN(figures[key])) out[key] = figures[key];
+  return out;
 }

@@ -333,7 +333,7 @@ export async function serveDashboard(
   if (fleet !== undefined) {
     subscriptions.add(
       fleet.changes$.subscribe((change) => {
-        model.breakerState(change.name, change.to, scheduler.now(), change.from);
+        model.breakerState(change.name, change.to, scheduler.now(), change.from, true);
         changed();
       }),
     );

@@ -60,7 +60,11 @@ export interface BreakerView {
    * (`fleet` option): the breaker is shared by every process under the store's prefix.
    */
   readonly shared?: boolean;
-  /** Calls in the breaker's window, when the breaker object was given (`breakers` option) or read from the fleet. */
+  /**
+   * Calls in the breaker's window, when the breaker object was given (`breakers` option) or
+   * read from the fleet. A figure the fleet's store cannot tell (a hash written by older
+   * scripts) is absent, here and below.
+   */
   readonly calls?: number;
   /** Failed calls in the window, when the breaker object was given or read from the fleet. */
   readonly failures?: number;
@@ -95,7 +99,10 @@ export interface BudgetView {
    * for the fleet, tokens lent to its processes included.
    */
   readonly withdrawals?: number;
-  /** Withdrawals it would pay now, when the object was given or read from the fleet. */
+  /**
+   * Withdrawals it would pay now, when the object was given or read from the fleet. A figure
+   * the fleet's store cannot tell (a hash written by older scripts) is absent, here and above.
+   */
   readonly balance?: number;
   /** `retry_budget_exhausted` signals seen. */
   readonly exhausted: number;

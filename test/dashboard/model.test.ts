@@ -240,6 +240,85 @@ describe('DashboardModel', () => {
     expect(after.budgets).toEqual([]);
   });
 
+  it("forgets a breaker heard only on the fleet's channel once a read no longer finds it", () => {
+    const m = model();
+    const empty: FleetReport = {
+      prefix: 'codegen',
+      at: 0,
+      reachable: true,
+      breakers: [],
+      budgets: [],
+      complete: true,
+      truncated: false,
+    };
+    m.breakerState('heard-api', 'open', 10, 'closed', true);
+    expect(m.full(10).breakers).toEqual([
+      {
+        name: 'heard-api',
+        state: 'open',
+        since: 10,
+        transitions: [{ from: 'closed', to: 'open', at: 10 }],
+        shared: true,
+      },
+    ]);
+    m.fleetReport(empty, 20);
+    expect(m.full(20).breakers).toEqual([]);
+    // A breaker this process's own objects or signals report is not the fleet's to forget.
+    m.breakerState('local-api', 'open', 30, 'closed');
+    m.fleetReport(empty, 40);
+    expect(m.full(40).breakers?.map((b) => b.name)).toEqual(['local-api']);
+  });
+
+  it("shows '–' for figures the fleet's store cannot tell (NaN), and a read of the same NaN is no news", () => {
+    const m = model();
+    const report: FleetReport = {
+      prefix: 'codegen',
+      at: 0,
+      reachable: true,
+      breakers: [
+        {
+          name: 'old-api',
+          state: 'closed',
+          generation: 0,
+          opens: 0,
+          calls: Number.NaN,
+          failures: Number.NaN,
+          successes: Number.NaN,
+          slow: Number.NaN,
+          consecutiveFailures: 2,
+          trialCalls: 0,
+          trialSuccesses: 0,
+          isolations: 0,
+          retryAfterMs: 0,
+        },
+      ],
+      budgets: [{ name: 'old-budget', deposits: 40, withdrawals: 3, balance: Number.NaN }],
+      complete: true,
+      truncated: false,
+    };
+    m.fleetReport(report, 10);
+    const { breakers, budgets } = m.full(10);
+    expect(breakers).toEqual([
+      {
+        name: 'old-api',
+        state: 'closed',
+        transitions: [],
+        shared: true,
+        opens: 0,
+        consecutiveFailures: 2,
+        retryAfterMs: 0,
+      },
+    ]);
+    expect(budgets).toEqual([
+      { name: 'old-budget', shared: true, deposits: 40, withdrawals: 3, exhausted: 0 },
+    ]);
+    // The JSON a page gets holds no null where a number was unknown.
+    expect(JSON.stringify(m.full(10))).not.toContain('null');
+    m.delta(10);
+    m.fleetReport(report, 20);
+    expect(m.delta(20)).toBeNull();
+  });
+
   it('holds at most MAX_NAMED breakers and budgets read from the fleet', () => {
     const m = model();
     const many = Array.from({ length: MAX_NAMED + 20 }, (_, i) => `b${i}`);
