@@ -4,6 +4,7 @@ import { createCircuitBreaker } from '../src/fleet/circuitBreaker.js';
 import { createRetryBudget } from '../src/fleet/retryBudget.js';
 import { circuitBreaker } from '../src/operators/circuitBreaker.js';
 import { hedge } from '../src/operators/hedge.js';
+import { retryBackoff } from '../src/operators/retryBackoff.js';
 import type { MarbleCase } from './case.js';
 
 const unavailable = new Error('HTTP 503 Service Unavailable');
@@ -85,5 +86,21 @@ export const fleetCases: readonly MarbleCase[] = [
       hedge({ delayMs: 2, maxHedged: 2, budget: createRetryBudget({ ratio: 1, minPerSecond: 0 }) }),
     expected: '-------a|',
     subscriptions: ['^-------!', '2ms ^----!'],
+  },
+  {
+    title:
+      'retryBackoff: the budget (ratio 1) pays for one retry, for the one request it saw; the next retry is skipped and the error goes through',
+    operator: 'retryBackoff({ maxRetries: 3, baseDelayMs: 10, budget })',
+    source: '-#',
+    sourceError: unavailable,
+    build: () =>
+      retryBackoff({
+        maxRetries: 3,
+        baseDelayMs: 10,
+        budget: createRetryBudget({ ratio: 1, minPerSecond: 0 }),
+      }),
+    expected: '12ms #',
+    expectedError: unavailable,
+    subscriptions: ['^!', '11ms ^!'],
   },
 ];

@@ -1,6 +1,12 @@
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import { isEmptyOptions, number, shape, throwIfAny } from '../config/check.js';
 import {
+  type BudgetProtocol,
+  budgetProtocolOf,
+  budgetRule,
+  type RetryBudget,
+} from '../fleet/retryBudget.js';
+import {
   type RetryOptions,
   resolveRetryOptions,
   retryOptionRules,
@@ -14,6 +20,7 @@ import {
   UNBOUNDED_ATTEMPTS,
 } from './engine/config.js';
 import { recoveryOperator } from './engine/engine.js';
+import { budgetOf } from './engine/fleetOptions.js';
 
 /**
  * Options of {@link retryBackoff}: the retry options, a budget, and the common ones.
@@ -37,16 +44,23 @@ export interface RetryBackoffOptions extends RetryOptions, CommonOptions {
   /**
    * Retries per subscription before the error goes through (with `resetOnSuccess`, after
    * each value the budget is whole again). `0` returns the source untouched when no
-   * `signals`, `metrics` or `hub` is given; `Infinity` retries for ever.
+   * `signals`, `metrics`, `hub` or `budget` is given; `Infinity` retries for ever.
    * @default 3
    */
   maxRetries?: number | undefined;
+  /**
+   * A retry budget shared with other pipelines: each subscription deposits one request,
+   * each retry withdraws one; a retry the budget cannot pay is skipped (a
+   * `retry_budget_exhausted` signal) and the error goes through.
+   */
+  budget?: RetryBudget | undefined;
 }
 
 const retryBackoffRules = /* @__PURE__ */ shape({
   ...retryOptionRules,
   ...commonRules,
   maxRetries: /* @__PURE__ */ number({ min: 0, int: true, infinite: true }),
+  budget: budgetRule,
 });
 
 /**
@@ -89,10 +103,16 @@ let defaultOperator: unknown;
 function build<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
   const issues: string[] = [];
   retryBackoffRules(options, 'options', issues);
-  const { maxRetries = 3, signals, metrics, hub } = options;
+  const { maxRetries = 3, signals, metrics, hub, budget } = options;
   const retry = resolveRetryOptions(options, 'options', issues);
   throwIfAny(issues);
-  if (maxRetries === 0 && signals === undefined && metrics === undefined && hub === undefined) {
+  if (
+    maxRetries === 0 &&
+    signals === undefined &&
+    metrics === undefined &&
+    hub === undefined &&
+    budget === undefined // its requests still count
+  ) {
     return identity;
   }
   return recoveryOperator<T>(
@@ -102,6 +122,7 @@ function build<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
       resetOnSuccess: retry.resetOnSuccess,
       unmatchedMaxRetries: 0,
       maxAttempts: UNBOUNDED_ATTEMPTS,
+      ...(budget && budgetOf<T>(budgetProtocolOf(budget) as BudgetProtocol)),
     }),
   );
 }

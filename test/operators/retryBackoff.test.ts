@@ -15,6 +15,7 @@ import {
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  createRetryBudget,
   isRecoveryConfigError,
   RecoveryConfigError,
   type RecoverySignal,
@@ -514,6 +515,49 @@ describe('retryBackoff', () => {
         ['error_detected', 390],
         ['recovery_completed', 390],
       ]);
+    });
+  });
+
+  describe('budget', () => {
+    it('a shared budget pays for retries: each subscription deposits, a retry it cannot pay is skipped with a signal, and the error goes through', () => {
+      const { log, signals } = keptSignals();
+      // biome-ignore format: aligned marbles
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const budget = createRetryBudget({ name: 'api', ratio: 1, minPerSecond: 0 });
+        const source = cold('-#', undefined, error);
+        const subs = [      '^!',
+                            '11ms ^!'];
+        const expected =    '12ms #';
+        const result = source.pipe(
+          retryBackoff({ maxRetries: 3, baseDelayMs: 10, budget, signals, context: { correlationId: 'c' } }),
+        );
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+      });
+      expect(
+        log
+          .filter((s) => s.type === 'recovery_attempt' || s.type === 'retry_budget_exhausted')
+          .map((s) =>
+            s.type === 'retry_budget_exhausted'
+              ? `${s.type} ${s.budgetName} ${s.strategy} @${s.at}`
+              : `${s.type} @${s.at}`,
+          ),
+      ).toEqual(['recovery_attempt @1', 'retry_budget_exhausted api retry @12']); // one request paid for one retry
+    });
+
+    it('a budget counts the requests of a pipe that never retries (maxRetries: 0)', () => {
+      const budget = createRetryBudget({ ratio: 1, minPerSecond: 0 });
+      const operator = retryBackoff<number>({ maxRetries: 0, budget });
+      expect(operator).not.toBe(identity);
+      of(1).pipe(operator).subscribe();
+      of(2).pipe(operator).subscribe();
+      expect(budget.snapshot()).toMatchObject({ deposits: 2, withdrawals: 0 });
+    });
+
+    it('names a budget that is not one', () => {
+      expect(thrownBy(() => retryBackoff({ budget: {} as never }))).toMatchObject({
+        issues: ['options.budget: must be a RetryBudget (createRetryBudget)'],
+      });
     });
   });
 
