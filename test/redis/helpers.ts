@@ -17,7 +17,10 @@ export const redisPort = inject('redisPort');
 const skipOutsideCi = describe.skipIf(process.env.CI === undefined && redisPort === 0);
 export const describeRedis: (name: string, suite: () => void) => void = skipOutsideCi;
 
-/** An ioredis client for a test: quick to reconnect, quiet about connection errors. */
+/**
+ * An ioredis client for a test: quick to reconnect, quiet about connection errors;
+ * `options` (ioredis's) go over these.
+ */
 export function connect(port = redisPort, options: RedisOptions = {}): Redis {
   const client = new Redis({
     port,
@@ -41,8 +44,8 @@ export interface WaitForOptions {
    * The events behind the condition (a breaker's `state$`, a hub's `signals`, a worker's
    * `events$`, {@link redisEvents} of the test's prefix…): the condition is checked at
    * once, then again each time one of them emits.
-   * @default {@link redisEvents} on every server the tests started: anything written or
-   * published there (the fallback for a caller that names no event)
+   * @default anything written or published on the servers of the test (the shared one, and
+   * those the file started): the fallback for a caller that names no event
    */
   on?: Recheck | readonly Recheck[];
   /** How long it may take before the test fails: a failure bound, never a pause. @default 5000 */
