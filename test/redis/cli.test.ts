@@ -127,6 +127,9 @@ describeRedis('rx-recovery escalations (CLI, against a real Redis)', () => {
       expect(stderr).toMatch(expected);
     }
     // None of it touched the waiting stream.
-    await waitFor(() => hub.pendingEscalations().length === 1, { what: 'still waiting' });
+    await waitFor(() => hub.pendingEscalations().length === 1, {
+      on: hub.escalations$,
+      what: 'still waiting',
+    });
   }, 90_000);
 });

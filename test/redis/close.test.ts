@@ -1,3 +1,4 @@
+import { fromEvent } from 'rxjs';
 import { afterAll, expect, it } from 'vitest';
 import { describeRedis, redisPort, uniquePrefix, waitFor } from './helpers.js';
 import { Worker } from './workers.js';
@@ -18,7 +19,7 @@ describeRedis('store.close()', () => {
     });
     // Work on every object: calls, retries, an escalation left waiting.
     await worker.request('calls', { outcome: 'fail', n: 1 });
-    await worker.request('retries', { deposits: 5, attempts: 3, everyMs: 1 });
+    await worker.request('retries', { deposits: 5, attempts: 3 });
     await worker.request('escalate');
     const state = await worker.request<{ healthy: boolean }>('state');
     expect(state.healthy).toBe(true);
@@ -26,6 +27,6 @@ describeRedis('store.close()', () => {
     expect(unhandled).toEqual([]);
     // Nothing of the store keeps the event loop alive: the process ends by itself.
     expect(await worker.exit(5000)).toBe(0);
-    await waitFor(() => worker?.child.exitCode === 0);
+    await waitFor(() => worker?.child.exitCode === 0, { on: fromEvent(worker.child, 'exit') });
   }, 30_000);
 });

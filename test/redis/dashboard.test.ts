@@ -13,7 +13,7 @@ import {
   createRetryBudget,
 } from '../../src/index.js';
 import { at, openStream, within } from '../dashboard/helpers.js';
-import { describeRedis, fleetMembers, redisPort, uniquePrefix, waitFor } from './helpers.js';
+import { describeRedis, fleetMembers, redisPort, uniquePrefix } from './helpers.js';
 
 /**
  * The dashboard of a fleet sharing a real redis-server: another store (another process)
@@ -145,17 +145,18 @@ describeRedis('the dashboard of a fleet sharing Redis', () => {
       `the fleet's shared breakers, budgets and waiting escalations: ${url}, prefix ${prefix}.`,
     );
     const token = new URL(page).searchParams.get('token');
-    let state: DashboardUpdate | undefined;
-    await waitFor(
-      async () => {
-        const response = await fetch(at(page, '/api/state'), {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        state = (await response.json()) as DashboardUpdate;
-        return state.breakers?.some((b) => b.name === 'model-api') === true;
-      },
-      { timeoutMs: 10_000, what: 'the shared breaker in /api/state' },
+    // The page's stream shows what the dashboard has read of the fleet, as it reads it.
+    const stream = await openStream(`${at(page, '/events')}?token=${token}`);
+    cleanup.push(() => stream.close());
+    await stream.next(
+      (u) => u.breakers?.some((b) => b.name === 'model-api') === true,
+      'the shared breaker on the page',
+      10_000,
     );
+    stream.close(); // no page open when it stops
+    const state = (await (
+      await fetch(at(page, '/api/state'), { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as DashboardUpdate;
     expect(state?.hub).toBe('fleet');
     expect(state?.breakers).toEqual([
       expect.objectContaining({ name: 'model-api', state: 'open', shared: true, failures: 3 }),

@@ -1,4 +1,4 @@
-import { defer, of, throwError } from 'rxjs';
+import { defer, of, Subject, throwError } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
 import {
@@ -116,7 +116,10 @@ describeRedis('Redis failing', () => {
     expect(await Promise.all(sync(20, () => recovery(breaker, budget)))).toEqual(
       sync(20, () => 'ok'),
     );
-    await waitFor(() => types().includes('store_degraded'), { what: 'store_degraded' });
+    await waitFor(() => types().includes('store_degraded'), {
+      on: hub.signals,
+      what: 'store_degraded',
+    });
     expect(store.healthy).toBe(false);
     const degraded = fleet.signals.find((signal) => signal.type === 'store_degraded');
     expect(degraded).toMatchObject({ store: fleet.prefix, correlationId: `store:${fleet.prefix}` });
@@ -141,6 +144,7 @@ describeRedis('Redis failing', () => {
 
     await fleet.restart(); // same port, empty: no persistence
     await waitFor(() => types().includes('store_recovered'), {
+      on: hub.signals,
       what: 'store_recovered',
       timeoutMs: 5000,
     });
@@ -154,14 +158,17 @@ describeRedis('Redis failing', () => {
       () => newcomer.quit(),
     );
     const seen = createCircuitBreaker({ name: 'api', trip: { consecutive: 3 }, store: other });
-    await waitFor(() => seen.state === 'open', { what: 'the newcomer sees the breaker open' });
+    await waitFor(() => seen.state === 'open', {
+      on: seen.state$,
+      what: 'the newcomer sees the breaker open',
+    });
     expect(await newcomer.hget(`{${fleet.prefix}:breaker:api}`, 'state')).toBe('open');
     expect(fleet.unhandled).toEqual([]);
   }, 20_000);
 
   it('paused (SIGSTOP): no call waits for it; a half-open trial waits at most timeoutMs, then store_degraded; resumed: store_recovered', async () => {
     const fleet = await setup();
-    const { breaker, budget, store, types } = fleet;
+    const { breaker, budget, hub, store, types } = fleet;
     const purse = budgetProtocolOf(budget);
     if (purse === undefined) throw new Error('no budget protocol');
     // Open in Redis before it stops answering.
@@ -185,13 +192,15 @@ describeRedis('Redis failing', () => {
     // so it is decided here, and the store degrades.
     fleet.clock.advance(60_000);
     let admitted = false;
+    const admissions = new Subject<void>();
     of('trial')
       .pipe(circuitBreaker(breaker))
       .subscribe(() => {
         admitted = true;
+        admissions.next();
       });
     expect(admitted).toBe(false);
-    await waitFor(() => admitted, { what: 'the trial admitted', timeoutMs: 2000 });
+    await waitFor(() => admitted, { on: admissions, what: 'the trial admitted', timeoutMs: 2000 });
     expect(types()).toContain('store_degraded');
     expect(fleet.storeSignals).toEqual(['store_degraded']);
     expect(breaker.state).toBe('closed');
@@ -205,7 +214,10 @@ describeRedis('Redis failing', () => {
     expect(completed).toBe(1000);
 
     process.kill(fleet.server().pid, 'SIGCONT');
-    await waitFor(() => types().includes('store_recovered'), { what: 'store_recovered' });
+    await waitFor(() => types().includes('store_recovered'), {
+      on: hub.signals,
+      what: 'store_recovered',
+    });
     expect(fleet.storeSignals).toEqual(['store_degraded', 'store_recovered']);
     expect(store.healthy).toBe(true);
     expect(fleet.unhandled).toEqual([]);
@@ -222,7 +234,7 @@ describeRedis('Redis failing', () => {
     const breaker = createCircuitBreaker({ name: 'api', trip: { consecutive: 5 }, store, hub });
     const budget = createRetryBudget({ name: 'api', store });
     expect(await recovery(breaker, budget)).toBe('ok');
-    await waitFor(() => types.includes('store_degraded'));
+    await waitFor(() => types.includes('store_degraded'), { on: hub.signals });
     expect(await store.sync()).toBe(false);
     const values: string[] = [];
     throwError(() => quorumError)

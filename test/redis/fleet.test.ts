@@ -51,7 +51,7 @@ describeRedis('a fleet of processes', () => {
     ]);
     const elapsed = await waitFor(
       async () => (await b.request<string[]>('calls', { outcome: 'ok', n: 1 }))[0] === 'refused',
-      { timeoutMs: SYNC_MS, what: "B's call refused" },
+      { on: b.events$, timeoutMs: SYNC_MS, what: "B's call refused" },
     );
     expect(elapsed).toBeLessThan(SYNC_MS);
     const { signals } = await b.request<State>('state');
@@ -65,7 +65,9 @@ describeRedis('a fleet of processes', () => {
     const [a] = fleetOf3 as [Worker];
     await a.request('calls', { outcome: 'fail', n: 1 });
     for (const worker of fleetOf3) {
-      await waitFor(async () => (await worker.request<State>('state')).state === 'open');
+      await waitFor(async () => (await worker.request<State>('state')).state === 'open', {
+        on: worker.events$,
+      });
     }
     await Promise.all(fleetOf3.map((worker) => worker.request('advance', { ms: 30_000 })));
     // Each process tries 4 trial calls at once, all held open.
@@ -76,6 +78,7 @@ describeRedis('a fleet of processes', () => {
     await Promise.all(fleetOf3.map((worker) => worker.request('finish', { outcome: 'ok' })));
     for (const worker of fleetOf3) {
       await waitFor(async () => (await worker.request<State>('state')).state === 'closed', {
+        on: worker.events$,
         timeoutMs: SYNC_MS * 2,
       });
     }
@@ -83,14 +86,19 @@ describeRedis('a fleet of processes', () => {
 
   it("holds a budget shared by 4 processes to the fleet's bound", async () => {
     const fleetOf4 = await fleet(4, { budget: { ratio: 0.2, minPerSecond: 1, ttlMs: 10_000 } });
-    // Each process: 25 requests, then 60 retries over ~0.6 s. The fleet may pay
-    // ⌊0.2 × 100 + 1 × 10⌋ = 30; four budgets of their own would pay 4 × (5 + 10) = 60.
-    const paid = await Promise.all(
-      fleetOf4.map((worker) =>
-        worker.request<number>('retries', { deposits: 25, attempts: 60, everyMs: 10 }),
-      ),
-    );
-    const total = paid.reduce((sum, n) => sum + n, 0);
+    // Each process: 25 requests, then 60 retries in 12 rounds of 5, every process at once,
+    // each round ending with each process's exchange with Redis (its flush), so that their
+    // exchanges interleave. The fleet may pay ⌊0.2 × 100 + 1 × 10⌋ = 30; four budgets of
+    // their own would pay 4 × (5 + 10) = 60.
+    let total = 0;
+    for (let round = 0; round < 12; round++) {
+      const paid = await Promise.all(
+        fleetOf4.map((worker) =>
+          worker.request<number>('retries', { deposits: round === 0 ? 25 : 0, attempts: 5 }),
+        ),
+      );
+      total += paid.reduce((sum, n) => sum + n, 0);
+    }
     expect(total).toBeLessThanOrEqual(30);
     expect(total).toBeGreaterThanOrEqual(24); // tokens lent and not yet spent are the gap
     await Promise.all(fleetOf4.map((worker) => worker.request('sync')));
@@ -104,6 +112,7 @@ describeRedis('a fleet of processes', () => {
     const id = await a.request<string>('escalate');
     expect(typeof id).toBe('string');
     await waitFor(async () => (await b.request<string[]>('pending')).includes(id), {
+      on: b.events$,
       timeoutMs: SYNC_MS * 2,
       what: "B lists A's escalation",
     });
@@ -111,6 +120,7 @@ describeRedis('a fleet of processes', () => {
       await b.request('resolve', { id, resolution: { action: 'value', value: 'approved' } }),
     ).toBe(true);
     await waitFor(() => a.events.some((event) => event.event === 'complete'), {
+      on: a.events$,
       what: "A's stream completes",
     });
     expect(a.events.filter((event) => event.event === 'value')).toEqual([
@@ -118,7 +128,9 @@ describeRedis('a fleet of processes', () => {
     ]);
     // Refused: nobody waits on it any more.
     expect(await b.request('resolve', { id, resolution: { action: 'complete' } })).toBe(false);
-    await waitFor(async () => (await b.request<string[]>('pending')).length === 0);
+    await waitFor(async () => (await b.request<string[]>('pending')).length === 0, {
+      on: b.events$,
+    });
     for (const worker of [a, b])
       expect((await worker.request<State>('state')).unhandled).toEqual([]);
   });

@@ -24,6 +24,12 @@ const STOP_LIMIT_MS = 3000;
 /** What redis-server logs once it accepts connections. */
 const READY = 'Ready to accept connections';
 
+/** The servers this process started and has not seen exit, with their ports. */
+const running = new Map<ChildProcess, number>();
+
+/** The ports of the servers this process started that still run. */
+export const runningPorts = (): number[] => [...running.values()];
+
 /** A loopback port nobody listens on now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -103,6 +109,8 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     throw error;
   }
   const pid = child.pid as number;
+  running.set(child, chosen);
+  child.once('exit', () => running.delete(child));
   return {
     port: chosen,
     pid,

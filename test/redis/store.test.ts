@@ -1,5 +1,6 @@
-import { defer, NEVER, of, Subject, throwError } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { defer, fromEvent, NEVER, of, Subject, throwError } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
 import {
   type CircuitBreaker,
@@ -21,6 +22,8 @@ import {
   describeRedis,
   fleetMembers,
   keysWithTtl,
+  redisEvents,
+  serverRuns,
   shiftedClock,
   uniquePrefix,
   waitFor,
@@ -46,6 +49,26 @@ function call(breaker: CircuitBreaker, ok: boolean): Promise<Outcome> {
         error: (error: unknown) => resolve(isBrokenCircuitError(error) ? 'refused' : 'failed'),
       });
   });
+}
+
+/**
+ * A call through `breaker` that never ends, unsubscribed as soon as the breaker has decided
+ * on it: resolves whether it started (a refused call ends unstarted).
+ */
+async function trialStarts(breaker: CircuitBreaker): Promise<boolean> {
+  let decide: (started: boolean) => void = () => {};
+  const decided = new Promise<boolean>((resolve) => {
+    decide = resolve;
+  });
+  const running = defer(() => {
+    decide(true);
+    return NEVER;
+  })
+    .pipe(circuitBreaker(breaker))
+    .subscribe({ error: () => decide(false) });
+  const started = await decided;
+  running.unsubscribe();
+  return started;
 }
 
 describe('createRedisStore options', () => {
@@ -102,14 +125,14 @@ describeRedis('a breaker shared through Redis', () => {
     };
     const a = createCircuitBreaker({ ...options, store: member(prefix).store });
     const b = createCircuitBreaker({ ...options, store: member(prefix).store });
-    await waitFor(async () => (await call(b, true)) === 'ok');
+    await waitFor(async () => (await call(b, true)) === 'ok', { on: redisEvents(prefix) });
     expect(await Promise.all([call(a, false), call(a, false), call(a, false)])).toEqual([
       'failed',
       'failed',
       'failed',
     ]);
     expect(a.state).toBe('open');
-    const elapsed = await waitFor(() => b.state === 'open', { what: 'b opens' });
+    const elapsed = await waitFor(() => b.state === 'open', { on: b.state$, what: 'b opens' });
     expect(elapsed).toBeLessThan(200); // syncMs: the channel brings it sooner
     expect(await call(b, true)).toBe('refused');
   });
@@ -140,7 +163,12 @@ describeRedis('a breaker shared through Redis', () => {
     // saw four: every process opens.
     await call(a, false);
     await call(a, false);
-    await waitFor(() => c.state === 'open', { what: 'c opens' });
+    // A learns it from its flush's answer, B and C on the channel: in no set order.
+    const breakers = [a, b, c];
+    await waitFor(() => breakers.every((breaker) => breaker.state === 'open'), {
+      on: breakers.map((breaker) => breaker.state$),
+      what: 'every process opens',
+    });
     expect([a.state, b.state]).toEqual(['open', 'open']);
   });
 });
@@ -164,11 +192,15 @@ describeRedis('a breaker whose shared state is lost', () => {
     // The next exchange finds a new hash: the isolation goes back, and others see it.
     const b = createCircuitBreaker({ ...options, store: two.store });
     expect(await one.store.sync()).toBe(true);
-    await waitFor(async () => (await one.client.hget(key, 'state')) === 'isolated');
-    await waitFor(() => b.state === 'isolated');
+    await waitFor(async () => (await one.client.hget(key, 'state')) === 'isolated', {
+      on: redisEvents(prefix),
+    });
+    await waitFor(() => b.state === 'isolated', { on: b.state$ });
     expect(a.state).toBe('isolated');
     handle.release();
-    await waitFor(() => b.state === 'closed' && a.state === 'closed');
+    await waitFor(() => b.state === 'closed' && a.state === 'closed', {
+      on: [a.state$, b.state$],
+    });
   });
 
   it('stops following the store once disposed', async () => {
@@ -183,7 +215,7 @@ describeRedis('a breaker whose shared state is lost', () => {
     const c = createCircuitBreaker({ ...options, store: member(prefix).store });
     b.dispose();
     await call(a, false);
-    await waitFor(() => c.state === 'open');
+    await waitFor(() => c.state === 'open', { on: c.state$ });
     expect(b.state).toBe('closed');
     expect(await call(b, true)).toBe('ok');
   });
@@ -205,18 +237,20 @@ describeRedis('half-open across processes', () => {
     );
     const [a, b, c] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
     await call(a, false);
-    await waitFor(() => b.state === 'open' && c.state === 'open');
+    await waitFor(() => b.state === 'open' && c.state === 'open', { on: [b.state$, c.state$] });
     clock.advance(30_000);
     // Every process tries three trial calls at once, each held open until released.
     const trials = new Subject<string>();
     let admitted = 0;
     let settled = 0;
+    const ends = new Subject<void>();
     const outcomes = breakers.flatMap((breaker) =>
       [1, 2, 3].map(
         () =>
           new Promise<Outcome>((resolve) => {
             const end = (outcome: Outcome) => {
               settled++;
+              ends.next();
               resolve(outcome);
             };
             defer(() => {
@@ -232,13 +266,15 @@ describeRedis('half-open across processes', () => {
       ),
     );
     // Seven are refused; two run, and wait for `trials`.
-    await waitFor(() => settled === 7);
+    await waitFor(() => settled === 7, { on: ends });
     expect(admitted).toBe(2);
     trials.next('fine');
     const results = await Promise.all(outcomes);
     expect(results.filter((r) => r === 'ok')).toHaveLength(2);
     expect(results.filter((r) => r === 'refused')).toHaveLength(7);
-    await waitFor(() => breakers.every((breaker) => breaker.state === 'closed'));
+    await waitFor(() => breakers.every((breaker) => breaker.state === 'closed'), {
+      on: breakers.map((breaker) => breaker.state$),
+    });
   });
 
   it('gives the permit back when the trial call is unsubscribed before it starts', async () => {
@@ -253,25 +289,17 @@ describeRedis('half-open across processes', () => {
     const a = createCircuitBreaker({ ...options, store: member(prefix).store });
     const b = createCircuitBreaker({ ...options, store: member(prefix).store });
     await call(a, false);
-    await waitFor(() => b.state === 'open');
+    await waitFor(() => b.state === 'open', { on: b.state$ });
     clock.advance(1000);
     // Unsubscribed at once: the permit, if the store grants it, goes back.
     NEVER.pipe(circuitBreaker(a)).subscribe().unsubscribe();
-    // Unsubscribed while running: the permit goes back too.
-    await waitFor(async () => {
-      let started = false;
-      const running = defer(() => {
-        started = true;
-        return NEVER;
-      })
-        .pipe(circuitBreaker(b))
-        .subscribe({ error: () => {} });
-      await waitFor(() => started || running.closed, { timeoutMs: 500 }).catch(() => {});
-      running.unsubscribe();
-      return started;
-    });
-    expect(await waitFor(async () => (await call(a, true)) === 'ok')).toBeGreaterThanOrEqual(0);
-    await waitFor(() => b.state === 'closed');
+    // Unsubscribed while running: the permit goes back too. B tries again each time the
+    // breaker's key changes (A's permit given back), until its trial starts.
+    await waitFor(() => trialStarts(b), { on: redisEvents(prefix) });
+    expect(
+      await waitFor(async () => (await call(a, true)) === 'ok', { on: redisEvents(prefix) }),
+    ).toBeGreaterThanOrEqual(0);
+    await waitFor(() => b.state === 'closed', { on: b.state$ });
   });
 });
 
@@ -313,14 +341,23 @@ describeRedis('escalations shared through Redis', () => {
     const there = createRecoveryHub({ store: member(prefix).store });
     const values: string[] = [];
     let completed = false;
+    const completes = new Subject<void>();
     throwError(() => quorumError)
       .pipe(
         withRecovery<string>(undefined, { hub: here, maxAttempts: 0, escalation: { await: true } }),
       )
-      .subscribe({ next: (value) => values.push(value), complete: () => (completed = true) });
+      .subscribe({
+        next: (value) => values.push(value),
+        complete: () => {
+          completed = true;
+          completes.next();
+        },
+      });
     const [record] = here.pendingEscalations();
     expect(record?.pending).toBe(true);
-    await waitFor(() => there.pendingEscalations().some((r) => r.id === record?.id));
+    await waitFor(() => there.pendingEscalations().some((r) => r.id === record?.id), {
+      on: there.escalations$,
+    });
     const id = record?.id ?? '';
     expect(there.pendingEscalations()[0]).toMatchObject({
       id,
@@ -332,12 +369,12 @@ describeRedis('escalations shared through Redis', () => {
     const answer = there.resolveEscalation(id, { action: 'value', value: 'approved' });
     expect(answer).toBeInstanceOf(Promise);
     expect(await answer).toBe(true);
-    await waitFor(() => completed);
+    await waitFor(() => completed, { on: completes });
     expect(values).toEqual(['approved']);
     expect(await there.resolveEscalation(id, { action: 'complete' })).toBe(false);
     expect(await here.resolveEscalation(id, { action: 'complete' })).toBe(false);
     expect(await there.resolveEscalation('nobody', { action: 'complete' })).toBe(false);
-    await waitFor(() => there.pendingEscalations().length === 0);
+    await waitFor(() => there.pendingEscalations().length === 0, { on: there.escalations$ });
     expect(here.pendingEscalations()).toEqual([]);
   });
 
@@ -366,9 +403,9 @@ describeRedis('escalations shared through Redis', () => {
       )
       .subscribe();
     const id = here.pendingEscalations()[0]?.id ?? '';
-    await waitFor(() => there.pendingEscalations().length === 1);
+    await waitFor(() => there.pendingEscalations().length === 1, { on: there.escalations$ });
     subscription.unsubscribe();
-    await waitFor(() => there.pendingEscalations().length === 0);
+    await waitFor(() => there.pendingEscalations().length === 0, { on: there.escalations$ });
     expect(lists).toEqual([0, 1, 0]);
     expect(await there.resolveEscalation(id, { action: 'complete' })).toBe(false);
   });
@@ -409,7 +446,11 @@ describeRedis('keys and teardown', () => {
 
   it('close() ends its subscription and connection, withdraws its escalations, and leaves objects working locally', async () => {
     const prefix = uniquePrefix();
+    // The store's own connection (client.duplicate()), to hear it end.
+    const duplicate = vi.spyOn(Redis.prototype, 'duplicate');
     const { store, client } = member(prefix);
+    const own = duplicate.mock.results[0]?.value as Redis;
+    duplicate.mockRestore();
     const observer = connect();
     cleanup.push(() => observer.quit());
     const signals: RecoverySignal[] = [];
@@ -421,11 +462,15 @@ describeRedis('keys and teardown', () => {
       .subscribe();
     await store.sync();
     const channel = `${prefix}:events`;
-    await waitFor(async () => (await observer.pubsub('NUMSUB', channel))[1] === 1);
+    const subscribers = async () => (await observer.pubsub('NUMSUB', channel))[1];
+    // No notification tells of a SUBSCRIBE: the server's MONITOR feed does.
+    await waitFor(async () => (await subscribers()) === 1, { on: serverRuns('subscribe') });
+    const ended = fromEvent(own, 'end');
     await store.close();
     expect(store.healthy).toBe(false);
-    // The store's own connection is gone (the server notices the closed socket at once).
-    await waitFor(async () => (await observer.pubsub('NUMSUB', channel))[1] === 0);
+    // The store's own connection is gone: it ends once the server has closed its side,
+    // which the server does after dropping the connection's subscription.
+    await waitFor(async () => (await subscribers()) === 0, { on: ended });
     expect(await observer.zcard(`{${prefix}:escalations}`)).toBe(0);
     expect(client.status).toBe('ready'); // the client is the caller's
     // The breaker goes on alone, and no store signal was published by closing.

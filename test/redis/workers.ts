@@ -1,10 +1,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Subject } from 'rxjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = fileURLToPath(new URL('./child/worker.ts', import.meta.url));
 
-/** Something a worker reported on its own (a paused stream resumed, …). */
+/**
+ * Something a worker reported on its own: its breaker's state (`state`, at each
+ * transition), its hub's waiting escalations (`escalations`, at each change), a paused
+ * stream's value and end (`value`, `complete`, `error`).
+ */
 export interface WorkerEvent {
   readonly event: string;
   readonly [key: string]: unknown;
@@ -15,7 +20,10 @@ export interface WorkerEvent {
  * client: `request(op, args)` runs one of its operations and resolves with the answer.
  */
 export class Worker {
+  /** What it reported, in order. */
   readonly events: WorkerEvent[] = [];
+  /** The same, as they come: what a wait on the worker's state re-checks on. Errors when it exits. */
+  readonly events$ = new Subject<WorkerEvent>();
   private next = 0;
   private readonly answers = new Map<
     number,
@@ -35,6 +43,7 @@ export class Worker {
       (message: { id?: number; ok?: boolean; value?: unknown; error?: string } & WorkerEvent) => {
         if (message.id === undefined) {
           this.events.push(message);
+          this.events$.next(message);
           return;
         }
         const answer = this.answers.get(message.id);
@@ -44,10 +53,10 @@ export class Worker {
       },
     );
     child.on('exit', (code, signal) => {
-      for (const answer of this.answers.values()) {
-        answer.reject(new Error(`worker exited (${code ?? signal}):\n${this.output}`));
-      }
+      const exited = new Error(`worker exited (${code ?? signal}):\n${this.output}`);
+      for (const answer of this.answers.values()) answer.reject(exited);
       this.answers.clear();
+      this.events$.error(exited);
     });
   }
 

@@ -1,11 +1,13 @@
 /**
  * One process of a fleet, driven by the test over IPC (`fork`): its own ioredis client,
  * its own store, breaker, budget and hub. Each request is `{ id, op, args }`; the answer is
- * `{ id, ok, value | error }`; things that happen later (a paused stream resumed) are sent
- * as `{ event, … }`.
+ * `{ id, ok, value | error }`; things that happen later are sent as `{ event, … }`: the
+ * breaker's state at each transition (`state`), the hub's waiting escalations at each
+ * change (`escalations`), a paused stream's `value`, `complete` or `error` — what the
+ * test's waits re-check on.
  */
 import { Redis } from 'ioredis';
-import { defer, type Observable, of, Subject, throwError } from 'rxjs';
+import { defer, type Observable, of, Subject, Subscription, throwError } from 'rxjs';
 import { budgetProtocolOf } from '../../../src/fleet/retryBudget.js';
 import {
   type CircuitBreaker,
@@ -46,8 +48,13 @@ let breaker: CircuitBreaker | undefined;
 let budget: RetryBudget | undefined;
 /** Calls held open by `hold`, until `finish`. */
 let held: Subject<string>[] = [];
+/** What is reported of the current objects (`state`, `escalations` events). */
+let reporting = new Subscription();
 
-const send = (message: unknown) => process.send?.(message);
+/** Sends `message` to the test, while the channel is open (`close` lets go of it). */
+const send = (message: unknown) => {
+  if (process.connected) process.send?.(message);
+};
 
 type Result = 'ok' | 'failed' | 'refused';
 
@@ -67,6 +74,8 @@ const failing = () => throwError(() => new Error('HTTP 503 Service Unavailable')
 const ops: Record<string, (args: never) => unknown> = {
   /** A fresh store, breaker, budget and hub (the previous ones, of an earlier test, closed). */
   async init(args: Init) {
+    reporting.unsubscribe();
+    reporting = new Subscription();
     await store?.close();
     await client?.quit();
     breaker = undefined;
@@ -90,6 +99,11 @@ const ops: Record<string, (args: never) => unknown> = {
     });
     hub = createRecoveryHub({ store });
     hub.signals.subscribe((signal) => signals.push(signal.type));
+    reporting.add(
+      hub.escalations$.subscribe((records) =>
+        send({ event: 'escalations', pending: records.map((record) => record.id) }),
+      ),
+    );
     if (args.breaker !== undefined) {
       breaker = createCircuitBreaker({
         name: 'shared',
@@ -98,6 +112,7 @@ const ops: Record<string, (args: never) => unknown> = {
         hub,
         scheduler: clock,
       });
+      reporting.add(breaker.state$.subscribe((state) => send({ event: 'state', state })));
     }
     if (args.budget !== undefined) {
       budget = createRetryBudget({ name: 'shared', ...args.budget, store, scheduler: clock });
@@ -149,24 +164,18 @@ const ops: Record<string, (args: never) => unknown> = {
       budget: budget?.snapshot(),
     };
   },
-  /** `deposits` requests, then `attempts` retries one every `everyMs`: how many were paid. */
-  async retries({
-    deposits,
-    attempts,
-    everyMs,
-  }: {
-    deposits: number;
-    attempts: number;
-    everyMs: number;
-  }) {
+  /**
+   * `deposits` requests, then `attempts` retries at once, then one exchange with Redis
+   * (`store.sync()`, what its next flush would do): how many retries were paid. A test
+   * that calls it in rounds, every process at once, interleaves their exchanges.
+   */
+  async retries({ deposits = 0, attempts }: { deposits?: number; attempts: number }) {
     const protocol = budgetProtocolOf(budget);
     if (protocol === undefined) throw new Error('no budget');
     for (let index = 0; index < deposits; index++) protocol.deposit();
     let paid = 0;
-    for (let index = 0; index < attempts; index++) {
-      if (protocol.tryWithdraw()) paid++;
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
+    for (let index = 0; index < attempts; index++) if (protocol.tryWithdraw()) paid++;
+    await store?.sync();
     return paid;
   },
   /** A stream that escalates at its first error and waits for a person: its record's id. */
@@ -202,6 +211,7 @@ const ops: Record<string, (args: never) => unknown> = {
    * process must exit on its own. Answers with the handles still active.
    */
   async close() {
+    reporting.unsubscribe();
     await store?.close();
     await client?.quit();
     setImmediate(() => process.disconnect());
