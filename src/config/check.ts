@@ -113,6 +113,15 @@ export const number = ({
               : value > max && `must be ≤ ${max}`),
   );
 
+/** The longest wait a JavaScript timer can hold; a longer one fires at once (after 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A wait in ms that becomes a timer: ≥ `min`, and no longer than a timer can hold
+ * ({@link MAX_TIMER_MS}, about 24.8 days), so that no timer ever fires early.
+ */
+export const delay = (min = 0): Rule => number({ min, max: MAX_TIMER_MS });
+
 /** `true` or `false`. */
 export const boolean: Rule = /* @__PURE__ */ rule(
   (value) => typeof value !== 'boolean' && expected('boolean', value),

@@ -9,6 +9,7 @@ import {
 } from 'rxjs';
 import {
   arrayOf,
+  delay,
   fn,
   isObject,
   number,
@@ -140,7 +141,7 @@ const dashboardOptions = shape({
   port: number({ int: true, min: 0, max: 65_535 }),
   breakers: arrayOf(breakerRule),
   budgets: arrayOf(budgetRule),
-  updateMs: number({ min: 0 }),
+  updateMs: delay(),
   maxPages: number({ int: true, min: 1 }),
   checkValue: fn('(value, record) => string | undefined'),
   fleet: satisfies(

@@ -10,9 +10,8 @@ import {
   take,
   timer,
 } from 'rxjs';
-import { check, fn, number, scheduler as schedulerRule, shape } from '../config/check.js';
+import { check, delay, fn, number, scheduler as schedulerRule, shape } from '../config/check.js';
 import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
-import { nonNegative } from '../fleet/rules.js';
 
 /**
  * What `sources` is given for hedge `n`. Frozen.
@@ -73,7 +72,7 @@ export interface HedgeOptions<T> {
 
 const hedgeOptions = /* @__PURE__ */ shape(
   {
-    delayMs: nonNegative,
+    delayMs: /* @__PURE__ */ delay(),
     maxHedged: /* @__PURE__ */ number({ int: true, min: 0 }),
     sources: /* @__PURE__ */ fn('(context, n) => ObservableInput'),
     budget: budgetRule,

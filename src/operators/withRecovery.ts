@@ -1,5 +1,13 @@
 import { type Observable, type ObservableInput, type SchedulerLike, timeout } from 'rxjs';
-import { arrayOf, isEmptyOptions, number, recordOf, shape, throwIfAny } from '../config/check.js';
+import {
+  arrayOf,
+  delay,
+  isEmptyOptions,
+  number,
+  recordOf,
+  shape,
+  throwIfAny,
+} from '../config/check.js';
 import { isRecoveryConfigError } from '../config/RecoveryConfigError.js';
 import {
   type BreakerProtocol,
@@ -158,7 +166,7 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
 }
 
 /** `attemptTimeoutMs`, `deadlineMs`. */
-const duration = /* @__PURE__ */ number({ min: 0 });
+const duration = /* @__PURE__ */ delay();
 
 const withRecoveryRules = /* @__PURE__ */ shape({
   ...commonRules,

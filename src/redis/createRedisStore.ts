@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import {
   check,
+  delay,
   number,
   type Rule,
   satisfies,
@@ -141,7 +142,7 @@ const prefixRule: Rule = (value, path, issues) => {
   }
 };
 
-const ms = number({ min: 1 });
+const ms = delay(1);
 
 const fleetOptions = shape({ maxNames: number({ int: true, min: 1, max: 100_000 }) });
 

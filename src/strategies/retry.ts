@@ -1,4 +1,4 @@
-import { boolean, fn, number, oneOf, type Rule, satisfies } from '../config/check.js';
+import { boolean, delay, fn, MAX_TIMER_MS, oneOf, type Rule, satisfies } from '../config/check.js';
 import { dictatedDelay, retryAfterDelay } from './retryAfter.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
 
@@ -85,14 +85,11 @@ export interface ResolvedRetryOptions {
   readonly shouldRetry?: ((error: unknown, attempt: number) => boolean) | undefined;
 }
 
-/** The longest wait a JavaScript timer can hold; a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Checks of every {@link RetryOptions} field, for the operators' option shapes. */
 export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> =
   /* @__PURE__ */ Object.freeze({
-    baseDelayMs: /* @__PURE__ */ number({ min: 0 }),
-    maxDelayMs: /* @__PURE__ */ number({ min: 0 }),
+    baseDelayMs: /* @__PURE__ */ delay(),
+    maxDelayMs: /* @__PURE__ */ delay(),
     jitter: /* @__PURE__ */ oneOf(['none', 'full', 'equal', 'decorrelated']),
     random: /* @__PURE__ */ fn('() => number in [0, 1)'),
     resetOnSuccess: boolean,
@@ -100,7 +97,7 @@ export const retryOptionRules: Readonly<Record<keyof RetryOptions, Rule>> =
       (value) => value === null || typeof value === 'function',
       'must be a function (error, attempt, now) => number | undefined, or null',
     ),
-    maxDictatedDelayMs: /* @__PURE__ */ number({ min: 0, max: MAX_TIMER_MS }),
+    maxDictatedDelayMs: /* @__PURE__ */ delay(),
     shouldRetry: /* @__PURE__ */ fn('(error, attempt) => boolean'),
   });
 
@@ -116,7 +113,7 @@ export function resolveRetryOptions(
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? Math.max(8000, baseDelayMs);
   // Only between two valid values: a bad one has its own line already.
-  if (baseDelayMs >= 0 && maxDelayMs >= 0 && maxDelayMs < baseDelayMs) {
+  if (baseDelayMs <= MAX_TIMER_MS && maxDelayMs >= 0 && maxDelayMs < baseDelayMs) {
     issues.push(`${path}.maxDelayMs: must be ≥ baseDelayMs (${baseDelayMs})`);
   }
   return {

@@ -1,11 +1,11 @@
 import type { ObservableInput } from 'rxjs';
-import { fn, number, oneOf, type Rule, shape } from '../../config/check.js';
+import { delay, fn, oneOf, type Rule, shape } from '../../config/check.js';
 import type { RecoveryHub } from '../../observability/hub.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
 import type { Resolution } from '../../strategies/resolution.js';
 import { type Pause, pauseForResolution } from './awaitEscalation.js';
 
-const awaitShape = /* @__PURE__ */ shape({ timeoutMs: /* @__PURE__ */ number({ min: 0 }) });
+const awaitShape = /* @__PURE__ */ shape({ timeoutMs: /* @__PURE__ */ delay() });
 
 /** The checks of the escalation options `withRecovery` and `escalateOn` share. */
 export const escalationRules: Readonly<Record<string, Rule>> = /* @__PURE__ */ Object.freeze({
