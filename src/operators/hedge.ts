@@ -5,6 +5,7 @@ import {
   type MonoTypeOperatorFunction,
   Observable,
   type ObservableInput,
+  type Observer,
   type SchedulerLike,
   Subscription,
   take,
@@ -142,11 +143,36 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
       const drop = (except?: Subscription) => {
         for (const other of all) if (other !== except) other.unsubscribe();
       };
+      // Before the first subscribe: a synchronous source must see an unsubscribe at once.
+      subscriber.add(() => drop());
       let winner: Subscription | undefined;
       let running = 0;
 
       const start = (n: number) => {
-        const attempt = new Subscription();
+        /**
+         * The attempt is its own subscriber (a Subscription with `next`/`error`/`complete`
+         * is used by RxJS as the subscriber itself), so closing it — when it loses, or the
+         * downstream unsubscribes — stops even a synchronous source at once.
+         */
+        const attempt: Subscription & Observer<T> = Object.assign(new Subscription(), {
+          next(value: T) {
+            if (won()) subscriber.next(value);
+          },
+          error(error: unknown) {
+            if (attempt.closed) return; // a loser (the winner dropped it)
+            if (winner !== attempt) {
+              fail(error);
+              return;
+            }
+            attempt.unsubscribe(); // the source's teardown runs before the error goes on
+            subscriber.error(error);
+          },
+          complete() {
+            if (!won()) return;
+            attempt.unsubscribe();
+            subscriber.complete();
+          },
+        });
         all.push(attempt);
         running++;
         const fail = (error: unknown) => {
@@ -161,7 +187,7 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
             winner = attempt;
             drop(attempt);
           }
-          return winner === attempt;
+          return winner === attempt && !attempt.closed;
         };
         let input: Observable<T> = source;
         if (n > 0 && sources !== undefined) {
@@ -175,22 +201,8 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
             return;
           }
         }
-        // Added to a closed attempt (it lost while subscribing), the subscription ends at once.
-        attempt.add(
-          input.subscribe({
-            next(value) {
-              if (won()) subscriber.next(value);
-            },
-            error(error: unknown) {
-              // a loser is closed already (the winner dropped it)
-              if (winner === attempt) subscriber.error(error);
-              else if (!attempt.closed) fail(error);
-            },
-            complete() {
-              if (won()) subscriber.complete();
-            },
-          }),
-        );
+        // A closed attempt (it lost while subscribing) ends the subscription at once.
+        input.subscribe(attempt);
       };
 
       start(0);
@@ -203,6 +215,5 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
             }),
         );
       }
-      return () => drop();
     });
 }

@@ -4,9 +4,11 @@ import {
   finalize,
   identity,
   NEVER,
+  Observable,
   of,
   Subject,
   switchMap,
+  take,
   throwError,
   timer,
 } from 'rxjs';
@@ -19,6 +21,19 @@ import { testScheduler } from '../helpers/marbles.js';
 
 const first = new Error('HTTP 503 Service Unavailable');
 const second = new Error('socket hang up');
+
+/** A synchronous source of up to 100 values that stops when its subscriber is closed. */
+function synchronous() {
+  const source = new Observable<number>((subscriber) => {
+    for (let i = 0; i < 100 && !subscriber.closed; i++) {
+      source.produced++;
+      subscriber.next(i);
+    }
+    subscriber.complete();
+  }) as Observable<number> & { produced: number };
+  source.produced = 0;
+  return source;
+}
 
 describe('hedge', () => {
   describe('racing', () => {
@@ -275,6 +290,28 @@ describe('hedge', () => {
       });
       scheduler.flush();
       expect(seen).toEqual(['20 b', '20 complete']);
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('an unbroken unsubscription chain: a synchronous source stops when the consumer has enough', () => {
+      const scheduler = new TestScheduler(() => {});
+      const source = synchronous();
+      const seen: number[] = [];
+      source.pipe(hedge({ delayMs: 10, scheduler }), take(1)).subscribe((v) => seen.push(v));
+      expect(seen).toEqual([0]);
+      expect(source.produced).toBe(1); // an endless one would never return otherwise
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('an unbroken unsubscription chain for a hedge too', () => {
+      const scheduler = new TestScheduler(() => {});
+      const hedged = synchronous();
+      const seen: number[] = [];
+      const hedging = hedge<number>({ delayMs: 10, scheduler, sources: () => hedged });
+      NEVER.pipe(hedging, take(2)).subscribe((v) => seen.push(v));
+      scheduler.flush();
+      expect(seen).toEqual([0, 1]);
+      expect(hedged.produced).toBe(2);
       expect(scheduler.actions).toHaveLength(0);
     });
 
