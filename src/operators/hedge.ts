@@ -12,7 +12,7 @@ import {
   timer,
 } from 'rxjs';
 import { check, fn, number, scheduler as schedulerRule, shape } from '../config/check.js';
-import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
+import { budgetHooksOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
 import { nonNegative } from '../fleet/rules.js';
 
 /**
@@ -63,8 +63,10 @@ export interface HedgeOptions<T> {
    */
   sources?: ((context: HedgeContext, n: number) => ObservableInput<T>) | undefined;
   /**
-   * Pays for hedges: each subscription deposits one request, each hedge withdraws one,
-   * and a hedge the budget cannot pay is not started.
+   * Pays for hedges: each hedge withdraws one request, and a hedge the budget cannot pay
+   * is not started. Each subscription deposits one request — unless an operator downstream
+   * that shares the budget (`withRecovery`, `retryBackoff`) deposited for it: a request is
+   * deposited once, however many retries resubscribe the hedge.
    * @default none: every hedge starts
    */
   budget?: RetryBudget | undefined;
@@ -95,9 +97,19 @@ const hedgeOptions = /* @__PURE__ */ shape(
  * Up to `maxHedged` hedges start, `delayMs` apart, while no attempt has emitted. An
  * attempt that fails before any has emitted is dropped; the stream errors, with the last
  * error, only when every attempt started has failed (hedges not yet started are then
- * cancelled: hedging is about latency; for failures, retry). With a `budget`, each
- * subscription deposits a request and each hedge must be paid for; a hedge the budget
- * cannot pay is not started. Unsubscribing tears everything down, timers included.
+ * cancelled: hedging is about latency; for failures, retry). With a `budget`, each hedge
+ * must be paid for (a withdrawal); a hedge the budget cannot pay is not started.
+ * Unsubscribing tears everything down, timers included.
+ *
+ * A request is deposited once, by the outermost operator of the pipeline that shares the
+ * budget. Used alone, `hedge` deposits for each of its subscriptions. Under
+ * `withRecovery({ budget })` or `retryBackoff({ budget })` with the same budget, that
+ * operator deposits, and its retries, which subscribe the hedge again, withdraw: the hedge
+ * deposits nothing. Likewise, what the hedge's attempts subscribe (a `withRecovery`
+ * upstream) deposits nothing. "Under" means subscribed while the depositing operator
+ * subscribes its source, synchronously, as the operators of one `pipe` are; a hedge that
+ * subscription reaches only later (inside a `switchMap` of an async value) deposits for
+ * itself, as does each resubscription by RxJS `retry`, which shares no budget.
  *
  * ```text
  * hedge({ delayMs: 3, sources: () => b$ })
@@ -129,10 +141,19 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
   const maxHedged = options.maxHedged ?? 1;
   const scheduler = options.scheduler ?? asyncScheduler;
   if (maxHedged === 0) return identity;
-  const purse = budgetProtocolOf(budget);
+  const purse = budgetHooksOf(budget);
   return (source) =>
     new Observable<T>((subscriber) => {
-      purse?.deposit();
+      purse?.subscribed(); // a request, unless an operator downstream deposited for it
+      /**
+       * Hands an event on with the budget's cover lifted meanwhile: a request started
+       * downstream is one of its own.
+       */
+      const pass = <V>(event: (value: V) => void, value: V) => {
+        const covered = purse?.cover(false);
+        event.call(subscriber, value);
+        if (covered) purse?.cover(true);
+      };
       const hedges = new Subscription();
       /**
        * The pending hedges, then every attempt started (the first subscription, then each
@@ -156,7 +177,7 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
          */
         const attempt: Subscription & Observer<T> = Object.assign(new Subscription(), {
           next(value: T) {
-            if (won()) subscriber.next(value);
+            if (won()) pass(subscriber.next, value);
           },
           error(error: unknown) {
             if (attempt.closed) return; // a loser (the winner dropped it)
@@ -165,12 +186,12 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
               return;
             }
             attempt.unsubscribe(); // the source's teardown runs before the error goes on
-            subscriber.error(error);
+            pass(subscriber.error, error);
           },
           complete() {
             if (!won()) return;
             attempt.unsubscribe();
-            subscriber.complete();
+            pass(subscriber.complete, undefined);
           },
         });
         all.push(attempt);
@@ -179,7 +200,7 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
           attempt.unsubscribe();
           if (--running > 0) return;
           drop();
-          subscriber.error(error);
+          pass(subscriber.error, error);
         };
         /** Whether this attempt is the winner; the first to ask, while none is, wins. */
         const won = () => {
@@ -201,8 +222,14 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
             return;
           }
         }
-        // A closed attempt (it lost while subscribing) ends the subscription at once.
-        input.subscribe(attempt);
+        // A closed attempt (it lost while subscribing) ends the subscription at once. Under
+        // the budget's cover: what the attempt subscribes belongs to this request.
+        const covered = purse?.cover(true);
+        try {
+          input.subscribe(attempt);
+        } finally {
+          purse?.cover(covered as boolean);
+        }
       };
 
       start(0);
@@ -211,7 +238,8 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
           timer(delayMs, delayMs, scheduler)
             .pipe(take(maxHedged))
             .subscribe((index) => {
-              if (purse === undefined || purse.tryWithdraw()) start(index + 1);
+              // A withdrawal, as for a retry.
+              if (purse === undefined || purse.mayRetry('retry')) start(index + 1);
             }),
         );
       }

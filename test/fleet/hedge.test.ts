@@ -1,12 +1,16 @@
 import {
+  concatMap,
   defer,
   EMPTY,
   finalize,
   identity,
+  merge,
   NEVER,
   Observable,
   of,
+  retry,
   Subject,
+  startWith,
   switchMap,
   take,
   throwError,
@@ -14,9 +18,16 @@ import {
 } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { budgetProtocolOf, createRetryBudget } from '../../src/fleet/retryBudget.js';
+import {
+  budgetProtocolOf,
+  createRetryBudget,
+  type RetryBudget,
+} from '../../src/fleet/retryBudget.js';
 import { type HedgeContext, hedge } from '../../src/operators/hedge.js';
+import { retryBackoff } from '../../src/operators/retryBackoff.js';
+import { withRecovery } from '../../src/operators/withRecovery.js';
 import { thrownBy } from '../helpers/capture.js';
+import { timeoutError } from '../helpers/errors.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const first = new Error('HTTP 503 Service Unavailable');
@@ -33,6 +44,12 @@ function synchronous() {
   }) as Observable<number> & { produced: number };
   source.produced = 0;
   return source;
+}
+
+/** A request that fails (synchronously) its first `failures` subscriptions, then answers. */
+function flaky(failures: number) {
+  let calls = 0;
+  return defer(() => (calls++ < failures ? throwError(() => timeoutError) : of('ok')));
 }
 
 describe('hedge', () => {
@@ -240,6 +257,110 @@ describe('hedge', () => {
         flush();
         expect(budget.snapshot()).toEqual({ deposits: 2, withdrawals: 1, balance: 0 });
         expect(budgetProtocolOf(budget)?.tryWithdraw()).toBe(false);
+      });
+    });
+
+    describe('one deposit per request, by the outermost operator that shares the budget', () => {
+      const downstream = {
+        withRecovery: (budget: RetryBudget, scheduler: TestScheduler) =>
+          withRecovery<string>(undefined, { budget, scheduler, retry: { baseDelayMs: 1 } }),
+        retryBackoff: (budget: RetryBudget, scheduler: TestScheduler) =>
+          retryBackoff<string>({ budget, scheduler, baseDelayMs: 1 }),
+      };
+      for (const [name, recover] of Object.entries(downstream)) {
+        it(`retries of a ${name}({ budget }) downstream withdraw and never deposit again`, () => {
+          const snapshot = (failures: number) => {
+            const scheduler = new TestScheduler(() => {});
+            const budget = createRetryBudget({ scheduler });
+            const seen: string[] = [];
+            flaky(failures)
+              .pipe(hedge({ delayMs: 5, budget, scheduler }), recover(budget, scheduler))
+              .subscribe((v) => seen.push(v));
+            scheduler.flush();
+            expect(seen).toEqual(['ok']);
+            return budget.snapshot();
+          };
+          expect(snapshot(0)).toMatchObject({ deposits: 1, withdrawals: 0 });
+          expect(snapshot(3)).toMatchObject({ deposits: 1, withdrawals: 3 });
+        });
+      }
+
+      it('20 pipelines sharing one budget, subscribed at once and over time: 20 deposits', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const pipeline = () =>
+          flaky(2).pipe(
+            hedge({ delayMs: 5, budget, scheduler }),
+            withRecovery(undefined, { budget, scheduler, retry: { baseDelayMs: 1 } }),
+          );
+        const seen: string[] = [];
+        merge(
+          ...Array.from({ length: 10 }, pipeline), // all subscribed in one call
+          ...Array.from({ length: 10 }, (_, i) =>
+            timer(i * 3, scheduler).pipe(switchMap(pipeline)),
+          ),
+        ).subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toHaveLength(20);
+        expect(budget.snapshot()).toMatchObject({ deposits: 20, withdrawals: 40 });
+      });
+
+      it('a request started downstream, while a synchronous source emits, is a request of its own', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const guarded = <T>() =>
+          [
+            hedge<T>({ delayMs: 5, budget, scheduler }),
+            withRecovery<T>(undefined, { budget, scheduler }),
+          ] as const;
+        const seen: string[] = [];
+        of('a', 'b')
+          .pipe(...guarded<string>())
+          .pipe(concatMap((v) => of(`${v}!`).pipe(...guarded<string>())))
+          .subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toEqual(['a!', 'b!']);
+        expect(budget.snapshot().deposits).toBe(3);
+      });
+
+      it('a value before the hedge is subscribed (startWith) does not make the hedge a request of its own', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const seen: string[] = [];
+        flaky(1)
+          .pipe(
+            hedge({ delayMs: 5, budget, scheduler }),
+            startWith('cached'),
+            withRecovery(undefined, { budget, scheduler, retry: { baseDelayMs: 1 } }),
+          )
+          .subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toEqual(['cached', 'cached', 'ok']);
+        expect(budget.snapshot()).toMatchObject({ deposits: 1, withdrawals: 1 });
+      });
+
+      it('hedge outermost: its hedges withdraw, and the pipelines they subscribe do not deposit', () => {
+        testScheduler().run(({ cold, expectObservable, flush }) => {
+          const budget = createRetryBudget({ ratio: 1, minPerSecond: 0 });
+          const source = cold('-----a|').pipe(withRecovery(undefined, { budget }));
+          expectObservable(source.pipe(hedge({ delayMs: 2, maxHedged: 2, budget }))).toBe(
+            '-----a|',
+          );
+          flush();
+          expect(budget.snapshot()).toEqual({ deposits: 1, withdrawals: 1, balance: 0 });
+        });
+      });
+
+      it('each subscription of a hedge used alone is a request: a plain retry() deposits again', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const seen: string[] = [];
+        flaky(2)
+          .pipe(hedge({ delayMs: 5, budget, scheduler }), retry(2))
+          .subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toEqual(['ok']);
+        expect(budget.snapshot()).toMatchObject({ deposits: 3, withdrawals: 0 });
       });
     });
 
