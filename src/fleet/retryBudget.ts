@@ -107,10 +107,14 @@ const PROTOCOL: unique symbol = Symbol.for('rx-recovery.budget') as never;
 /** The protocol of `value`, when it is a retry budget (of any copy of the package). */
 export function budgetProtocolOf(value: unknown): BudgetProtocol | undefined {
   const protocol = protocolUnder<BudgetProtocol>(value, PROTOCOL);
-  // A budget of an older copy, whose protocol carries no engine parts, would be ignored by
-  // the engine: refused by the option checks instead.
-  const hooks = safely(protocol, 'hooks');
-  return typeof hooks === 'object' && hooks !== null ? protocol : undefined;
+  // A budget of an older copy, whose protocol carries no engine parts (or no `cover`),
+  // would be misused: refused by the option checks instead.
+  return typeof safely(safely(protocol, 'hooks'), 'cover') === 'function' ? protocol : undefined;
+}
+
+/** The engine's parts of a budget (of any copy of the package): what `hedge` uses. */
+export function budgetHooksOf(value: unknown): BudgetHooks | undefined {
+  return (budgetProtocolOf(value) as { hooks: BudgetHooks } | undefined)?.hooks;
 }
 
 /**
@@ -132,12 +136,17 @@ export function isRetryBudget(value: unknown): value is RetryBudget {
 }
 
 /**
- * The engine's parts for a budget: the first subscription deposits, `retry` and `correct`
- * steps withdraw, and a step it cannot pay for is skipped with a `retry_budget_exhausted`
- * signal. The protocol of every budget {@link createRetryBudget} makes carries them
- * (`hooks`), so that a program that makes no budget does not carry them.
+ * The engine's parts for a budget: a request deposits once (`subscribed`, unless under
+ * `cover`), `retry` and `correct` steps (and hedges) withdraw, and a step it cannot pay for
+ * is skipped with a `retry_budget_exhausted` signal. The protocol of every budget
+ * {@link createRetryBudget} makes carries them (`hooks`), so that a program that makes no
+ * budget does not carry them.
  */
-export type BudgetHooks = Pick<EngineConfig<unknown>, 'mayRetry' | 'subscribed' | 'skipped'>;
+export type BudgetHooks = {
+  readonly [K in 'mayRetry' | 'subscribed' | 'cover' | 'skipped']-?: NonNullable<
+    EngineConfig<unknown>[K]
+  >;
+};
 
 /** A `budget` option, for the option checks of `hedge` and the engine. */
 export const budgetRule: Rule = /* @__PURE__ */ satisfies(
@@ -242,10 +251,24 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
     now,
   });
   const budget: RetryBudget = { name, snapshot: shared?.snapshot ?? snapshot };
+  /**
+   * Whether a subscription made now belongs to a request deposited already (`cover`): on
+   * only while an operator that deposited (or paid for a hedge) subscribes, synchronously,
+   * and off while events go downstream. Every subscribe puts it back as it found it, so no
+   * other pipeline sharing the budget ever sees it on.
+   */
+  let covered = false;
   /** What pays: the store's protocol when there is one; either way with the engine's parts. */
   const hooks: BudgetHooks = {
     mayRetry: () => protocol.tryWithdraw(),
-    subscribed: () => protocol.deposit(),
+    subscribed() {
+      if (!covered) protocol.deposit();
+    },
+    cover(on) {
+      const was = covered;
+      covered = on;
+      return was;
+    },
     skipped(run, skipped) {
       if (!run.publishing) return;
       for (const strategy of skipped) {

@@ -5,13 +5,14 @@ import {
   type MonoTypeOperatorFunction,
   Observable,
   type ObservableInput,
+  type Observer,
   type SchedulerLike,
   Subscription,
   take,
   timer,
 } from 'rxjs';
 import { check, delay, fn, number, scheduler as schedulerRule, shape } from '../config/check.js';
-import { budgetProtocolOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
+import { budgetHooksOf, budgetRule, type RetryBudget } from '../fleet/retryBudget.js';
 
 /**
  * What `sources` is given for hedge `n`. Frozen.
@@ -61,8 +62,10 @@ export interface HedgeOptions<T> {
    */
   sources?: ((context: HedgeContext, n: number) => ObservableInput<T>) | undefined;
   /**
-   * Pays for hedges: each subscription deposits one request, each hedge withdraws one,
-   * and a hedge the budget cannot pay is not started.
+   * Pays for hedges: each hedge withdraws one request, and a hedge the budget cannot pay
+   * is not started. Each subscription deposits one request — unless an operator downstream
+   * that shares the budget (`withRecovery`, `retryBackoff`) deposited for it: a request is
+   * deposited once, however many retries resubscribe the hedge.
    * @default none: every hedge starts
    */
   budget?: RetryBudget | undefined;
@@ -93,9 +96,19 @@ const hedgeOptions = /* @__PURE__ */ shape(
  * Up to `maxHedged` hedges start, `delayMs` apart, while no attempt has emitted. An
  * attempt that fails before any has emitted is dropped; the stream errors, with the last
  * error, only when every attempt started has failed (hedges not yet started are then
- * cancelled: hedging is about latency; for failures, retry). With a `budget`, each
- * subscription deposits a request and each hedge must be paid for; a hedge the budget
- * cannot pay is not started. Unsubscribing tears everything down, timers included.
+ * cancelled: hedging is about latency; for failures, retry). With a `budget`, each hedge
+ * must be paid for (a withdrawal); a hedge the budget cannot pay is not started.
+ * Unsubscribing tears everything down, timers included.
+ *
+ * A request is deposited once, by the outermost operator of the pipeline that shares the
+ * budget. Used alone, `hedge` deposits for each of its subscriptions. Under
+ * `withRecovery({ budget })` or `retryBackoff({ budget })` with the same budget, that
+ * operator deposits, and its retries, which subscribe the hedge again, withdraw: the hedge
+ * deposits nothing. Likewise, what the hedge's attempts subscribe (a `withRecovery`
+ * upstream) deposits nothing. "Under" means subscribed while the depositing operator
+ * subscribes its source, synchronously, as the operators of one `pipe` are; a hedge that
+ * subscription reaches only later (inside a `switchMap` of an async value) deposits for
+ * itself, as does each resubscription by RxJS `retry`, which shares no budget.
  *
  * ```text
  * hedge({ delayMs: 3, sources: () => b$ })
@@ -127,10 +140,19 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
   const maxHedged = options.maxHedged ?? 1;
   const scheduler = options.scheduler ?? asyncScheduler;
   if (maxHedged === 0) return identity;
-  const purse = budgetProtocolOf(budget);
+  const purse = budgetHooksOf(budget);
   return (source) =>
     new Observable<T>((subscriber) => {
-      purse?.deposit();
+      purse?.subscribed(); // a request, unless an operator downstream deposited for it
+      /**
+       * Hands an event on with the budget's cover lifted meanwhile: a request started
+       * downstream is one of its own.
+       */
+      const pass = <V>(event: (value: V) => void, value: V) => {
+        const covered = purse?.cover(false);
+        event.call(subscriber, value);
+        if (covered) purse?.cover(true);
+      };
       const hedges = new Subscription();
       /**
        * The pending hedges, then every attempt started (the first subscription, then each
@@ -141,18 +163,43 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
       const drop = (except?: Subscription) => {
         for (const other of all) if (other !== except) other.unsubscribe();
       };
+      // Before the first subscribe: a synchronous source must see an unsubscribe at once.
+      subscriber.add(() => drop());
       let winner: Subscription | undefined;
       let running = 0;
 
       const start = (n: number) => {
-        const attempt = new Subscription();
+        /**
+         * The attempt is its own subscriber (a Subscription with `next`/`error`/`complete`
+         * is used by RxJS as the subscriber itself), so closing it — when it loses, or the
+         * downstream unsubscribes — stops even a synchronous source at once.
+         */
+        const attempt: Subscription & Observer<T> = Object.assign(new Subscription(), {
+          next(value: T) {
+            if (won()) pass(subscriber.next, value);
+          },
+          error(error: unknown) {
+            if (attempt.closed) return; // a loser (the winner dropped it)
+            if (winner !== attempt) {
+              fail(error);
+              return;
+            }
+            attempt.unsubscribe(); // the source's teardown runs before the error goes on
+            pass(subscriber.error, error);
+          },
+          complete() {
+            if (!won()) return;
+            attempt.unsubscribe();
+            pass(subscriber.complete, undefined);
+          },
+        });
         all.push(attempt);
         running++;
         const fail = (error: unknown) => {
           attempt.unsubscribe();
           if (--running > 0) return;
           drop();
-          subscriber.error(error);
+          pass(subscriber.error, error);
         };
         /** Whether this attempt is the winner; the first to ask, while none is, wins. */
         const won = () => {
@@ -160,7 +207,7 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
             winner = attempt;
             drop(attempt);
           }
-          return winner === attempt;
+          return winner === attempt && !attempt.closed;
         };
         let input: Observable<T> = source;
         if (n > 0 && sources !== undefined) {
@@ -174,22 +221,14 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
             return;
           }
         }
-        // Added to a closed attempt (it lost while subscribing), the subscription ends at once.
-        attempt.add(
-          input.subscribe({
-            next(value) {
-              if (won()) subscriber.next(value);
-            },
-            error(error: unknown) {
-              // a loser is closed already (the winner dropped it)
-              if (winner === attempt) subscriber.error(error);
-              else if (!attempt.closed) fail(error);
-            },
-            complete() {
-              if (won()) subscriber.complete();
-            },
-          }),
-        );
+        // A closed attempt (it lost while subscribing) ends the subscription at once. Under
+        // the budget's cover: what the attempt subscribes belongs to this request.
+        const covered = purse?.cover(true);
+        try {
+          input.subscribe(attempt);
+        } finally {
+          purse?.cover(covered as boolean);
+        }
       };
 
       start(0);
@@ -198,10 +237,10 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
           timer(delayMs, delayMs, scheduler)
             .pipe(take(maxHedged))
             .subscribe((index) => {
-              if (purse === undefined || purse.tryWithdraw()) start(index + 1);
+              // A withdrawal, as for a retry.
+              if (purse === undefined || purse.mayRetry('retry')) start(index + 1);
             }),
         );
       }
-      return () => drop();
     });
 }

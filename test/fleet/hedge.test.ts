@@ -1,24 +1,56 @@
 import {
+  concatMap,
   defer,
   EMPTY,
   finalize,
   identity,
+  merge,
   NEVER,
+  Observable,
   of,
+  retry,
   Subject,
+  startWith,
   switchMap,
+  take,
   throwError,
   timer,
 } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { budgetProtocolOf, createRetryBudget } from '../../src/fleet/retryBudget.js';
+import {
+  budgetProtocolOf,
+  createRetryBudget,
+  type RetryBudget,
+} from '../../src/fleet/retryBudget.js';
 import { type HedgeContext, hedge } from '../../src/operators/hedge.js';
+import { retryBackoff } from '../../src/operators/retryBackoff.js';
+import { withRecovery } from '../../src/operators/withRecovery.js';
 import { thrownBy } from '../helpers/capture.js';
+import { timeoutError } from '../helpers/errors.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const first = new Error('HTTP 503 Service Unavailable');
 const second = new Error('socket hang up');
+
+/** A synchronous source of up to 100 values that stops when its subscriber is closed. */
+function synchronous() {
+  const source = new Observable<number>((subscriber) => {
+    for (let i = 0; i < 100 && !subscriber.closed; i++) {
+      source.produced++;
+      subscriber.next(i);
+    }
+    subscriber.complete();
+  }) as Observable<number> & { produced: number };
+  source.produced = 0;
+  return source;
+}
+
+/** A request that fails (synchronously) its first `failures` subscriptions, then answers. */
+function flaky(failures: number) {
+  let calls = 0;
+  return defer(() => (calls++ < failures ? throwError(() => timeoutError) : of('ok')));
+}
 
 describe('hedge', () => {
   describe('racing', () => {
@@ -228,6 +260,110 @@ describe('hedge', () => {
       });
     });
 
+    describe('one deposit per request, by the outermost operator that shares the budget', () => {
+      const downstream = {
+        withRecovery: (budget: RetryBudget, scheduler: TestScheduler) =>
+          withRecovery<string>(undefined, { budget, scheduler, retry: { baseDelayMs: 1 } }),
+        retryBackoff: (budget: RetryBudget, scheduler: TestScheduler) =>
+          retryBackoff<string>({ budget, scheduler, baseDelayMs: 1 }),
+      };
+      for (const [name, recover] of Object.entries(downstream)) {
+        it(`retries of a ${name}({ budget }) downstream withdraw and never deposit again`, () => {
+          const snapshot = (failures: number) => {
+            const scheduler = new TestScheduler(() => {});
+            const budget = createRetryBudget({ scheduler });
+            const seen: string[] = [];
+            flaky(failures)
+              .pipe(hedge({ delayMs: 5, budget, scheduler }), recover(budget, scheduler))
+              .subscribe((v) => seen.push(v));
+            scheduler.flush();
+            expect(seen).toEqual(['ok']);
+            return budget.snapshot();
+          };
+          expect(snapshot(0)).toMatchObject({ deposits: 1, withdrawals: 0 });
+          expect(snapshot(3)).toMatchObject({ deposits: 1, withdrawals: 3 });
+        });
+      }
+
+      it('20 pipelines sharing one budget, subscribed at once and over time: 20 deposits', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const pipeline = () =>
+          flaky(2).pipe(
+            hedge({ delayMs: 5, budget, scheduler }),
+            withRecovery(undefined, { budget, scheduler, retry: { baseDelayMs: 1 } }),
+          );
+        const seen: string[] = [];
+        merge(
+          ...Array.from({ length: 10 }, pipeline), // all subscribed in one call
+          ...Array.from({ length: 10 }, (_, i) =>
+            timer(i * 3, scheduler).pipe(switchMap(pipeline)),
+          ),
+        ).subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toHaveLength(20);
+        expect(budget.snapshot()).toMatchObject({ deposits: 20, withdrawals: 40 });
+      });
+
+      it('a request started downstream, while a synchronous source emits, is a request of its own', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const guarded = <T>() =>
+          [
+            hedge<T>({ delayMs: 5, budget, scheduler }),
+            withRecovery<T>(undefined, { budget, scheduler }),
+          ] as const;
+        const seen: string[] = [];
+        of('a', 'b')
+          .pipe(...guarded<string>())
+          .pipe(concatMap((v) => of(`${v}!`).pipe(...guarded<string>())))
+          .subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toEqual(['a!', 'b!']);
+        expect(budget.snapshot().deposits).toBe(3);
+      });
+
+      it('a value before the hedge is subscribed (startWith) does not make the hedge a request of its own', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const seen: string[] = [];
+        flaky(1)
+          .pipe(
+            hedge({ delayMs: 5, budget, scheduler }),
+            startWith('cached'),
+            withRecovery(undefined, { budget, scheduler, retry: { baseDelayMs: 1 } }),
+          )
+          .subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toEqual(['cached', 'cached', 'ok']);
+        expect(budget.snapshot()).toMatchObject({ deposits: 1, withdrawals: 1 });
+      });
+
+      it('hedge outermost: its hedges withdraw, and the pipelines they subscribe do not deposit', () => {
+        testScheduler().run(({ cold, expectObservable, flush }) => {
+          const budget = createRetryBudget({ ratio: 1, minPerSecond: 0 });
+          const source = cold('-----a|').pipe(withRecovery(undefined, { budget }));
+          expectObservable(source.pipe(hedge({ delayMs: 2, maxHedged: 2, budget }))).toBe(
+            '-----a|',
+          );
+          flush();
+          expect(budget.snapshot()).toEqual({ deposits: 1, withdrawals: 1, balance: 0 });
+        });
+      });
+
+      it('each subscription of a hedge used alone is a request: a plain retry() deposits again', () => {
+        const scheduler = new TestScheduler(() => {});
+        const budget = createRetryBudget({ scheduler });
+        const seen: string[] = [];
+        flaky(2)
+          .pipe(hedge({ delayMs: 5, budget, scheduler }), retry(2))
+          .subscribe((v) => seen.push(v));
+        scheduler.flush();
+        expect(seen).toEqual(['ok']);
+        expect(budget.snapshot()).toMatchObject({ deposits: 3, withdrawals: 0 });
+      });
+    });
+
     it('a ratio budget pays for the first hedge, not the second', () => {
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -275,6 +411,28 @@ describe('hedge', () => {
       });
       scheduler.flush();
       expect(seen).toEqual(['20 b', '20 complete']);
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('an unbroken unsubscription chain: a synchronous source stops when the consumer has enough', () => {
+      const scheduler = new TestScheduler(() => {});
+      const source = synchronous();
+      const seen: number[] = [];
+      source.pipe(hedge({ delayMs: 10, scheduler }), take(1)).subscribe((v) => seen.push(v));
+      expect(seen).toEqual([0]);
+      expect(source.produced).toBe(1); // an endless one would never return otherwise
+      expect(scheduler.actions).toHaveLength(0);
+    });
+
+    it('an unbroken unsubscription chain for a hedge too', () => {
+      const scheduler = new TestScheduler(() => {});
+      const hedged = synchronous();
+      const seen: number[] = [];
+      const hedging = hedge<number>({ delayMs: 10, scheduler, sources: () => hedged });
+      NEVER.pipe(hedging, take(2)).subscribe((v) => seen.push(v));
+      scheduler.flush();
+      expect(seen).toEqual([0, 1]);
+      expect(hedged.produced).toBe(2);
       expect(scheduler.actions).toHaveLength(0);
     });
 

@@ -101,6 +101,7 @@ const PART_KEYS = /* @__PURE__ */ Object.keys({
   deadline: 0,
   guard: 0,
   subscribed: 0,
+  cover: 0,
   skipped: 0,
 } satisfies Record<keyof EngineParts<unknown>, 0>) as (keyof EngineParts<unknown>)[];
 

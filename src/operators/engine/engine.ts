@@ -93,8 +93,19 @@ export interface EngineConfig<T> extends PlanLimits {
         passes(run: Run<T>, recovery: Recovery, end: number): boolean;
       }
     | undefined;
-  /** A first subscription: a shared retry budget's deposit. */
+  /**
+   * A subscription of the operator: a shared retry budget's deposit, unless `cover` is on
+   * (an operator downstream has deposited for this request already).
+   */
   readonly subscribed?: (() => void) | undefined;
+  /**
+   * A shared retry budget's cover: sets whether the subscriptions made now belong to a
+   * request deposited already, and returns what it was. On while the source (a retry, any
+   * step) is subscribed, so that a `hedge` or another engine upstream sharing the budget
+   * does not deposit again; off while an event goes downstream, where a new request may
+   * start. Only ever on within a synchronous subscribe, so pipelines never see another's.
+   */
+  readonly cover?: ((on: boolean) => boolean) | undefined;
   /** Steps a shared retry budget could not pay for (`mayRetry` said no). */
   readonly skipped?: ((run: Run<T>, skipped: readonly PaidStrategy[]) => void) | undefined;
 }
@@ -119,22 +130,32 @@ export class SourceSubscriber<T> extends Subscription implements Observer<T> {
     this.run = run;
   }
 
+  // Each event goes on with a shared budget's cover lifted (`EngineConfig.cover`).
   next(value: T): void {
     if (this.closed) return;
     this.timeout?.unsubscribe();
-    this.run.healthy().next(value);
+    const { run } = this;
+    const covered = run.config.cover?.(false);
+    run.healthy().next(value);
+    if (covered) run.config.cover?.(true);
   }
 
   error(error: unknown): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.run.recover(error);
+    const { run } = this;
+    const covered = run.config.cover?.(false);
+    run.recover(error);
+    if (covered) run.config.cover?.(true);
   }
 
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
-    this.run.healthy().complete();
+    const { run } = this;
+    const covered = run.config.cover?.(false);
+    run.healthy().complete();
+    if (covered) run.config.cover?.(true);
   }
 }
 
@@ -334,6 +355,7 @@ export class Run<T> implements DecisionInput<T> {
 
   /** Subscribes `first`, and again whatever fails synchronously meanwhile: a loop, not recursion. */
   subscribeTo(first: ObservableInput<T>): void {
+    const { cover } = this.config;
     let next: ObservableInput<T> | null = first;
     this.subscribing = true;
     while (next != null && !this.subscriber.closed) {
@@ -351,7 +373,13 @@ export class Run<T> implements DecisionInput<T> {
         // A strategy or user callback handed back something that is not an ObservableInput.
         inner.error(notObservable);
       }
-      input?.subscribe(inner);
+      // Under a shared budget's cover: part of the request the engine deposited for.
+      const covered = cover?.(true);
+      try {
+        input?.subscribe(inner);
+      } finally {
+        cover?.(covered as boolean);
+      }
       next = this.queued;
     }
     this.subscribing = false;

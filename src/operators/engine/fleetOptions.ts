@@ -58,16 +58,18 @@ export function recoveryDeadline<T>(
 }
 
 /**
- * A shared retry budget: the first subscription deposits, `retry` and `correct` steps
- * withdraw, and a step it cannot pay for is skipped with a `retry_budget_exhausted` signal.
+ * A shared retry budget: a subscription deposits (unless an operator downstream did for
+ * this request), the source's subscriptions are under its cover, `retry` and `correct`
+ * steps withdraw, and a step it cannot pay for is skipped with a `retry_budget_exhausted`
+ * signal.
  * The budget brings these parts along (`BudgetHooks`, on the protocol of every budget
  * `createRetryBudget` makes), so that a program that makes none does not carry them.
  */
 export function budgetOf<T>(
   budget: BudgetProtocol,
-): Pick<EngineConfig<T>, 'mayRetry' | 'subscribed' | 'skipped'> {
+): Pick<EngineConfig<T>, 'mayRetry' | 'subscribed' | 'cover' | 'skipped'> {
   return (budget as BudgetProtocol & { hooks: BudgetHooks }).hooks as Pick<
     EngineConfig<T>,
-    'mayRetry' | 'subscribed' | 'skipped'
+    'mayRetry' | 'subscribed' | 'cover' | 'skipped'
   >;
 }
