@@ -49,8 +49,8 @@ export interface RetryBackoffOptions extends RetryOptions, CommonOptions {
    */
   maxRetries?: number | undefined;
   /**
-   * A retry budget shared with other pipelines: each subscription deposits one request,
-   * each retry withdraws one; a retry the budget cannot pay is skipped (a
+   * A retry budget shared with other pipelines: each subscription deposits one request
+   * (unless an operator downstream sharing the budget did for it), each retry withdraws one; a retry the budget cannot pay is skipped (a
    * `retry_budget_exhausted` signal) and the error goes through.
    */
   budget?: RetryBudget | undefined;

@@ -158,8 +158,9 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
    */
   breaker?: CircuitBreaker | undefined;
   /**
-   * A retry budget shared with other pipelines: each subscription deposits one request,
-   * each `retry` and `correct` step withdraws one; a step the budget cannot pay is skipped
+   * A retry budget shared with other pipelines: each subscription deposits one request
+   * (unless an operator downstream sharing the budget did for it), each `retry` and
+   * `correct` step withdraws one; a step the budget cannot pay is skipped
    * (a `retry_budget_exhausted` signal) and the plan moves on.
    */
   budget?: RetryBudget | undefined;
