@@ -1,5 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
 import { bufferedValuesFrom, eachValueFrom } from 'rxjs-for-await';
+import { describeValue, oneOf, rule, throwIfAny } from '../config/check.js';
 import type { RecoveryHub } from './hub.js';
 import type { RecoverySignal } from './signals.js';
 
@@ -56,6 +57,9 @@ export type AsyncSignalMode = 'each' | 'buffered' | 'latest';
  * the `Subject` passed as `signals`).
  * @param mode `'each'` or `'latest'`; see {@link AsyncSignalMode}. Defaults to `'each'`.
  * @returns An async iterable of signals; breaking out of the loop unsubscribes.
+ * @throws RecoveryConfigError, at once, for a `mode` that is not one of the three, or a
+ * `source` that is neither a hub nor an Observable (`mode: must be one of each, buffered,
+ * latest, got "lates"`).
  * @see createRecoveryHub
  */
 export function asyncSignals(
@@ -77,6 +81,8 @@ export function asyncSignals(
  * @param source A hub from {@link createRecoveryHub}, or any stream of signals.
  * @param mode `'buffered'`.
  * @returns An async iterable of signal batches; breaking out of the loop unsubscribes.
+ * @throws RecoveryConfigError, at once, for a `source` that is neither a hub nor an
+ * Observable.
  */
 export function asyncSignals(
   source: RecoveryHub | Observable<RecoverySignal>,
@@ -86,6 +92,10 @@ export function asyncSignals(
   source: RecoveryHub | Observable<RecoverySignal>,
   mode: AsyncSignalMode = 'each',
 ): AsyncIterable<RecoverySignal> | AsyncIterable<RecoverySignal[]> {
+  const issues: string[] = [];
+  sourceRule(source, 'source', issues);
+  modeRule(mode, 'mode', issues);
+  throwIfAny(issues);
   const signals = 'isRecoveryHub' in source ? source.signals : source;
   return mode === 'buffered'
     ? bufferedValuesFrom(signals)
@@ -93,6 +103,16 @@ export function asyncSignals(
       ? latestFrom(signals)
       : eachValueFrom(signals);
 }
+
+const modeRule = /* @__PURE__ */ oneOf(['each', 'buffered', 'latest']);
+const sourceRule = /* @__PURE__ */ rule(
+  (value) =>
+    !(
+      typeof value === 'object' &&
+      value !== null &&
+      ('isRecoveryHub' in value || typeof (value as Observable<unknown>).subscribe === 'function')
+    ) && `must be a RecoveryHub or an Observable of signals, got ${describeValue(value)}`,
+);
 
 /** A `next()` waiting for a value. */
 interface Waiting<T> {

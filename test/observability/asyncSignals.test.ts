@@ -5,6 +5,7 @@ import {
   type AsyncSignalMode,
   asyncSignals,
   createRecoveryHub,
+  isRecoveryConfigError,
   type RecoverySignal,
 } from '../../src/index.js';
 import { publishTo } from '../../src/observability/hub.js';
@@ -173,6 +174,28 @@ describe('asyncSignals, every mode', () => {
     const { value } = await first;
     expect(value).toEqual(mode === 'buffered' ? [signal(1)] : signal(1));
     await iterator.return?.();
+  });
+
+  it('refuses an unknown mode, and a source that is neither a hub nor a stream, naming the argument', () => {
+    const refused = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return isRecoveryConfigError(error) && error.message;
+      }
+      return 'accepted';
+    };
+    expect(refused(() => asyncSignals(new Subject<RecoverySignal>(), 'lates' as 'latest'))).toBe(
+      'mode: must be one of each, buffered, latest, got "lates"',
+    );
+    expect(refused(() => asyncSignals(undefined as never))).toBe(
+      'source: must be a RecoveryHub or an Observable of signals, got nothing',
+    );
+    // Every problem at once.
+    expect(refused(() => asyncSignals(42 as never, 'buffer' as 'buffered'))).toBe(
+      'source: must be a RecoveryHub or an Observable of signals, got 42\n' +
+        'mode: must be one of each, buffered, latest, got "buffer"',
+    );
   });
 });
 
