@@ -178,9 +178,20 @@ export interface HandleErrorOptions {
  * What {@link ErrorRecoveryOrchestrator.handleError} resolves with: the
  * {@link RecoveryResult} plus the last value. Frozen.
  *
- * When the operation succeeded with no error to recover from, it is `success: true`,
- * `strategyUsed: 'none'`, `attempts: 0`; for an error no pattern matches (rethrown, not
- * recovered) it is `success: false`, `strategyUsed: 'none'`, `errorType: 'unknown'`.
+ * It describes how the call ended:
+ * - the operation succeeded with no error to recover from: `success: true`,
+ *   `strategyUsed: 'none'`, `attempts: 0`;
+ * - an error no pattern matches (rethrown, not recovered): `success: false`,
+ *   `strategyUsed: 'none'`, `errorType: 'unknown'`, and its `errorMessage`;
+ * - otherwise the result of the call's last recovery (a call may hold several: each
+ *   starts with an error after a healthy moment). If an error nothing recovers ends the
+ *   call after that recovery had succeeded — a retry emitted, then failed with an
+ *   unmatched error — it is `success: false` with that error's `errorMessage`, and the
+ *   other fields stay the recovery's: `strategyUsed` and `attempts` what it ran,
+ *   `durationMs` how long it took to succeed, `errorType` the type of the error that
+ *   started it, `patternId` (and `metadata`, `degradationLevel`) the pattern whose plan
+ *   ran last. The hub's statistics still count that recovery as a success: the result is
+ *   the call's, the statistics the recoveries'.
  *
  * @example
  * ```ts
@@ -199,7 +210,13 @@ export interface HandleErrorOptions {
  * @typeParam T The type of the values the operation emits.
  */
 export type HandledError<T> = RecoveryResult & {
-  /** The last value the recovered operation emitted, when it succeeded. */
+  /**
+   * The last value of what ran last — the operation's succeeding attempt, or what
+   * recovered it (an alternative, a correction, a degradation level, an escalation's
+   * resolution) — present only with `success: true` (absent when that emitted nothing). A value emitted before an error is
+   * nobody's result: neither an attempt that then failed, nor a stream that completed
+   * after a failed recovery (`escalation.terminal: 'complete'`) gives one.
+   */
   readonly value?: T | undefined;
 };
 
@@ -545,9 +562,11 @@ export class ErrorRecoveryOrchestrator {
   /**
    * Recovers an operation. With `context.error`, recovery starts from that error's
    * classification and a retry calls `operation(context.state)` again; without it,
-   * the operation runs first. Resolves with the {@link RecoveryResult} and the last value
-   * the operation emitted; resolves `success: false` when recovery fails (or, for an
-   * error no pattern matches, with `strategyUsed: 'none'`).
+   * the operation runs first. Resolves with the {@link RecoveryResult} of how the call
+   * ended and, on success, the last value of what succeeded; resolves `success: false`
+   * when recovery fails, when an error no pattern matches ends the call (with
+   * `strategyUsed: 'none'` when nothing was recovered before), or when one does after a
+   * recovery succeeded (see {@link HandledError}).
    * Rejects only on misuse (an invalid context, an operation that is not a function).
    *
    * With `builtInCorrections`, a call made before the code repair has loaded runs the
@@ -616,25 +635,41 @@ export class ErrorRecoveryOrchestrator {
         });
       });
 
+      /** The result of this call's last recovery, as its `recovery_completed` published it. */
       let result: RecoveryResult | undefined;
+      /** The last value since the last error: the value of the attempt that is running. */
       let value: { value: T } | undefined;
       const own = this.#base.signals;
-      /** Resolves with this call's result (or, when none was published, no recovery). */
-      const finish = (success: boolean, error?: unknown) =>
-        resolve(
-          Object.freeze({
-            ...(result ?? {
-              success,
-              strategyUsed: 'none',
-              attempts: 0,
-              durationMs: 0,
-              errorType: 'unknown',
-              ...(success ? {} : { errorMessage: errorText(error) }),
-              correlationId,
-            }),
-            ...(success ? value : undefined),
-          }),
-        );
+      /**
+       * Resolves with how the call ended: its last recovery's result, or none; but an error
+       * that ends the stream after that recovery succeeded makes it `success: false` with
+       * this error's text (the other fields stay the recovery's). A value only with success.
+       */
+      const finish = (success: boolean, error?: unknown) => {
+        let ended: RecoveryResult;
+        if (result === undefined) {
+          ended = {
+            success,
+            strategyUsed: 'none',
+            attempts: 0,
+            durationMs: 0,
+            errorType: 'unknown',
+            ...(success ? {} : { errorMessage: errorText(error) }),
+            correlationId,
+          };
+        } else if (!success && result.success) {
+          const { correlationId: id, ...recovered } = result;
+          ended = {
+            ...recovered,
+            success: false,
+            errorMessage: errorText(error),
+            correlationId: id,
+          };
+        } else {
+          ended = result;
+        }
+        resolve(Object.freeze({ ...ended, ...(ended.success ? value : undefined) }));
+      };
       const abort = () => {
         subscription?.unsubscribe();
         reject(cancel?.reason);
@@ -647,6 +682,8 @@ export class ErrorRecoveryOrchestrator {
         {
           next: (signal) => {
             if (signal.type === 'recovery_completed') result = signal.result;
+            // The attempt that emitted it failed: its value is nobody's result.
+            else if (signal.type === 'error_detected') value = undefined;
             own?.next?.(signal);
           },
         },

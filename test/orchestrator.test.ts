@@ -1,4 +1,4 @@
-import { defer, NEVER, type Observable, of, throwError } from 'rxjs';
+import { concat, defer, EMPTY, NEVER, type Observable, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   createCircuitBreaker,
@@ -235,6 +235,97 @@ describe('ErrorRecoveryOrchestrator', () => {
     await expect(orchestrator.handleError({}, 'not a function' as never)).rejects.toBeInstanceOf(
       RecoveryConfigError,
     );
+  });
+
+  it('resolves success: false when an error nothing recovers ends the call after a recovery succeeded', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({ builtInCorrections: false });
+    const fatal = new Error('disk on fire'); // no pattern matches: rethrown, not recovered
+    let handled: Promise<HandledError<string>> | undefined;
+    testScheduler().run(() => {
+      // The retry (after 1000 ms) emits — the recovery has succeeded — and then fails.
+      handled = orchestrator.handleError({ error: timeoutError }, () =>
+        concat(
+          of('partial'),
+          throwError(() => fatal),
+        ),
+      );
+    });
+    // The call's last recovery as it was (a retry of the timeout, 1000 ms), ended by `fatal`.
+    expect(await handled).toEqual({
+      success: false,
+      strategyUsed: 'retry',
+      attempts: 1,
+      durationMs: 1000,
+      errorType: 'timeout',
+      patternId: 'operation_timeout',
+      errorMessage: 'Error: disk on fire',
+      correlationId: expect.any(String),
+    });
+    // The hub counted the recovery as it ended: a success.
+    expect(orchestrator.getStatistics()).toMatchObject({ successful: 1, failed: 0 });
+  });
+
+  it('resolves the value of the attempt that succeeded, not of one that failed', async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      builtInCorrections: false,
+      retry: { baseDelayMs: 0 },
+    });
+    let calls = 0;
+    // The first attempt emits, then times out; the retry completes without a value.
+    const result = await orchestrator.handleError({}, () =>
+      calls++ === 0
+        ? concat(
+            of('partial'),
+            throwError(() => timeoutError),
+          )
+        : EMPTY,
+    );
+    expect(result).toMatchObject({ success: true, strategyUsed: 'retry', attempts: 1 });
+    expect('value' in result).toBe(false);
+    calls = 0;
+    const again = await orchestrator.handleError({}, () =>
+      calls++ === 0
+        ? concat(
+            of('partial'),
+            throwError(() => timeoutError),
+          )
+        : of('whole'),
+    );
+    expect(again).toMatchObject({ success: true, value: 'whole' });
+    // Resumed by a person after an escalation (escalation.await): the same.
+    const escalating = new ErrorRecoveryOrchestrator({
+      builtInCorrections: false,
+      maxAttempts: 0,
+      escalation: { await: true, resolve: () => of({ action: 'complete' as const }) },
+    });
+    const resumed = await escalating.handleError({}, () =>
+      concat(
+        of('partial'),
+        throwError(() => timeoutError),
+      ),
+    );
+    expect(resumed).toMatchObject({ success: true, strategyUsed: 'escalate' });
+    expect('value' in resumed).toBe(false);
+  });
+
+  it("resolves no value with success: false, even when the stream completes (terminal: 'complete')", async () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({
+      builtInCorrections: false,
+      maxAttempts: 0,
+      escalation: { terminal: 'complete' },
+    });
+    const result = await orchestrator.handleError({}, () =>
+      concat(
+        of('partial'),
+        throwError(() => timeoutError),
+      ),
+    );
+    expect(result).toMatchObject({
+      success: false,
+      strategyUsed: 'escalate',
+      errorMessage: 'Error: Request timed out',
+    });
+    expect('value' in result).toBe(false);
   });
 
   it('shares patterns and hub between handleError and its operators, live', async () => {

@@ -1,5 +1,6 @@
-import type { Observable } from 'rxjs';
-import { bufferedValuesFrom, eachValueFrom, latestValueFrom } from 'rxjs-for-await';
+import type { Observable, Subscription } from 'rxjs';
+import { bufferedValuesFrom, eachValueFrom } from 'rxjs-for-await';
+import { describeValue, oneOf, rule, throwIfAny } from '../config/check.js';
 import type { RecoveryHub } from './hub.js';
 import type { RecoverySignal } from './signals.js';
 
@@ -11,7 +12,10 @@ import type { RecoverySignal } from './signals.js';
  * - `'each'` yields every signal in order, queueing those that arrive while the loop body
  *   awaits (the queue has no bound: keep the body quick, or batch).
  * - `'buffered'` yields arrays: every signal that arrived since the last turn of the loop.
- * - `'latest'` yields only the newest signal, skipping those the loop was too slow to see.
+ * - `'latest'` yields only the newest signal, skipping those the loop was too slow to see:
+ *   the loop gets, when it asks, the newest signal it has not seen (one that arrived while
+ *   its body awaited included), else the next to arrive; when the stream ends, the newest
+ *   unseen signal still comes before the end.
  *
  * @example
  * ```ts
@@ -26,10 +30,11 @@ import type { RecoverySignal } from './signals.js';
 export type AsyncSignalMode = 'each' | 'buffered' | 'latest';
 
 /**
- * The hub's signals (or any signal stream) as an async iterable, through rxjs-for-await:
- * `'each'` (default) yields every signal in order, queueing while the loop body awaits;
- * `'buffered'` yields arrays of the signals that arrived meanwhile; `'latest'` skips to
- * the newest. Leaving the loop unsubscribes.
+ * The hub's signals (or any signal stream) as an async iterable: `'each'` (default) yields
+ * every signal in order, queueing while the loop body awaits; `'buffered'` yields arrays of
+ * the signals that arrived meanwhile (these two through rxjs-for-await); `'latest'` skips
+ * to the newest. Leaving the loop unsubscribes. The subscription is made when the loop
+ * starts (the first `next()`); iterate each result once.
  *
  * In plain words: recovery signals for code that prefers `for await` to `subscribe`.
  *
@@ -52,6 +57,9 @@ export type AsyncSignalMode = 'each' | 'buffered' | 'latest';
  * the `Subject` passed as `signals`).
  * @param mode `'each'` or `'latest'`; see {@link AsyncSignalMode}. Defaults to `'each'`.
  * @returns An async iterable of signals; breaking out of the loop unsubscribes.
+ * @throws RecoveryConfigError, at once, for a `mode` that is not one of the three, or a
+ * `source` that is neither a hub nor an Observable (`mode: must be one of each, buffered,
+ * latest, got "lates"`).
  * @see createRecoveryHub
  */
 export function asyncSignals(
@@ -73,6 +81,8 @@ export function asyncSignals(
  * @param source A hub from {@link createRecoveryHub}, or any stream of signals.
  * @param mode `'buffered'`.
  * @returns An async iterable of signal batches; breaking out of the loop unsubscribes.
+ * @throws RecoveryConfigError, at once, for a `source` that is neither a hub nor an
+ * Observable.
  */
 export function asyncSignals(
   source: RecoveryHub | Observable<RecoverySignal>,
@@ -82,7 +92,114 @@ export function asyncSignals(
   source: RecoveryHub | Observable<RecoverySignal>,
   mode: AsyncSignalMode = 'each',
 ): AsyncIterable<RecoverySignal> | AsyncIterable<RecoverySignal[]> {
-  const from =
-    mode === 'buffered' ? bufferedValuesFrom : mode === 'latest' ? latestValueFrom : eachValueFrom;
-  return from('isRecoveryHub' in source ? source.signals : source);
+  const issues: string[] = [];
+  sourceRule(source, 'source', issues);
+  modeRule(mode, 'mode', issues);
+  throwIfAny(issues);
+  const signals = 'isRecoveryHub' in source ? source.signals : source;
+  return mode === 'buffered'
+    ? bufferedValuesFrom(signals)
+    : mode === 'latest'
+      ? latestFrom(signals)
+      : eachValueFrom(signals);
+}
+
+const modeRule = /* @__PURE__ */ oneOf(['each', 'buffered', 'latest']);
+const sourceRule = /* @__PURE__ */ rule(
+  (value) =>
+    !(
+      typeof value === 'object' &&
+      value !== null &&
+      ('isRecoveryHub' in value || typeof (value as Observable<unknown>).subscribe === 'function')
+    ) && `must be a RecoveryHub or an Observable of signals, got ${describeValue(value)}`,
+);
+
+/** A `next()` waiting for a value. */
+interface Waiting<T> {
+  resolve(result: IteratorResult<T>): void;
+  reject(error: unknown): void;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * `'latest'`: an async iterator over one subscription to `source`, made by the first
+ * `next()`. A value that arrives while a `next()` waits answers it at once; otherwise it is
+ * held — a newer one replaces it, unseen — until the next `next()` takes it. When the
+ * source ends, the value held is still yielded; then the end: done, or the source's error
+ * (once; then done). `return()` and `throw()` unsubscribe, drop what is held and settle
+ * every waiting `next()` as done. (rxjs-for-await's `latestValueFrom` lost a value that
+ * arrived while the loop body awaited, and the one held at completion.)
+ */
+function latestFrom<T>(source: Observable<T>): AsyncIterableIterator<T> {
+  let started = false;
+  let subscription: Subscription | undefined;
+  /** The newest value no `next()` has taken yet. */
+  let held: { value: T } | undefined;
+  /** How the source ended, once it has: told after the value held. */
+  let ended: { error: unknown } | 'complete' | undefined;
+  /** Nothing more to yield: the end was told, or the consumer left. */
+  let over = false;
+  /** `next()` calls waiting, oldest first: they wait only while nothing is held. */
+  const waiting: Waiting<T>[] = [];
+  /** Ends the iteration: every waiting `next()` is told `done`. */
+  const close = () => {
+    over = true;
+    held = undefined;
+    for (const next of waiting.splice(0)) next.resolve(DONE);
+  };
+  /** The source ended; a waiting `next()` (nothing is held then) is told at once. */
+  const end = (how: NonNullable<typeof ended>) => {
+    ended = how;
+    const first = waiting.shift();
+    if (!first) return;
+    if (how === 'complete') first.resolve(DONE);
+    else first.reject(how.error);
+    close();
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    next() {
+      if (!over && !started) {
+        started = true;
+        subscription = source.subscribe({
+          next: (value) => {
+            const next = waiting.shift();
+            if (next) next.resolve({ value, done: false });
+            else held = { value };
+          },
+          error: (error: unknown) => end({ error }),
+          complete: () => end('complete'),
+        });
+        // Left while subscribing (by the source itself): `return()` found nothing to end.
+        if (over) subscription.unsubscribe();
+      }
+      if (held) {
+        const { value } = held;
+        held = undefined;
+        return Promise.resolve({ value, done: false });
+      }
+      if (over) return Promise.resolve(DONE);
+      if (ended) {
+        close();
+        return ended === 'complete' ? Promise.resolve(DONE) : Promise.reject(ended.error);
+      }
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+      });
+    },
+    return(value?: unknown) {
+      close();
+      subscription?.unsubscribe();
+      return Promise.resolve({ value, done: true });
+    },
+    throw(error?: unknown) {
+      close();
+      subscription?.unsubscribe();
+      return Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
