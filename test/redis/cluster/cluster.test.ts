@@ -280,7 +280,8 @@ describe('a retry budget shared through a Redis Cluster', () => {
       expect(budget.snapshot()).toEqual({ deposits: 20, withdrawals: 20, balance: 0 });
     }
     // What Redis holds, read by a third process; the hash lives on the third master only.
-    // Read once its client knows the masters (see the report: a view asked earlier finds none).
+    // Read once its client knows the masters: before, `nodes('master')` is empty, and a read
+    // walks no node yet says it reached Redis (reachable, not complete, nothing found).
     const third = member(prefix);
     await ready(third.client);
     const report = await third.store.watchFleet().read();
