@@ -304,13 +304,22 @@ class FleetWatcher implements Member {
    */
   private async walk(): Promise<Failure | undefined> {
     const client = this.core.redis;
-    const nodes: [string, Scanner][] =
-      (client as Cluster).isCluster === true
-        ? (client as Cluster).nodes('master').map((node) => {
-            const { host, port } = node.options;
-            return [`${host}:${port}`, node as unknown as Scanner];
-          })
-        : [['', client as Redis as unknown as Scanner]];
+    const cluster = (client as Cluster).isCluster === true;
+    if (cluster && (client as Cluster).nodes('master').length === 0) {
+      // Still connecting: a cluster's masters are known once its slots are. A command waits
+      // for that (ioredis queues it), within the read's limit.
+      const connected = await this.core.read(() => (client as Cluster).ping());
+      if (!connected.ok) return { error: connected.error };
+      if ((client as Cluster).nodes('master').length === 0) {
+        return "the cluster's masters are not known";
+      }
+    }
+    const nodes: [string, Scanner][] = cluster
+      ? (client as Cluster).nodes('master').map((node) => {
+          const { host, port } = node.options;
+          return [`${host}:${port}`, node as unknown as Scanner];
+        })
+      : [['', client as Redis as unknown as Scanner]];
     this.nodes = nodes.map(([node]) => node);
     for (const [node, scanner] of nodes) {
       for (let call = 0; call < SCAN_CALLS; call++) {

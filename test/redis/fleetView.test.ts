@@ -5,6 +5,7 @@ import {
   type CircuitBreaker,
   circuitBreaker,
   createCircuitBreaker,
+  createRecoveryHub,
   createRetryBudget,
   isRecoveryConfigError,
 } from '../../src/index.js';
@@ -200,7 +201,15 @@ describeRedis('store.watchFleet(): the fleet as Redis holds it', () => {
     cleanup.push(() => server.stop());
     const prefix = uniquePrefix();
     const client = connect(server.port);
-    const store = createRedisStore({ client, prefix, syncMs: 100, flushMs: 20, timeoutMs: 200 });
+    const hub = createRecoveryHub();
+    const store = createRedisStore({
+      client,
+      prefix,
+      syncMs: 100,
+      flushMs: 20,
+      timeoutMs: 200,
+      hub,
+    });
     cleanup.push(
       () => store.close(),
       () => client.disconnect(),
@@ -220,7 +229,7 @@ describeRedis('store.watchFleet(): the fleet as Redis holds it', () => {
     expect(down.error).toMatch(/\S/);
     expect(down.breakers.map(({ name, state }) => `${name} ${state}`)).toEqual(['api open']);
     // The store degrades by its own exchanges (Redis is down for them too), not by the view.
-    await waitFor(() => !store.healthy, { what: 'the store degraded' });
+    await waitFor(() => !store.healthy, { on: hub.signals, what: 'the store degraded' });
 
     // Back, empty (no persistence): the breaker puts its opening back, and the view reads it.
     const again = await startRedis(server.port);
