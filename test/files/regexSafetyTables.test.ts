@@ -126,7 +126,7 @@ describe('regex safety where pattern tables arrive as data (parsePatterns, parse
       readFileSync(new URL('../../examples/patterns.json', import.meta.url), 'utf8'),
     );
     expect(parsePatterns(file).map((p) => p.id)).toEqual([
-      'rate_limited',
+      'api_rate_limited',
       'context_length_exceeded',
       'invalid_tool_call_json',
       'compile_error',
