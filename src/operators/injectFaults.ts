@@ -47,9 +47,10 @@ export interface InjectFaultsOptions {
   failCompletion?: boolean | undefined;
   /**
    * What is thrown: errors, or factories making a fresh one each time (so every failure
-   * has its own stack). One is picked at random per failure. @default a `FaultInjectedError`
+   * has its own stack) — a function is called, a class (`class extends Error`) constructed
+   * with no argument. One is picked at random per failure. @default a `FaultInjectedError`
    */
-  errors?: readonly (unknown | (() => unknown))[] | undefined;
+  errors?: readonly (unknown | (() => unknown) | (new () => unknown))[] | undefined;
   /** Seed of the generator: the same seed and the same subscriptions give the same faults. @default 1 */
   seed?: number | undefined;
   /** A failure waits this long before it is delivered, as a slow failure would. @default 0 */
@@ -132,7 +133,7 @@ export function injectFaults<T>(options: InjectFaultsOptions): MonoTypeOperatorF
     const picked = errors?.[Math.floor(random() * errors.length)];
     const error = errors
       ? typeof picked === 'function'
-        ? (picked as () => unknown)()
+        ? make(picked as () => unknown)
         : picked
       : new FaultInjectedError();
     return delayMs > 0
@@ -175,4 +176,11 @@ export class FaultInjectedError extends Error {
   constructor() {
     super('Fault injected by injectFaults');
   }
+}
+
+/** A fresh error from a factory: a class is constructed (it cannot be called), a function called. */
+function make(factory: (() => unknown) | (new () => unknown)): unknown {
+  return /^class\b/.test(Function.prototype.toString.call(factory))
+    ? new (factory as new () => unknown)()
+    : (factory as () => unknown)();
 }

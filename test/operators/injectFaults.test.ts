@@ -1,4 +1,4 @@
-import { range, take } from 'rxjs';
+import { of, range, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -67,6 +67,18 @@ describe('injectFaults', () => {
       .subscribe({ error: () => seen.push(`error at ${scheduler.now()}`) });
     scheduler.flush();
     expect(seen).toEqual(['error at 260']);
+  });
+
+  it('constructs a class given in errors (a class cannot be called)', () => {
+    class Boom extends Error {
+      override name = 'Boom';
+    }
+    const errors: unknown[] = [];
+    of(1)
+      .pipe(injectFaults({ rate: 1, errors: [Boom] }))
+      .subscribe({ error: (e: unknown) => errors.push(e) });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(Boom);
   });
 
   it('throws the given errors, making a fresh one from a factory each time', () => {
