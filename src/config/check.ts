@@ -23,7 +23,9 @@ export function describeValue(value: unknown): string {
           )
         : value === null || type === 'number' || type === 'boolean'
           ? String(value)
-          : `a ${type}`;
+          : type === 'object'
+            ? 'an object'
+            : `a ${type}`;
 }
 
 /** Any object (not `null`): a test that never calls user code. */

@@ -111,9 +111,18 @@ export function resolveRetryOptions(
   issues: string[],
 ): ResolvedRetryOptions {
   const baseDelayMs = options.baseDelayMs ?? 1000;
-  const maxDelayMs = options.maxDelayMs ?? Math.max(8000, baseDelayMs);
+  // Only numbers are compared: any other value has its own line already (and a symbol or a
+  // bigint would throw in arithmetic).
+  const numbers = typeof baseDelayMs === 'number';
+  const maxDelayMs = options.maxDelayMs ?? (numbers ? Math.max(8000, baseDelayMs) : 8000);
   // Only between two valid values: a bad one has its own line already.
-  if (baseDelayMs <= MAX_TIMER_MS && maxDelayMs >= 0 && maxDelayMs < baseDelayMs) {
+  if (
+    numbers &&
+    typeof maxDelayMs === 'number' &&
+    baseDelayMs <= MAX_TIMER_MS &&
+    maxDelayMs >= 0 &&
+    maxDelayMs < baseDelayMs
+  ) {
     issues.push(`${path}.maxDelayMs: must be ≥ baseDelayMs (${baseDelayMs})`);
   }
   return {

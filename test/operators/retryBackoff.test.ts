@@ -586,6 +586,18 @@ describe('retryBackoff', () => {
       ]);
     });
 
+    it('names what it got instead of a number, in plain words', () => {
+      const got = (value: unknown) =>
+        (thrownBy(() => retryBackoff({ baseDelayMs: value as never })) as RecoveryConfigError)
+          .issues;
+      expect([{}, () => 1, Symbol('s'), 1n].map((value) => got(value)[0])).toEqual([
+        'options.baseDelayMs: expected number, got an object',
+        'options.baseDelayMs: expected number, got a function',
+        'options.baseDelayMs: expected number, got a symbol',
+        'options.baseDelayMs: expected number, got a bigint',
+      ]);
+    });
+
     it('is typed as a MonoTypeOperatorFunction and refuses unknown options at compile time', () => {
       expectTypeOf(of(1).pipe(retryBackoff())).toEqualTypeOf<Observable<number>>();
       // @ts-expect-error: maxRetry is not an option
