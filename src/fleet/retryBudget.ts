@@ -1,7 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { check, type Rule, satisfies, scheduler as schedulerRule, shape } from '../config/check.js';
 import { retryBudgetExhaustedSignal } from '../observability/signals.js';
-import type { EngineConfig } from '../operators/engine/engine.js';
+import type { Cover, EngineConfig } from '../operators/engine/engine.js';
 import { type BudgetProtocol, protocolUnder, withProtocol } from './protocols.js';
 import { nameRule, nonNegative, positive } from './rules.js';
 import { safely } from './safely.js';
@@ -109,7 +109,8 @@ export function budgetProtocolOf(value: unknown): BudgetProtocol | undefined {
   const protocol = protocolUnder<BudgetProtocol>(value, PROTOCOL);
   // A budget of an older copy, whose protocol carries no engine parts (or no `cover`),
   // would be misused: refused by the option checks instead.
-  return typeof safely(safely(protocol, 'hooks'), 'cover') === 'function' ? protocol : undefined;
+  const cover = safely(safely(protocol, 'hooks'), 'cover');
+  return typeof cover === 'object' && cover !== null ? protocol : undefined;
 }
 
 /** The engine's parts of a budget (of any copy of the package): what `hedge` uses. */
@@ -251,24 +252,15 @@ export function createRetryBudget(options: RetryBudgetOptions = {}): RetryBudget
     now,
   });
   const budget: RetryBudget = { name, snapshot: shared?.snapshot ?? snapshot };
-  /**
-   * Whether a subscription made now belongs to a request deposited already (`cover`): on
-   * only while an operator that deposited (or paid for a hedge) subscribes, synchronously,
-   * and off while events go downstream. Every subscribe puts it back as it found it, so no
-   * other pipeline sharing the budget ever sees it on.
-   */
-  let covered = false;
+  /** Whether a subscription made now belongs to a request deposited already (see `Cover`). */
+  const cover: Cover = { on: false };
   /** What pays: the store's protocol when there is one; either way with the engine's parts. */
   const hooks: BudgetHooks = {
     mayRetry: () => protocol.tryWithdraw(),
     subscribed() {
-      if (!covered) protocol.deposit();
+      if (!cover.on) protocol.deposit();
     },
-    cover(on) {
-      const was = covered;
-      covered = on;
-      return was;
-    },
+    cover,
     skipped(run, skipped) {
       if (!run.publishing) return;
       for (const strategy of skipped) {

@@ -141,6 +141,7 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
   const scheduler = options.scheduler ?? asyncScheduler;
   if (maxHedged === 0) return identity;
   const purse = budgetHooksOf(budget);
+  const cover = purse?.cover;
   return (source) =>
     new Observable<T>((subscriber) => {
       purse?.subscribed(); // a request, unless an operator downstream deposited for it
@@ -149,9 +150,13 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
        * downstream is one of its own.
        */
       const pass = <V>(event: (value: V) => void, value: V) => {
-        const covered = purse?.cover(false);
-        event.call(subscriber, value);
-        if (covered) purse?.cover(true);
+        if (cover?.on) {
+          cover.on = false;
+          event.call(subscriber, value);
+          cover.on = true;
+        } else {
+          event.call(subscriber, value);
+        }
       };
       const hedges = new Subscription();
       /**
@@ -223,11 +228,12 @@ export function hedge<T>(options: HedgeOptions<T>): MonoTypeOperatorFunction<T> 
         }
         // A closed attempt (it lost while subscribing) ends the subscription at once. Under
         // the budget's cover: what the attempt subscribes belongs to this request.
-        const covered = purse?.cover(true);
+        const was = cover?.on ?? false;
+        if (cover) cover.on = true;
         try {
           input.subscribe(attempt);
         } finally {
-          purse?.cover(covered as boolean);
+          if (cover) cover.on = was;
         }
       };
 

@@ -98,16 +98,23 @@ export interface EngineConfig<T> extends PlanLimits {
    * (an operator downstream has deposited for this request already).
    */
   readonly subscribed?: (() => void) | undefined;
-  /**
-   * A shared retry budget's cover: sets whether the subscriptions made now belong to a
-   * request deposited already, and returns what it was. On while the source (a retry, any
-   * step) is subscribed, so that a `hedge` or another engine upstream sharing the budget
-   * does not deposit again; off while an event goes downstream, where a new request may
-   * start. Only ever on within a synchronous subscribe, so pipelines never see another's.
-   */
-  readonly cover?: ((on: boolean) => boolean) | undefined;
+  /** A shared retry budget's {@link Cover}. */
+  readonly cover?: Cover | undefined;
   /** Steps a shared retry budget could not pay for (`mayRetry` said no). */
   readonly skipped?: ((run: Run<T>, skipped: readonly PaidStrategy[]) => void) | undefined;
+}
+
+/**
+ * A shared retry budget's cover: whether the subscriptions made now belong to a request
+ * deposited already. On while an operator that deposited subscribes its source (a retry,
+ * any step, a hedge), so that a `hedge` or another engine upstream sharing the budget does
+ * not deposit again; off while an event goes downstream, where a new request may start.
+ * Whoever sets it puts it back as it found it, within one synchronous call, so pipelines
+ * that share the budget never see another's. A field, not a call: a value going
+ * downstream pays one read for it.
+ */
+export interface Cover {
+  on: boolean;
 }
 
 /** An `escalate` decision of {@link decide}. */
@@ -130,32 +137,37 @@ export class SourceSubscriber<T> extends Subscription implements Observer<T> {
     this.run = run;
   }
 
-  // Each event goes on with a shared budget's cover lifted (`EngineConfig.cover`).
+  // Each event goes on with a shared budget's cover lifted ({@link Cover}), then put back.
   next(value: T): void {
     if (this.closed) return;
     this.timeout?.unsubscribe();
-    const { run } = this;
-    const covered = run.config.cover?.(false);
-    run.healthy().next(value);
-    if (covered) run.config.cover?.(true);
+    const lifted = this.lift();
+    this.run.healthy().next(value);
+    if (lifted) lifted.on = true;
   }
 
   error(error: unknown): void {
     if (this.closed) return;
     this.unsubscribe();
-    const { run } = this;
-    const covered = run.config.cover?.(false);
-    run.recover(error);
-    if (covered) run.config.cover?.(true);
+    const lifted = this.lift();
+    this.run.recover(error);
+    if (lifted) lifted.on = true;
   }
 
   complete(): void {
     if (this.closed) return;
     this.unsubscribe();
-    const { run } = this;
-    const covered = run.config.cover?.(false);
-    run.healthy().complete();
-    if (covered) run.config.cover?.(true);
+    const lifted = this.lift();
+    this.run.healthy().complete();
+    if (lifted) lifted.on = true;
+  }
+
+  /** Lifts the budget's cover when it is on, and returns it, to be put back. */
+  private lift(): Cover | undefined {
+    const { cover } = this.run.config;
+    if (!cover?.on) return undefined;
+    cover.on = false;
+    return cover;
   }
 }
 
@@ -373,12 +385,17 @@ export class Run<T> implements DecisionInput<T> {
         // A strategy or user callback handed back something that is not an ObservableInput.
         inner.error(notObservable);
       }
-      // Under a shared budget's cover: part of the request the engine deposited for.
-      const covered = cover?.(true);
-      try {
+      if (cover === undefined) {
         input?.subscribe(inner);
-      } finally {
-        cover?.(covered as boolean);
+      } else {
+        // Under a shared budget's cover: part of the request the engine deposited for.
+        const was = cover.on;
+        cover.on = true;
+        try {
+          input?.subscribe(inner);
+        } finally {
+          cover.on = was;
+        }
       }
       next = this.queued;
     }
