@@ -161,9 +161,9 @@ export const arrayOf =
       return;
     }
     if (options.nonEmpty === true && value.length === 0) issues.push(`${path}: must not be empty`);
-    value.forEach((entry, index) => {
-      item(entry, `${path}[${index}]`, issues);
-    });
+    // Every index, holes of a sparse array included (forEach would skip them).
+    for (let index = 0; index < value.length; index++)
+      item(value[index], `${path}[${index}]`, issues);
   };
 
 /** A record whose values each pass `item`. */

@@ -255,7 +255,8 @@ export function resolvePatterns(
   const issues: string[] = [];
   const duplicates: string[] = [];
   const firstAt = new Map<string, number>();
-  const resolved = input.map((entry, index) => {
+  // Array.from, not map: a hole of a sparse array is an entry too (undefined), and named.
+  const resolved = Array.from(input as unknown[], (entry, index) => {
     const path = `${root}[${index}]`;
     const id = isObject(entry) && entry.id;
     if (typeof id === 'string') {

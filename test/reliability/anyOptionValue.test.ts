@@ -24,6 +24,23 @@ import {
  * function — building the operator either works or throws a RecoveryConfigError; it never
  * fails with a TypeError of its own arithmetic or string conversion.
  */
+/** Values that have broken a check before, tried at every path of every factory. */
+const awkward: readonly unknown[] = [
+  Symbol('option'),
+  1n,
+  () => 1,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  -0,
+  Object.create(null),
+  [Symbol('in an array')],
+  // biome-ignore lint/suspicious/noSparseArray: a sparse array, on purpose
+  [, ,],
+  [undefined],
+  new Number(5),
+  '',
+];
+
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything({
     withBigInt: true,
@@ -36,16 +53,7 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
     withTypedArray: true,
     withSparseArray: true,
   }),
-  fc.constantFrom<unknown>(
-    Symbol('option'),
-    1n,
-    () => 1,
-    Number.NaN,
-    Number.POSITIVE_INFINITY,
-    -0,
-    Object.create(null),
-    [Symbol('in an array')],
-  ),
+  fc.constantFrom<unknown>(...awkward),
 );
 
 /** A factory, the option paths it takes, and how to build it with `value` at `path`. */
@@ -198,6 +206,17 @@ describe('any value at any option path: accepted, or a RecoveryConfigError', () 
       }),
       { numRuns: 300 },
     );
+  });
+
+  it.each(targets)('%s: every awkward value at every path', (_, paths, build) => {
+    for (const path of paths) {
+      for (const value of awkward) {
+        expect([path, outcome(() => build(withValueAt(path, value)))]).toEqual([
+          path,
+          expect.stringMatching(/^(accepted|refused)$/),
+        ]);
+      }
+    }
   });
 
   it('asyncSignals: any source and mode', () => {
