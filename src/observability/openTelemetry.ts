@@ -1,6 +1,7 @@
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 import type { Subscription } from 'rxjs';
-import type { RecoveryHub } from './hub.js';
+import { isObject, satisfies, shape, throwIfAny } from '../config/check.js';
+import { isRecoveryHub, type RecoveryHub } from './hub.js';
 import type { RecoveryMetric } from './metrics.js';
 
 /**
@@ -26,6 +27,16 @@ export interface OpenTelemetryBridgeOptions {
    */
   prefix?: string | undefined;
 }
+
+/** An OpenTelemetry instrument name starts with a letter: letters, digits, `_ . - /`. */
+const INSTRUMENT_NAME = /^[A-Za-z][\w.\-/]{0,200}$/;
+
+const bridgeOptions = /* @__PURE__ */ shape({
+  prefix: /* @__PURE__ */ satisfies(
+    (value) => typeof value === 'string' && INSTRUMENT_NAME.test(value),
+    'must be a string that starts with a letter and holds only letters, digits, _ . - / (an OpenTelemetry instrument name)',
+  ),
+});
 
 /**
  * OpenTelemetry attributes from a metric's tags, named after the semantic conventions:
@@ -90,6 +101,8 @@ function attributes(tags: RecoveryMetric['tags'], hub: string): Attributes {
  * @param meter An OpenTelemetry `Meter`.
  * @param options See {@link OpenTelemetryBridgeOptions}.
  * @returns The subscription to the hub's metrics; unsubscribe to stop.
+ * @throws RecoveryConfigError naming every bad argument: not a hub, not a meter, an unknown
+ * option, a `prefix` that is no instrument name.
  * @see createRecoveryHub
  */
 export function bridgeMetricsToOpenTelemetry(
@@ -97,6 +110,13 @@ export function bridgeMetricsToOpenTelemetry(
   meter: Meter,
   options: OpenTelemetryBridgeOptions = {},
 ): Subscription {
+  const issues: string[] = [];
+  if (!isRecoveryHub(hub)) issues.push('hub: must be a RecoveryHub (createRecoveryHub)');
+  if (!isObject(meter) || typeof meter.createCounter !== 'function') {
+    issues.push('meter: must be an OpenTelemetry Meter (metrics.getMeter(name))');
+  }
+  bridgeOptions(options, 'options', issues);
+  throwIfAny(issues);
   const prefix = options.prefix ?? 'rx_recovery';
   // Bucket advice in seconds: the SDK's default buckets are made for milliseconds.
   const recoveryDuration = meter.createHistogram(`${prefix}.recovery.duration`, {

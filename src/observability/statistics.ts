@@ -73,15 +73,14 @@ export class StatisticsAccumulator {
       case 'recovery_attempt':
         this.#steps[signal.strategy] = (this.#steps[signal.strategy] ?? 0) + 1;
         break;
-      case 'escalated':
-        this.#escalations += 1;
-        break;
       case 'retry_budget_exhausted':
         this.#skipped += 1;
         break;
       case 'recovery_completed': {
         const { success, durationMs, errorType, strategyUsed } = signal.result;
         this.#strategies[strategyUsed] = (this.#strategies[strategyUsed] ?? 0) + 1;
+        // A recovery that ended in escalation, once, however many times a person was asked.
+        if (strategyUsed === 'escalate') this.#escalations += 1;
         this.#total += 1;
         if (success) this.#successful += 1;
         this.#durationSum += durationMs;

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { defer, throwError } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRecoveryHub, withRecovery } from '../../src/index.js';
+import { createRecoveryHub, isRecoveryConfigError, withRecovery } from '../../src/index.js';
 import { hubListening } from '../../src/observability/hub.js';
 import { bridgeMetricsToOpenTelemetry } from '../../src/otel.js';
 import { timeoutError, validationError } from '../helpers/errors.js';
@@ -182,5 +182,42 @@ describe('bridgeMetricsToOpenTelemetry', () => {
     expect(metrics.get('codegen.recovery.attempts')?.dataPoints.map((p) => p.value)).toEqual([1]);
     expect(metrics.get('codegen.recovery.success_rate')?.dataPoints ?? []).toEqual([]);
     expect(hub.snapshot().totalRecoveries).toBe(2);
+  });
+
+  it('refuses what is not a hub, a meter or an option, naming each, before creating any instrument', () => {
+    const { meter } = sdk();
+    const issues = (run: () => unknown) => {
+      try {
+        (run() as { unsubscribe(): void }).unsubscribe();
+        return [];
+      } catch (error) {
+        if (isRecoveryConfigError(error)) return [...error.issues];
+        throw error;
+      }
+    };
+    expect(
+      issues(() =>
+        bridgeMetricsToOpenTelemetry({} as never, {} as never, { prefx: 'svc' } as never),
+      ),
+    ).toEqual([
+      'hub: must be a RecoveryHub (createRecoveryHub)',
+      'meter: must be an OpenTelemetry Meter (metrics.getMeter(name))',
+      'options.prefx: unknown option',
+    ]);
+    const bad =
+      'must be a string that starts with a letter and holds only letters, digits, _ . - / (an OpenTelemetry instrument name)';
+    expect(
+      issues(() =>
+        bridgeMetricsToOpenTelemetry(createRecoveryHub(), meter, { prefix: 42 as never }),
+      ),
+    ).toEqual([`options.prefix: ${bad}`]);
+    expect(
+      issues(() => bridgeMetricsToOpenTelemetry(createRecoveryHub(), meter, { prefix: '9 lives' })),
+    ).toEqual([`options.prefix: ${bad}`]);
+    expect(
+      issues(() =>
+        bridgeMetricsToOpenTelemetry(createRecoveryHub(), meter, { prefix: 'codegen.svc' }),
+      ),
+    ).toEqual([]);
   });
 });
