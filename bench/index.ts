@@ -226,8 +226,7 @@ function targets(scenarios: readonly ScenarioResult[]): TargetCheck[] {
   const least = failure(FAILURE_FLOOR);
   // The cheapest a listened-to attempt can be: the engine's own work, plus a clock read and
   // two deliveries through an RxJS Observable.
-  const floor =
-    noHub?.median == null || least?.median == null ? null : noHub.median + least.median;
+  const floor = noHub?.median == null || least?.median == null ? null : noHub.median + least.median;
   checks.push(
     check(
       'failure path: a failed attempt through withRecovery without a hub ≤ 2× RxJS synchronous retry',
