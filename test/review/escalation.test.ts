@@ -1,0 +1,241 @@
+// Review of: escalation that waits for a person, the non-retry strategies, the hub's
+// escalation API. Each test fails today and names the contract sentence it checks.
+import { of, config as rxConfig, Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  correctErrors,
+  createRecoveryHub,
+  escalateOn,
+  isRecoveryConfigError,
+  type RecoverySignal,
+  withRecovery,
+} from '../../src/index.js';
+import { quorumError } from '../helpers/errors.js';
+import { testScheduler } from '../helpers/marbles.js';
+
+/** A stream paused on `hub` by an escalation that waits (quorum error, no step left). */
+function paused(hub = createRecoveryHub(), escalation: object = {}) {
+  const source = new Subject<string>();
+  const values: string[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const subscription = source
+    .pipe(
+      withRecovery<string>(undefined, {
+        hub,
+        maxAttempts: 0,
+        escalation: { await: true, ...escalation },
+      }),
+    )
+    .subscribe({
+      next: (value) => values.push(value),
+      error: (error) => errors.push(error),
+      complete: () => (completed = true),
+    });
+  source.error(quorumError);
+  return { hub, values, errors, completed: () => completed, subscription };
+}
+
+describe('review: escalation that waits for a person', () => {
+  // DESIGN: "it publishes `escalated` (the record marked `pending: true`) … and waits for a
+  // Resolution … from hub.resolveEscalation(record.id, resolution)". The record the signal
+  // announces as pending is listed on the hub only after the signal and onEscalate ran.
+  it('a resolution given from the `escalated` signal is accepted', () => {
+    const hub = createRecoveryHub();
+    const answers: boolean[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'escalated') {
+        answers.push(
+          hub.resolveEscalation(signal.record.id, { action: 'value', value: 'ok' }) as boolean,
+        );
+      }
+    });
+    const run = paused(hub);
+    expect(answers).toEqual([true]);
+    expect(run.values).toEqual(['ok']);
+    expect(run.completed()).toBe(true);
+    expect(hub.pendingEscalations()).toEqual([]);
+  });
+
+  it('a resolution given from onEscalate is accepted', () => {
+    const hub = createRecoveryHub();
+    const answers: boolean[] = [];
+    const run = paused(hub, {
+      onEscalate: (record: { id: string }) => {
+        answers.push(hub.resolveEscalation(record.id, { action: 'complete' }) as boolean);
+      },
+    });
+    expect(answers).toEqual([true]);
+    expect(run.completed()).toBe(true);
+    expect(hub.pendingEscalations()).toEqual([]);
+  });
+
+  // DESIGN: an escalation "keeps the subscription open … and waits"; deadlineMs stops "a
+  // recovery that has not succeeded" and "escalates when the plan has escalate". Here the
+  // recovery has already escalated and waits: the deadline escalates a second time, so one
+  // stream has two pending records (two `escalated` signals, two onEscalate calls).
+  it('deadlineMs falling during the wait does not escalate the same stream again', () => {
+    const hub = createRecoveryHub();
+    const signals: RecoverySignal[] = [];
+    hub.signals.subscribe((signal) => signals.push(signal));
+    let pendingAt50 = -1;
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('-#', undefined, quorumError).pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          maxAttempts: 0,
+          deadlineMs: 10,
+          escalation: { await: true },
+        }),
+      );
+      cold('50ms r').subscribe(() => {
+        pendingAt50 = hub.pendingEscalations().length;
+        const [record] = hub.pendingEscalations();
+        hub.resolveEscalation(record?.id ?? '', { action: 'value', value: 'ok' });
+      });
+      expectObservable(result).toBe('50ms (o|)', { o: 'ok' });
+    });
+    expect(pendingAt50).toBe(1);
+    expect(signals.filter((s) => s.type === 'escalated')).toHaveLength(1);
+  });
+
+  // Resolution's TSDoc: `abort` "errors with the `EscalationError` (its message carries
+  // `reason`)"; `reason`: "Why, for the `escalation_resolved` signal and the logs".
+  it("abort's reason reaches the EscalationError's message", () => {
+    const run = paused();
+    const [record] = run.hub.pendingEscalations();
+    run.hub.resolveEscalation(record?.id ?? '', { action: 'abort', reason: 'not worth it' });
+    expect(run.errors).toHaveLength(1);
+    expect((run.errors[0] as Error).message).toContain('not worth it');
+  });
+
+  // README: "an invalid one throws a RecoveryConfigError at the caller and never reaches
+  // the stream"; the check's own message is "resolution.source: must be an ObservableInput".
+  it('a `source` that is not an ObservableInput is refused, not handed to the stream', () => {
+    const run = paused();
+    const [record] = run.hub.pendingEscalations();
+    let thrown: unknown;
+    try {
+      run.hub.resolveEscalation(record?.id ?? '', { action: 'source', source: {} as never });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isRecoveryConfigError(thrown)).toBe(true);
+    expect(run.errors).toEqual([]);
+    expect(run.hub.pendingEscalations()).toHaveLength(1);
+    run.subscription.unsubscribe();
+  });
+
+  // hub.resolveEscalation TSDoc: "@throws RecoveryConfigError for a resolution that is not one".
+  it('a resolution whose `action` getter throws is refused with RecoveryConfigError', () => {
+    const hub = createRecoveryHub();
+    const hostile = {
+      get action(): string {
+        throw new Error('getter');
+      },
+    };
+    let thrown: unknown;
+    try {
+      hub.resolveEscalation('x', hostile as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isRecoveryConfigError(thrown)).toBe(true);
+  });
+
+  // awaitEscalation: an invalid resolution from `resolve` is reported (observer_error); DESIGN:
+  // a consumer's throw must never "crash the process". A hostile one escapes as an uncaught error.
+  it('a hostile resolution from escalation.resolve is reported, not thrown out of RxJS', async () => {
+    const hostile = {
+      get action(): string {
+        throw new Error('getter');
+      },
+    };
+    const unhandled: unknown[] = [];
+    const previous = rxConfig.onUnhandledError;
+    rxConfig.onUnhandledError = (error) => unhandled.push(error);
+    const signals: RecoverySignal[] = [];
+    try {
+      const source = new Subject<string>();
+      source
+        .pipe(
+          withRecovery<string>(undefined, {
+            signals: { next: (signal) => signals.push(signal) },
+            maxAttempts: 0,
+            escalation: { await: true, resolve: () => of(hostile as never) },
+          }),
+        )
+        .subscribe({ error: () => {} });
+      source.error(quorumError);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      rxConfig.onUnhandledError = previous;
+    }
+    expect(unhandled).toEqual([]);
+    expect(signals.map((s) => s.type)).toContain('observer_error');
+  });
+
+  // DESIGN: a consumer of a side-effect stream that throws "is reported as `observer_error`
+  // on the hub's `signals`". A throwing escalations$ subscriber is silently swallowed.
+  it('a throwing escalations$ subscriber is reported as observer_error', () => {
+    const hub = createRecoveryHub();
+    const signals: RecoverySignal[] = [];
+    hub.signals.subscribe((signal) => signals.push(signal));
+    hub.escalations$.subscribe((waiting) => {
+      if (waiting.length) throw new Error('dashboard down');
+    });
+    const run = paused(hub);
+    expect(signals.filter((s) => s.type === 'observer_error')).toHaveLength(1);
+    run.subscription.unsubscribe();
+  });
+});
+
+describe('review: non-retry strategies', () => {
+  // The classifier drops `g`/`y` (errorPattern.ts: "`g` and `y` are dropped") because
+  // RegExp#test is stateful with them; a correction rule's `match` and escalateOn's `match`
+  // are used as given, so every other matching error is not matched.
+  it('a correction rule with a /g match corrects every matching error', () => {
+    const corrected = correctErrors<string>([
+      { id: 'r', match: /boom/g, correct: () => of('fixed') },
+    ]);
+    const results: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const source = new Subject<string>();
+      source
+        .pipe(corrected)
+        .subscribe({ next: (v) => results.push(v), error: () => results.push('error') });
+      source.error(new Error('boom'));
+    }
+    expect(results).toEqual(['fixed', 'fixed', 'fixed']);
+  });
+
+  it('escalateOn with a /g match escalates every matching error', () => {
+    const escalate = escalateOn<string>({ match: /boom/g });
+    const names: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const source = new Subject<string>();
+      source.pipe(escalate).subscribe({ error: (error: Error) => names.push(error.name) });
+      source.error(new Error('boom'));
+    }
+    expect(names).toEqual(['EscalationError', 'EscalationError', 'EscalationError']);
+  });
+});
+
+describe('review: alternatives are copied when the pipe is built', () => {
+  // withRecovery.ts: "Copies: what the options hold now is what every subscription gets."
+  // (and the options are validated when the pipe is built). Only the record is copied: an
+  // alternative pushed into a list afterwards is used, unvalidated.
+  it('an alternative added to the options after the pipe is built is not used', () => {
+    const templateError = new Error('TemplateError: boom');
+    const list: Array<() => unknown> = [() => of('first')];
+    const recovered = withRecovery<string>(undefined, {
+      alternatives: { template_rendering_error: list as never },
+    });
+    list.unshift(() => of('added later'));
+    const out: string[] = [];
+    const source = new Subject<string>();
+    source.pipe(recovered).subscribe({ next: (v) => out.push(v) });
+    source.error(templateError);
+    expect(out).toEqual(['first']);
+  });
+});
