@@ -1,4 +1,4 @@
-import { mergeMap, Subject } from 'rxjs';
+import { defer, mergeMap, of, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -24,6 +24,29 @@ function waitingHub() {
   hub.signals.subscribe((signal) => signals.push(signal));
   const pending = () => hub.pendingEscalations();
   return { hub, signals, pending };
+}
+
+/** A stream paused on `hub` by an escalation that waits (quorum error, no step left). */
+function paused(hub = createRecoveryHub(), escalation: object = {}) {
+  const source = new Subject<string>();
+  const values: string[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const subscription = source
+    .pipe(
+      withRecovery<string>(undefined, {
+        hub,
+        maxAttempts: 0,
+        escalation: { await: true, ...escalation },
+      }),
+    )
+    .subscribe({
+      next: (value) => values.push(value),
+      error: (error) => errors.push(error),
+      complete: () => (completed = true),
+    });
+  source.error(quorumError);
+  return { hub, values, errors, completed: () => completed, subscription };
 }
 
 describe('escalation that waits for a person (escalation.await)', () => {
@@ -254,4 +277,99 @@ describe('escalation that waits for a person (escalation.await)', () => {
       value: 'decided by a person',
     });
   });
+
+  // DESIGN: "it publishes `escalated` (the record marked `pending: true`) … and waits for a
+  // Resolution … from hub.resolveEscalation(record.id, resolution)": the record is listed
+  // before the signal and onEscalate, so either may resolve it.
+  it('accepts a resolution given from the `escalated` signal', () => {
+    const hub = createRecoveryHub();
+    const answers: boolean[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'escalated') {
+        answers.push(
+          hub.resolveEscalation(signal.record.id, { action: 'value', value: 'ok' }) as boolean,
+        );
+      }
+    });
+    const run = paused(hub);
+    expect(answers).toEqual([true]);
+    expect(run.values).toEqual(['ok']);
+    expect(run.completed()).toBe(true);
+    expect(hub.pendingEscalations()).toEqual([]);
+  });
+
+  it('accepts a resolution given from onEscalate', () => {
+    const hub = createRecoveryHub();
+    const answers: boolean[] = [];
+    const run = paused(hub, {
+      onEscalate: (record: { id: string }) => {
+        answers.push(hub.resolveEscalation(record.id, { action: 'complete' }) as boolean);
+      },
+    });
+    expect(answers).toEqual([true]);
+    expect(run.completed()).toBe(true);
+    expect(hub.pendingEscalations()).toEqual([]);
+  });
+
+  it.each([
+    ['value', { action: 'value', value: 'ok' }, ['ok'], 'complete'],
+    ['retry', { action: 'retry' }, ['again'], 'complete'],
+    ['source', { action: 'source', source: ['by hand'] }, ['by hand'], 'complete'],
+    ['complete', { action: 'complete' }, [], 'complete'],
+    ['abort', { action: 'abort' }, [], 'EscalationError'],
+  ] as const)(
+    'acts on %s given during the announcement once the announcement is over',
+    (_action, resolution, values, end) => {
+      const hub = createRecoveryHub();
+      const seen: string[] = [];
+      const direct: string[] = [];
+      const answers: boolean[] = [];
+      hub.signals.subscribe((signal) => {
+        seen.push(signal.type);
+        if (signal.type === 'escalated' && answers.length === 0) {
+          answers.push(
+            hub.resolveEscalation(signal.record.id, resolution as Resolution<string>) as boolean,
+          );
+        }
+      });
+      // The first subscription fails synchronously (inside the engine's subscribe loop); a
+      // retry's succeeds.
+      let calls = 0;
+      const out: string[] = [];
+      let ended = '';
+      defer(() => (calls++ === 0 ? throwError(() => quorumError) : of('again')))
+        .pipe(
+          withRecovery<string>(undefined, {
+            hub,
+            signals: { next: (signal) => direct.push(signal.type) },
+            maxAttempts: 0,
+            escalation: { await: true, onEscalate: () => void seen.push('onEscalate') },
+          }),
+        )
+        .subscribe({
+          next: (value) => out.push(value),
+          error: (error: Error) => (ended = error.name),
+          complete: () => (ended = 'complete'),
+        });
+      expect(answers).toEqual([true]);
+      expect(out).toEqual(values);
+      expect(ended).toBe(end);
+      expect(calls).toBe(_action === 'retry' ? 2 : 1);
+      // Announced in full (signal, then onEscalate), then resolved, then the recovery ends.
+      expect(seen).toEqual([
+        'error_detected',
+        'escalated',
+        'onEscalate',
+        'escalation_resolved',
+        'recovery_completed',
+      ]);
+      expect(direct).toEqual([
+        'error_detected',
+        'escalated',
+        'escalation_resolved',
+        'recovery_completed',
+      ]);
+      expect(hub.pendingEscalations()).toEqual([]);
+    },
+  );
 });

