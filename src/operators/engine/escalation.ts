@@ -2,7 +2,7 @@ import { escalatedSignal } from '../../observability/signals.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
 import { type Pause, reportFor } from './awaitEscalation.js';
 import { resetBudgets } from './decide.js';
-import type { EngineConfig } from './engine.js';
+import type { EngineConfig, Recovery } from './engine.js';
 
 /**
  * The engine's `escalate`: publishes `escalated`, tells `onEscalate` without waiting for
@@ -17,6 +17,13 @@ export function escalation<T>(
 ): NonNullable<EngineConfig<T>['escalate']> {
   return (run, step, error) => {
     const { subscriber } = run;
+    // An escalation ends the recovery's deadline (`deadlineMs`): it never falls into the
+    // escalation, nor into what a person's resolution resumes.
+    const ongoing = run.recovery as Recovery;
+    if (ongoing.timer) {
+      ongoing.timer.unsubscribe();
+      ongoing.deadlineAt = Number.POSITIVE_INFINITY;
+    }
     const record: EscalationRecord = pause
       ? Object.freeze({ ...step.record, pending: true })
       : step.record;
