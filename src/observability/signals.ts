@@ -381,6 +381,8 @@ export interface EscalationResolvedSignal extends SignalBase {
   readonly record: EscalationRecord;
   /** What the resolution did; `timeout` when nobody answered in time. */
   readonly action: 'value' | 'retry' | 'source' | 'complete' | 'abort' | 'timeout';
+  /** Why the person aborted: the `reason` of an `abort` resolution, when it gives one. */
+  readonly reason?: string | undefined;
 }
 
 /**
@@ -554,8 +556,13 @@ export function escalationResolvedSignal(
   at: number,
   record: EscalationRecord,
   action: EscalationResolvedSignal['action'],
+  reason?: string,
 ): EscalationResolvedSignal {
-  return signal('escalation_resolved', record.context, at, { record, action });
+  return signal('escalation_resolved', record.context, at, {
+    record,
+    action,
+    ...(reason === undefined ? {} : { reason }),
+  });
 }
 
 /** Builds a `store_degraded` signal; its correlation id is `store:<prefix>`. */

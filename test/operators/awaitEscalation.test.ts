@@ -372,4 +372,41 @@ describe('escalation that waits for a person (escalation.await)', () => {
       expect(hub.pendingEscalations()).toEqual([]);
     },
   );
+
+  // Resolution's TSDoc: `abort` "errors with the `EscalationError` (its message carries
+  // `reason`)"; `reason`: "Why, for the `escalation_resolved` signal and the logs".
+  it("abort's reason reaches the EscalationError's message", () => {
+    const run = paused();
+    const [record] = run.hub.pendingEscalations();
+    run.hub.resolveEscalation(record?.id ?? '', { action: 'abort', reason: 'not worth it' });
+    expect(run.errors).toHaveLength(1);
+    expect((run.errors[0] as Error).message).toContain('not worth it');
+  });
+
+  it("abort's reason reaches the escalation_resolved signal; the error keeps record and cause", () => {
+    const { hub, signals } = waitingHub();
+    const run = paused(hub);
+    const [record] = hub.pendingEscalations();
+    hub.resolveEscalation(record?.id ?? '', { action: 'abort', reason: 'not worth it' });
+    expect(signals.find((s) => s.type === 'escalation_resolved')).toMatchObject({
+      action: 'abort',
+      reason: 'not worth it',
+    });
+    expect(run.errors[0]).toMatchObject({
+      name: 'EscalationError',
+      message:
+        'Escalated to a human: Error: Quorum not reached: 1 of 3 reviewers approved (aborted: not worth it)',
+      record: { id: record?.id, patternId: 'quorum_consensus_failed' },
+      cause: quorumError,
+    });
+    // Without a reason: the message of the escalation, and no `reason` on the signal.
+    const plain = paused(hub);
+    hub.resolveEscalation(hub.pendingEscalations()[0]?.id ?? '', { action: 'abort' });
+    expect((plain.errors[0] as Error).message).toBe(
+      'Escalated to a human: Error: Quorum not reached: 1 of 3 reviewers approved',
+    );
+    expect(signals.filter((s) => s.type === 'escalation_resolved').at(-1)).not.toHaveProperty(
+      'reason',
+    );
+  });
 });

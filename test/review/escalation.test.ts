@@ -37,16 +37,6 @@ function paused(hub = createRecoveryHub(), escalation: object = {}) {
 }
 
 describe('review: escalation that waits for a person', () => {
-  // Resolution's TSDoc: `abort` "errors with the `EscalationError` (its message carries
-  // `reason`)"; `reason`: "Why, for the `escalation_resolved` signal and the logs".
-  it("abort's reason reaches the EscalationError's message", () => {
-    const run = paused();
-    const [record] = run.hub.pendingEscalations();
-    run.hub.resolveEscalation(record?.id ?? '', { action: 'abort', reason: 'not worth it' });
-    expect(run.errors).toHaveLength(1);
-    expect((run.errors[0] as Error).message).toContain('not worth it');
-  });
-
   // README: "an invalid one throws a RecoveryConfigError at the caller and never reaches
   // the stream"; the check's own message is "resolution.source: must be an ObservableInput".
   it('a `source` that is not an ObservableInput is refused, not handed to the stream', () => {

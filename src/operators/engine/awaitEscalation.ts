@@ -64,7 +64,9 @@ export function pauseForResolution<T>(
     /** The resolution accepted while the escalation was being announced. */
     let held: Parameters<Resume<T>>[0] | undefined;
     const resumeWith = (resolution: Parameters<Resume<T>>[0]) => {
-      run.emit(escalationResolvedSignal(scheduler.now(), record, resolution.action));
+      const { action } = resolution;
+      const reason = action === 'abort' ? resolution.reason : undefined;
+      run.emit(escalationResolvedSignal(scheduler.now(), record, action, reason));
       resume(resolution);
     };
     const end = (resolution: Parameters<Resume<T>>[0]) => {

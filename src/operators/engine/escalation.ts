@@ -1,5 +1,5 @@
 import { escalatedSignal } from '../../observability/signals.js';
-import type { EscalationRecord } from '../../strategies/EscalationError.js';
+import { EscalationError, type EscalationRecord } from '../../strategies/EscalationError.js';
 import { type Pause, reportFor } from './awaitEscalation.js';
 import { resetBudgets } from './decide.js';
 import type { EngineConfig, Recovery } from './engine.js';
@@ -59,7 +59,13 @@ export function escalation<T>(
           run.subscribeTo(resolution.source);
           break;
         case 'abort':
-          run.fail(error, step.error);
+          // The person's reason is in the message (a new error: the step's has none).
+          run.fail(
+            error,
+            resolution.reason === undefined
+              ? step.error
+              : new EscalationError(step.record, error, resolution.reason),
+          );
           break;
         case 'timeout':
           end();
