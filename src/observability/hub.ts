@@ -3,7 +3,7 @@ import { check, shape, string } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { type SharedStore, storeOf, storeRule } from '../fleet/store.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
-import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
+import { type Resolution, readResolution } from '../strategies/resolution.js';
 import { guarded } from './guarded.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
@@ -266,10 +266,11 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     pendingEscalations: () => escalations$.getValue(),
     escalations$: expose(escalations$, 'escalations'),
     resolveEscalation(id: string, resolution: Resolution<unknown>) {
-      const problem = resolutionProblem(resolution);
-      if (problem !== undefined) throw new RecoveryConfigError([problem]);
+      // A copy, read once: a getter that throws is refused here, not met by the stream.
+      const read = readResolution(resolution);
+      if (typeof read === 'string') throw new RecoveryConfigError([read]);
       // The stream withdraws the record itself when it accepts (and the subscription ends).
-      return shared?.resolve(id, resolution) ?? settle(id, resolution);
+      return shared?.resolve(id, read) ?? settle(id, read);
     },
     isRecoveryHub: true as const,
   };

@@ -1,5 +1,6 @@
 import type { ObservableInput } from 'rxjs';
 import { describeValue, isObject } from '../config/check.js';
+import { errorText } from '../patterns/errorText.js';
 
 /**
  * How a person (or a `resolve` function) ends an escalation that waits
@@ -86,24 +87,44 @@ function isObservableInput(value: unknown): boolean {
   );
 }
 
+/**
+ * `value` as a {@link Resolution} — a frozen copy, each field read once, so that what was
+ * checked is what is acted on — or, when it is not one, why (one line). A value whose
+ * reading throws (a getter, a revoked proxy) is not one.
+ */
+export function readResolution(value: unknown): Resolution<unknown> | string {
+  try {
+    if (!isObject(value)) return `resolution: expected object, got ${describeValue(value)}`;
+    const { action } = value;
+    if (typeof action !== 'string' || !Object.hasOwn(CARRIES, action)) {
+      return `resolution.action: must be one of ${Object.keys(CARRIES).join(', ')}, got ${describeValue(action)}`;
+    }
+    const carried = CARRIES[action];
+    for (const key of Object.keys(value)) {
+      if (key !== 'action' && key !== carried) {
+        return `resolution.${key}: unknown option for action ${action}`;
+      }
+    }
+    if (carried === undefined || !(carried in value)) {
+      if (action === 'value') return 'resolution.value: required';
+      if (action === 'source') return 'resolution.source: must be an ObservableInput';
+      return Object.freeze({ action }) as Resolution<unknown>;
+    }
+    const field = value[carried];
+    if (action === 'source' && !isObservableInput(field)) {
+      return 'resolution.source: must be an ObservableInput';
+    }
+    if (action === 'abort' && field !== undefined && typeof field !== 'string') {
+      return `resolution.reason: expected string, got ${describeValue(field)}`;
+    }
+    return Object.freeze({ action, [carried]: field }) as Resolution<unknown>;
+  } catch (error) {
+    return `resolution: could not be read (${errorText(error)})`;
+  }
+}
+
 /** Why `value` is not a {@link Resolution}, or `undefined` when it is one. */
 export function resolutionProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return `resolution: expected object, got ${describeValue(value)}`;
-  const { action } = value;
-  if (typeof action !== 'string' || !Object.hasOwn(CARRIES, action)) {
-    return `resolution.action: must be one of ${Object.keys(CARRIES).join(', ')}, got ${describeValue(action)}`;
-  }
-  for (const key of Object.keys(value)) {
-    if (key !== 'action' && key !== CARRIES[action]) {
-      return `resolution.${key}: unknown option for action ${action}`;
-    }
-  }
-  if (action === 'value' && !('value' in value)) return 'resolution.value: required';
-  if (action === 'source' && !isObservableInput(value.source)) {
-    return 'resolution.source: must be an ObservableInput';
-  }
-  if (value.reason !== undefined && typeof value.reason !== 'string') {
-    return `resolution.reason: expected string, got ${describeValue(value.reason)}`;
-  }
-  return undefined;
+  const read = readResolution(value);
+  return typeof read === 'string' ? read : undefined;
 }

@@ -1,4 +1,4 @@
-import { defer, mergeMap, of, Subject, throwError } from 'rxjs';
+import { defer, mergeMap, of, config as rxConfig, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -477,5 +477,76 @@ describe('escalation that waits for a person (escalation.await)', () => {
       expect(run.hub.pendingEscalations()).toHaveLength(1);
       run.subscription.unsubscribe();
     }
+  });
+
+  // hub.resolveEscalation TSDoc: "@throws RecoveryConfigError for a resolution that is not one".
+  it('a resolution whose `action` getter throws is refused with RecoveryConfigError', () => {
+    const hub = createRecoveryHub();
+    const hostile = {
+      get action(): string {
+        throw new Error('getter');
+      },
+    };
+    let thrown: unknown;
+    try {
+      hub.resolveEscalation('x', hostile as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isRecoveryConfigError(thrown)).toBe(true);
+    expect(isRecoveryConfigError(thrown) && thrown.issues).toEqual([
+      'resolution: could not be read (Error: getter)',
+    ]);
+  });
+
+  it('reads a resolution once: what was checked is what the stream acts on', () => {
+    let reads = 0;
+    const fickle = {
+      get action(): string {
+        reads += 1;
+        if (reads > 1) throw new Error('read twice');
+        return 'complete';
+      },
+    };
+    const run = paused();
+    const id = run.hub.pendingEscalations()[0]?.id ?? '';
+    expect(run.hub.resolveEscalation(id, fickle as never)).toBe(true);
+    expect(run.completed()).toBe(true);
+    expect(reads).toBe(1);
+  });
+
+  // awaitEscalation: an invalid resolution from `resolve` is reported (observer_error); DESIGN:
+  // a consumer's throw must never "crash the process".
+  it('a hostile resolution from escalation.resolve is reported, not thrown out of RxJS', async () => {
+    const hostile = {
+      get action(): string {
+        throw new Error('getter');
+      },
+    };
+    const unhandled: unknown[] = [];
+    const previous = rxConfig.onUnhandledError;
+    rxConfig.onUnhandledError = (error) => unhandled.push(error);
+    const signals: RecoverySignal[] = [];
+    try {
+      const source = new Subject<string>();
+      source
+        .pipe(
+          withRecovery<string>(undefined, {
+            signals: { next: (signal) => signals.push(signal) },
+            maxAttempts: 0,
+            escalation: {
+              await: true,
+              resolve: () => of(hostile as unknown as Resolution<string>),
+            },
+          }),
+        )
+        .subscribe({ error: () => {} });
+      source.error(quorumError);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      rxConfig.onUnhandledError = previous;
+    }
+    expect(unhandled).toEqual([]);
+    expect(signals.map((s) => s.type)).toContain('observer_error');
   });
 });

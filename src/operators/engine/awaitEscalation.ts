@@ -2,7 +2,7 @@ import { from, type ObservableInput, Subscription, timer } from 'rxjs';
 import { awaitResolution } from '../../observability/hub.js';
 import { escalationResolvedSignal, observerErrorSignal } from '../../observability/signals.js';
 import type { EscalationRecord } from '../../strategies/EscalationError.js';
-import { type Resolution, resolutionProblem } from '../../strategies/resolution.js';
+import { type Resolution, readResolution } from '../../strategies/resolution.js';
 import type { Run } from './engine.js';
 
 /**
@@ -75,8 +75,10 @@ export function pauseForResolution<T>(
       else resumeWith(resolution);
     };
     const settle = (resolution: Resolution<unknown>): boolean => {
-      if (wait.closed || resolutionProblem(resolution) !== undefined) return false;
-      end(resolution as Resolution<T>);
+      if (wait.closed) return false;
+      const read = readResolution(resolution);
+      if (typeof read === 'string') return false;
+      end(read as Resolution<T>);
       return true;
     };
     if (hub) wait.add(awaitResolution(hub, record, settle));
@@ -95,10 +97,11 @@ export function pauseForResolution<T>(
       try {
         wait.add(
           from(resolve(record)).subscribe({
+            // An invalid resolution (a hostile one too) is reported, never thrown into RxJS.
             next: (resolution) => {
-              const problem = resolutionProblem(resolution);
-              if (problem === undefined) settle(resolution);
-              else report(new TypeError(problem));
+              const read = readResolution(resolution);
+              if (typeof read === 'string') report(new TypeError(read));
+              else settle(read);
             },
             error: report,
           }),
