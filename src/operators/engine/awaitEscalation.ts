@@ -81,7 +81,7 @@ export function pauseForResolution<T>(
       end(read as Resolution<T>);
       return true;
     };
-    if (hub) wait.add(awaitResolution(hub, record, settle));
+    if (hub) wait.add(awaitResolution(hub, record, settle, () => scheduler.now()));
     if (timeoutMs !== undefined) {
       wait.add(timer(timeoutMs, scheduler).subscribe(() => end({ action: 'timeout' })));
     }
