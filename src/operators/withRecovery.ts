@@ -248,7 +248,9 @@ export function resolveRecoveryConfig<T>(
   );
   throwIfAny(issues);
   // Copies: what the options hold now is what every subscription gets.
-  const alternatives = { ...options.alternatives };
+  const alternatives = Object.fromEntries(
+    Object.entries(options.alternatives ?? {}).map(([key, list]) => [key, [...list]]),
+  );
   const levels = [...(options.degradation?.levels ?? [])];
   const corrections = [...(options.corrections ?? [])];
   const { terminal } = escalating;
