@@ -549,4 +549,22 @@ describe('escalation that waits for a person (escalation.await)', () => {
     expect(unhandled).toEqual([]);
     expect(signals.map((s) => s.type)).toContain('observer_error');
   });
+
+  it('does not ask resolve when the hub resolved during the announcement', () => {
+    const hub = createRecoveryHub();
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'escalated') {
+        hub.resolveEscalation(signal.record.id, { action: 'value', value: 'from the hub' });
+      }
+    });
+    const asked: EscalationRecord[] = [];
+    const run = paused(hub, {
+      resolve: (record: EscalationRecord) => {
+        asked.push(record);
+        return of({ action: 'value', value: 'from resolve' });
+      },
+    });
+    expect(run.values).toEqual(['from the hub']);
+    expect(asked).toEqual([]);
+  });
 });
