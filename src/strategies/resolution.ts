@@ -105,19 +105,17 @@ export function readResolution(value: unknown): Resolution<unknown> | string {
         return `resolution.${key}: unknown option for action ${action}`;
       }
     }
-    if (carried === undefined || !(carried in value)) {
-      if (action === 'value') return 'resolution.value: required';
-      if (action === 'source') return 'resolution.source: must be an ObservableInput';
-      return Object.freeze({ action }) as Resolution<unknown>;
-    }
-    const field = value[carried];
+    if (action === 'value' && !('value' in value)) return 'resolution.value: required';
+    const field = carried && value[carried];
     if (action === 'source' && !isObservableInput(field)) {
       return 'resolution.source: must be an ObservableInput';
     }
-    if (action === 'abort' && field !== undefined && typeof field !== 'string') {
+    if (carried === 'reason' && field !== undefined && typeof field !== 'string') {
       return `resolution.reason: expected string, got ${describeValue(field)}`;
     }
-    return Object.freeze({ action, [carried]: field }) as Resolution<unknown>;
+    return Object.freeze(
+      carried && carried in value ? { action, [carried]: field } : { action },
+    ) as Resolution<unknown>;
   } catch (error) {
     return `resolution: could not be read (${errorText(error)})`;
   }

@@ -20,10 +20,8 @@ export function escalation<T>(
     // An escalation ends the recovery's deadline (`deadlineMs`): it never falls into the
     // escalation, nor into what a person's resolution resumes.
     const ongoing = run.recovery as Recovery;
-    if (ongoing.timer) {
-      ongoing.timer.unsubscribe();
-      ongoing.deadlineAt = Number.POSITIVE_INFINITY;
-    }
+    ongoing.timer?.unsubscribe();
+    ongoing.deadlineAt = Number.POSITIVE_INFINITY;
     const record: EscalationRecord = pause
       ? Object.freeze({ ...step.record, pending: true })
       : step.record;
