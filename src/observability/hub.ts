@@ -205,7 +205,8 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     guarded(
       subject,
       (error) => {
-        // A consumer that throws on the report too is reported once.
+        // A consumer that throws on the report too is reported once. (`now?.()`: an engine
+        // of another copy of the package may list a record without its clock.)
         if (current?.type === 'observer_error') return;
         channel.publish(
           changing !== null
