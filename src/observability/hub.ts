@@ -3,7 +3,7 @@ import { check, shape, string } from '../config/check.js';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import { type SharedStore, storeOf, storeRule } from '../fleet/store.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
-import { type Resolution, resolutionProblem } from '../strategies/resolution.js';
+import { type Resolution, readResolution } from '../strategies/resolution.js';
 import { guarded } from './guarded.js';
 import { metricsOf, type RecoveryMetric } from './metrics.js';
 import { type ObserverErrorSignal, observerErrorSignal, type RecoverySignal } from './signals.js';
@@ -23,11 +23,13 @@ interface HubChannel {
   readonly listening: boolean;
   /**
    * Lists `record` as waiting until `settle` accepts a resolution (it returns whether it
-   * did); the returned function withdraws it (the subscription ended).
+   * did); the returned function withdraws it (the subscription ended). `now` is the
+   * waiting stream's clock: when an `escalations$` subscriber throws on the change.
    */
   awaitResolution(
     record: EscalationRecord,
     settle: (resolution: Resolution<unknown>) => boolean,
+    now: () => number,
   ): () => void;
 }
 
@@ -43,8 +45,13 @@ export function awaitResolution(
   hub: RecoveryHub,
   record: EscalationRecord,
   settle: (resolution: Resolution<unknown>) => boolean,
+  now: () => number,
 ): () => void {
-  return (hub as unknown as { [CHANNEL]: HubChannel })[CHANNEL].awaitResolution(record, settle);
+  return (hub as unknown as { [CHANNEL]: HubChannel })[CHANNEL].awaitResolution(
+    record,
+    settle,
+    now,
+  );
 }
 
 /** Whether anybody reads `hub`'s signals or metrics. */
@@ -126,7 +133,12 @@ export interface RecoveryHub<
  * A direct subscriber that throws never breaks the pipeline, never starves the other
  * subscribers and never crashes the process: the throw is reported once as an
  * `observer_error` signal, delivered after the signal being delivered, so no subscriber
- * sees signals out of order. Statistics are a running reducer: O(1) memory.
+ * sees signals out of order. A throw on a value no signal brought — an `escalations$`
+ * change, the current value a subscriber gets when it subscribes — is reported at once: an
+ * `escalations$` change is about the record it lists or withdraws (the record's context,
+ * `record`, the waiting stream's time); anything else has the correlation id
+ * `hub:<name>` and the `at` of the hub's last signal (0 before any). Statistics are a
+ * running reducer: O(1) memory.
  *
  * In plain words: a shared notice board for every recovery.
  *
@@ -174,22 +186,42 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
   /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
   let stale = false;
   let current: RecoverySignal | null = null;
+  /** The `at` of the last signal delivered: the hub has no clock of its own. */
+  let lastAt = 0;
+  /** The record whose listing or withdrawal `escalations$` is telling, and its stream's clock. */
+  let changing: { record: EscalationRecord; now: () => number } | null = null;
   const queue: RecoverySignal[] = [];
   let draining = false;
 
   /**
    * What consumers get of one of the hub's subjects ({@link guarded}: an Observable no
    * consumer can end or forge for the others): a direct subscriber's throw is reported,
-   * once, as an `observer_error` about the signal being delivered (queued behind it).
-   * `before` lets `statistics$` refresh a stale current value.
+   * once, as an `observer_error` — about the record an `escalations$` change lists or
+   * withdraws, else about the signal being delivered (queued behind it), else about the
+   * hub (`hub:<name>`, at its last signal's time). `before` lets `statistics$` refresh a
+   * stale current value.
    */
   const expose = <T>(subject: Subject<T>, consumer: Consumer, before?: () => void) =>
     guarded(
       subject,
       (error) => {
-        if (current !== null && current.type !== 'observer_error') {
-          queue.push(observerErrorSignal(current, error, consumer));
-        }
+        // A consumer that throws on the report too is reported once. (`now?.()`: an engine
+        // of another copy of the package may list a record without its clock.)
+        if (current?.type === 'observer_error') return;
+        channel.publish(
+          changing !== null
+            ? observerErrorSignal(
+                { ...changing.record.context, at: changing.now?.() ?? lastAt },
+                error,
+                consumer,
+                changing.record,
+              )
+            : observerErrorSignal(
+                current ?? { correlationId: `hub:${name}`, at: lastAt },
+                error,
+                consumer,
+              ),
+        );
       },
       before,
     );
@@ -199,6 +231,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
 
   const deliver = (signal: RecoverySignal) => {
     current = signal;
+    lastAt = signal.at;
     const changed = statistics.add(signal);
     if (signals.observed) signals.next(signal);
     if (metrics.observed) {
@@ -220,6 +253,16 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     escalations$.next(
       shared?.list() ?? Object.freeze([...waiting.values()].map((entry) => entry.record)),
     );
+  /** `escalations$` tells of `record`, listed or withdrawn (see {@link changing}). */
+  const recordChanged = (record: EscalationRecord, now: () => number) => {
+    const outer = changing;
+    changing = { record, now };
+    try {
+      waitingChanged();
+    } finally {
+      changing = outer;
+    }
+  };
 
   const channel: HubChannel = {
     publish(signal: RecoverySignal) {
@@ -240,14 +283,14 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     get listening() {
       return signals.observed || metrics.observed;
     },
-    awaitResolution(record, settle) {
+    awaitResolution(record, settle, now) {
       waiting.set(record.id, { record, settle });
       shared?.add(record);
-      waitingChanged();
+      recordChanged(record, now);
       return () => {
         if (waiting.get(record.id)?.settle === settle && waiting.delete(record.id)) {
           shared?.remove(record.id);
-          waitingChanged();
+          recordChanged(record, now);
         }
       };
     },
@@ -266,10 +309,11 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
     pendingEscalations: () => escalations$.getValue(),
     escalations$: expose(escalations$, 'escalations'),
     resolveEscalation(id: string, resolution: Resolution<unknown>) {
-      const problem = resolutionProblem(resolution);
-      if (problem !== undefined) throw new RecoveryConfigError([problem]);
+      // A copy, read once: a getter that throws is refused here, not met by the stream.
+      const read = readResolution(resolution);
+      if (typeof read === 'string') throw new RecoveryConfigError([read]);
       // The stream withdraws the record itself when it accepts (and the subscription ends).
-      return shared?.resolve(id, resolution) ?? settle(id, resolution);
+      return shared?.resolve(id, read) ?? settle(id, read);
     },
     isRecoveryHub: true as const,
   };

@@ -192,6 +192,12 @@ export interface EscalatedSignal extends SignalBase {
  * A side-effect consumer (a signal subscriber, an `onEscalate` handler) threw or rejected.
  * It was caught, and the pipeline went on; this signal is how you hear of it.
  *
+ * Its context is that of the signal the consumer was taking, or of the escalation
+ * record it concerns (`onEscalate`; an `escalations$` change, which lists or withdraws a
+ * record). A hub subscriber's throw on a value no signal or record brought (the current
+ * value it gets when it subscribes, a shared store's news) has the correlation id
+ * `hub:<name>` and the `at` of the hub's last signal.
+ *
  * @example
  * ```ts
  * import { createRecoveryHub } from 'rx-recovery';
@@ -211,9 +217,16 @@ export interface ObserverErrorSignal extends SignalBase {
   readonly type: 'observer_error';
   /** What the consumer threw, or the reason its promise rejected with. */
   readonly error: unknown;
-  /** Which consumer failed (`state$`: a subscriber of a circuit breaker's `state$`). */
+  /**
+   * Which consumer failed: a `signals` or `metrics` observer or hub subscriber, a hub's
+   * `statistics$` or `escalations$` subscriber, `onEscalate` (or `escalation.resolve`),
+   * or a subscriber of a circuit breaker's `state$`.
+   */
   readonly source: 'signals' | 'metrics' | 'statistics' | 'escalations' | 'onEscalate' | 'state$';
-  /** The escalation record, when `onEscalate` failed: it is never lost. */
+  /**
+   * The escalation record, when `onEscalate` (or `escalation.resolve`) failed — it is never
+   * lost — or when an `escalations$` subscriber threw on the change that listed or withdrew it.
+   */
   readonly record?: EscalationRecord | undefined;
 }
 
@@ -381,6 +394,8 @@ export interface EscalationResolvedSignal extends SignalBase {
   readonly record: EscalationRecord;
   /** What the resolution did; `timeout` when nobody answered in time. */
   readonly action: 'value' | 'retry' | 'source' | 'complete' | 'abort' | 'timeout';
+  /** Why the person aborted: the `reason` of an `abort` resolution, when it gives one. */
+  readonly reason?: string | undefined;
 }
 
 /**
@@ -554,8 +569,13 @@ export function escalationResolvedSignal(
   at: number,
   record: EscalationRecord,
   action: EscalationResolvedSignal['action'],
+  reason?: string,
 ): EscalationResolvedSignal {
-  return signal('escalation_resolved', record.context, at, { record, action });
+  return signal('escalation_resolved', record.context, at, {
+    record,
+    action,
+    ...(reason === undefined ? {} : { reason }),
+  });
 }
 
 /** Builds a `store_degraded` signal; its correlation id is `store:<prefix>`. */

@@ -38,7 +38,8 @@ const optionsRule = /* @__PURE__ */ shape({
 export interface EscalateOnOptions extends CommonOptions {
   /**
    * Which errors escalate, tested against the error's text (see `errorText`); the rest go
-   * through untouched. A string is a regex source compiled without flags (case-sensitive).
+   * through untouched. A string is a regex source compiled without flags (case-sensitive);
+   * a RegExp's `g` and `y` flags are dropped (they would make `test` stateful).
    * @default every error
    */
   match?: RegExp | string | undefined;
@@ -62,9 +63,18 @@ export interface EscalateOnOptions extends CommonOptions {
   resolve?: ((record: EscalationRecord) => ObservableInput<Resolution<unknown>>) | undefined;
 }
 
-/** The `match` option as a RegExp (a string is a regex source), or a problem line. */
+/**
+ * The `match` option as a RegExp (a string is a regex source), or a problem line. A RegExp
+ * with `g` or `y` is compiled again without them: `test` would resume from the last match
+ * and miss every other matching error.
+ */
 function compileMatch(match: unknown, issues: string[]): RegExp | undefined {
-  if (match === undefined || match instanceof RegExp) return match;
+  if (match instanceof RegExp) {
+    return /[gy]/.test(match.flags)
+      ? new RegExp(match.source, match.flags.replace(/[gy]/g, ''))
+      : match;
+  }
+  if (match === undefined) return match;
   if (typeof match !== 'string') {
     issues.push(`options.match: expected a RegExp or a regex source string, got ${typeof match}`);
     return undefined;

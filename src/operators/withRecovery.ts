@@ -144,7 +144,8 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
    * A recovery that has not succeeded within it, from its first error, stops: the ongoing
    * attempt is unsubscribed, a backoff that would end past it is not waited, and the stream
    * errors with a {@link DeadlineExceededError} (`cause`: the last error) — or escalates,
-   * when the plan has `escalate`.
+   * when the plan has `escalate`. An escalation ends the deadline: a wait for a person
+   * (`escalation.await`) is not cut short by it, nor is what the person's resolution resumes.
    * @default none
    */
   deadlineMs?: number | undefined;
@@ -247,7 +248,9 @@ export function resolveRecoveryConfig<T>(
   );
   throwIfAny(issues);
   // Copies: what the options hold now is what every subscription gets.
-  const alternatives = { ...options.alternatives };
+  const alternatives = Object.fromEntries(
+    Object.entries(options.alternatives ?? {}).map(([key, list]) => [key, [...list]]),
+  );
   const levels = [...(options.degradation?.levels ?? [])];
   const corrections = [...(options.corrections ?? [])];
   const { terminal } = escalating;

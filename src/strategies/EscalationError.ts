@@ -77,9 +77,14 @@ export class EscalationError extends Error {
   /**
    * @param record The escalation record; its message's first line becomes the error's.
    * @param cause The original error, kept as `cause`.
+   * @param reason Why a person aborted the escalation (an `abort` resolution's `reason`):
+   * the message ends with `(aborted: <reason>)`.
    */
-  constructor(record: EscalationRecord, cause: unknown) {
-    super(`Escalated to a human: ${record.message.split('\n')[0]}`, { cause });
+  constructor(record: EscalationRecord, cause: unknown, reason?: string) {
+    super(
+      `Escalated to a human: ${record.message.split('\n')[0]}${reason === undefined ? '' : ` (aborted: ${reason})`}`,
+      { cause },
+    );
     this.record = record;
   }
 }

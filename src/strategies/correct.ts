@@ -34,8 +34,8 @@ export interface CorrectionRule<T> {
   /** A name for the rule (non-empty), for your logs (`asyncKeywordCorrection`'s is `missing_async_keyword`). */
   readonly id: string;
   /**
-   * Which errors the rule looks at: a RegExp tested against the error's text, or a
-   * predicate.
+   * Which errors the rule looks at: a RegExp tested against the error's text (its `g` and
+   * `y` flags are dropped: they would make `test` stateful), or a predicate.
    * @default every error
    */
   readonly match?: (RegExp | ((error: unknown, context: AttemptContext) => boolean)) | undefined;
@@ -62,18 +62,25 @@ export const correctionRuleRule: Rule = /* @__PURE__ */ shape(
  * step), which is classified afresh.
  */
 export function correctStrategy<T>(rules: readonly CorrectionRule<T>[]): Strategy<T> {
+  // Each rule's `match`, a RegExp without `g` and `y`: with them, `test` would resume from
+  // the last match and miss every other matching error (the classifier drops them too).
+  const matches = rules.map(({ match }) =>
+    match instanceof RegExp && /[gy]/.test(match.flags)
+      ? new RegExp(match.source, match.flags.replace(/[gy]/g, ''))
+      : match,
+  );
   return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
     if (!rules.length) return null;
     const context = input.context(attempt);
-    for (const rule of rules) {
-      const { match } = rule;
+    for (let index = 0; index < rules.length; index += 1) {
+      const match = matches[index];
       if (
         match &&
         !(typeof match === 'function' ? match(error, context) : match.test(errorText(error)))
       ) {
         continue;
       }
-      const source = rule.correct(error, context);
+      const source = (rules[index] as CorrectionRule<T>).correct(error, context);
       if (source !== undefined) return { kind: 'subscribe', source, delayMs: 0 };
     }
     return null;

@@ -1,14 +1,16 @@
-import { defer, firstValueFrom, map, Observable, of, throwError } from 'rxjs';
+import { defer, firstValueFrom, map, Observable, of, Subject, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   asyncSignals,
   createRecoveryHub,
+  type ObserverErrorSignal,
   type RecoveryMetric,
+  type RecoverySignal,
   type RecoveryStatistics,
   withRecovery,
 } from '../../src/index.js';
 import { hubListening } from '../../src/observability/hub.js';
-import { timeoutError, validationError } from '../helpers/errors.js';
+import { quorumError, timeoutError, validationError } from '../helpers/errors.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 const escalation = expect.objectContaining({ name: 'EscalationError' });
@@ -269,5 +271,92 @@ describe('createRecoveryHub', () => {
     await loop;
     expect(types).toEqual(['error_detected', 'recovery_attempt', 'recovery_completed']);
     expect(hubListening(hub)).toBe(false); // leaving the loop unsubscribed
+  });
+
+  // DESIGN: a consumer of a side-effect stream that throws "is reported as `observer_error`
+  // on the hub's `signals`", also when no signal is being delivered.
+  it('a throwing escalations$ subscriber is reported as observer_error', () => {
+    const hub = createRecoveryHub();
+    const signals: RecoverySignal[] = [];
+    hub.signals.subscribe((signal) => signals.push(signal));
+    hub.escalations$.subscribe((waiting) => {
+      if (waiting.length) throw new Error('dashboard down');
+    });
+    const source = new Subject<string>();
+    const subscription = source
+      .pipe(withRecovery<string>(undefined, { hub, maxAttempts: 0, escalation: { await: true } }))
+      .subscribe({ error: () => {} });
+    source.error(quorumError);
+    expect(signals.filter((s) => s.type === 'observer_error')).toHaveLength(1);
+    subscription.unsubscribe();
+  });
+
+  it('reports an escalations$ throw about the record listed or withdrawn, at its stream time', () => {
+    const hub = createRecoveryHub();
+    const reports: ObserverErrorSignal[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'observer_error') reports.push(signal);
+    });
+    const thrown = new Error('dashboard down');
+    hub.escalations$.subscribe(() => {
+      throw thrown;
+    });
+    expect(reports).toHaveLength(1); // its current value, at subscribe time: see below
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('-#', undefined, quorumError).pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          maxAttempts: 0,
+          context: { workflowId: 'w1', correlationId: 'c1' },
+          escalation: { await: true },
+        }),
+      );
+      cold('7ms r').subscribe(() => {
+        hub.resolveEscalation(hub.pendingEscalations()[0]?.id ?? '', { action: 'complete' });
+      });
+      expectObservable(result).toBe('7ms |');
+    });
+    const [, listed, withdrawn] = reports;
+    for (const [report, at] of [
+      [listed, 1],
+      [withdrawn, 7],
+    ] as const) {
+      expect(report).toMatchObject({
+        type: 'observer_error',
+        source: 'escalations',
+        error: thrown,
+        at,
+        correlationId: 'c1',
+        workflowId: 'w1',
+        record: { context: { correlationId: 'c1' }, pending: true },
+      });
+    }
+    expect(reports).toHaveLength(3);
+  });
+
+  it('reports a throw on the current value a subscriber gets as being about the hub', () => {
+    const hub = createRecoveryHub({ name: 'h' });
+    const reports: ObserverErrorSignal[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'observer_error') reports.push(signal);
+    });
+    hub.escalations$.subscribe(() => {
+      throw new Error('escalations');
+    });
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('-#', undefined, validationError).pipe(
+        withRecovery(undefined, { hub, degradation: { levels: [{ name: 'stub', value: 0 }] } }),
+      );
+      expectObservable(result).toBe('-(z|)', { z: 0 });
+    });
+    hub.statistics$.subscribe(() => {
+      throw new Error('statistics');
+    });
+    expect(
+      reports.map(({ source, correlationId, at, record }) => [source, correlationId, at, record]),
+    ).toEqual([
+      ['escalations', 'hub:h', 0, undefined], // before any signal
+      ['statistics', 'hub:h', 1, undefined], // at the last signal's time
+    ]);
   });
 });

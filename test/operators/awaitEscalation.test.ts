@@ -1,4 +1,4 @@
-import { mergeMap, Subject } from 'rxjs';
+import { defer, mergeMap, of, config as rxConfig, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -24,6 +24,29 @@ function waitingHub() {
   hub.signals.subscribe((signal) => signals.push(signal));
   const pending = () => hub.pendingEscalations();
   return { hub, signals, pending };
+}
+
+/** A stream paused on `hub` by an escalation that waits (quorum error, no step left). */
+function paused(hub = createRecoveryHub(), escalation: object = {}) {
+  const source = new Subject<string>();
+  const values: string[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const subscription = source
+    .pipe(
+      withRecovery<string>(undefined, {
+        hub,
+        maxAttempts: 0,
+        escalation: { await: true, ...escalation },
+      }),
+    )
+    .subscribe({
+      next: (value) => values.push(value),
+      error: (error) => errors.push(error),
+      complete: () => (completed = true),
+    });
+  source.error(quorumError);
+  return { hub, values, errors, completed: () => completed, subscription };
 }
 
 describe('escalation that waits for a person (escalation.await)', () => {
@@ -253,5 +276,295 @@ describe('escalation that waits for a person (escalation.await)', () => {
       strategyUsed: 'escalate',
       value: 'decided by a person',
     });
+  });
+
+  // DESIGN: "it publishes `escalated` (the record marked `pending: true`) … and waits for a
+  // Resolution … from hub.resolveEscalation(record.id, resolution)": the record is listed
+  // before the signal and onEscalate, so either may resolve it.
+  it('accepts a resolution given from the `escalated` signal', () => {
+    const hub = createRecoveryHub();
+    const answers: boolean[] = [];
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'escalated') {
+        answers.push(
+          hub.resolveEscalation(signal.record.id, { action: 'value', value: 'ok' }) as boolean,
+        );
+      }
+    });
+    const run = paused(hub);
+    expect(answers).toEqual([true]);
+    expect(run.values).toEqual(['ok']);
+    expect(run.completed()).toBe(true);
+    expect(hub.pendingEscalations()).toEqual([]);
+  });
+
+  it('accepts a resolution given from onEscalate', () => {
+    const hub = createRecoveryHub();
+    const answers: boolean[] = [];
+    const run = paused(hub, {
+      onEscalate: (record: { id: string }) => {
+        answers.push(hub.resolveEscalation(record.id, { action: 'complete' }) as boolean);
+      },
+    });
+    expect(answers).toEqual([true]);
+    expect(run.completed()).toBe(true);
+    expect(hub.pendingEscalations()).toEqual([]);
+  });
+
+  it.each([
+    ['value', { action: 'value', value: 'ok' }, ['ok'], 'complete'],
+    ['retry', { action: 'retry' }, ['again'], 'complete'],
+    ['source', { action: 'source', source: ['by hand'] }, ['by hand'], 'complete'],
+    ['complete', { action: 'complete' }, [], 'complete'],
+    ['abort', { action: 'abort' }, [], 'EscalationError'],
+  ] as const)(
+    'acts on %s given during the announcement once the announcement is over',
+    (_action, resolution, values, end) => {
+      const hub = createRecoveryHub();
+      const seen: string[] = [];
+      const direct: string[] = [];
+      const answers: boolean[] = [];
+      hub.signals.subscribe((signal) => {
+        seen.push(signal.type);
+        if (signal.type === 'escalated' && answers.length === 0) {
+          answers.push(
+            hub.resolveEscalation(signal.record.id, resolution as Resolution<string>) as boolean,
+          );
+        }
+      });
+      // The first subscription fails synchronously (inside the engine's subscribe loop); a
+      // retry's succeeds.
+      let calls = 0;
+      const out: string[] = [];
+      let ended = '';
+      defer(() => (calls++ === 0 ? throwError(() => quorumError) : of('again')))
+        .pipe(
+          withRecovery<string>(undefined, {
+            hub,
+            signals: { next: (signal) => direct.push(signal.type) },
+            maxAttempts: 0,
+            escalation: { await: true, onEscalate: () => void seen.push('onEscalate') },
+          }),
+        )
+        .subscribe({
+          next: (value) => out.push(value),
+          error: (error: Error) => (ended = error.name),
+          complete: () => (ended = 'complete'),
+        });
+      expect(answers).toEqual([true]);
+      expect(out).toEqual(values);
+      expect(ended).toBe(end);
+      expect(calls).toBe(_action === 'retry' ? 2 : 1);
+      // Announced in full (signal, then onEscalate), then resolved, then the recovery ends.
+      expect(seen).toEqual([
+        'error_detected',
+        'escalated',
+        'onEscalate',
+        'escalation_resolved',
+        'recovery_completed',
+      ]);
+      expect(direct).toEqual([
+        'error_detected',
+        'escalated',
+        'escalation_resolved',
+        'recovery_completed',
+      ]);
+      expect(hub.pendingEscalations()).toEqual([]);
+    },
+  );
+
+  // Resolution's TSDoc: `abort` "errors with the `EscalationError` (its message carries
+  // `reason`)"; `reason`: "Why, for the `escalation_resolved` signal and the logs".
+  it("abort's reason reaches the EscalationError's message", () => {
+    const run = paused();
+    const [record] = run.hub.pendingEscalations();
+    run.hub.resolveEscalation(record?.id ?? '', { action: 'abort', reason: 'not worth it' });
+    expect(run.errors).toHaveLength(1);
+    expect((run.errors[0] as Error).message).toContain('not worth it');
+  });
+
+  it("abort's reason reaches the escalation_resolved signal; the error keeps record and cause", () => {
+    const { hub, signals } = waitingHub();
+    const run = paused(hub);
+    const [record] = hub.pendingEscalations();
+    hub.resolveEscalation(record?.id ?? '', { action: 'abort', reason: 'not worth it' });
+    expect(signals.find((s) => s.type === 'escalation_resolved')).toMatchObject({
+      action: 'abort',
+      reason: 'not worth it',
+    });
+    expect(run.errors[0]).toMatchObject({
+      name: 'EscalationError',
+      message:
+        'Escalated to a human: Error: Quorum not reached: 1 of 3 reviewers approved (aborted: not worth it)',
+      record: { id: record?.id, patternId: 'quorum_consensus_failed' },
+      cause: quorumError,
+    });
+    // Without a reason: the message of the escalation, and no `reason` on the signal.
+    const plain = paused(hub);
+    hub.resolveEscalation(hub.pendingEscalations()[0]?.id ?? '', { action: 'abort' });
+    expect((plain.errors[0] as Error).message).toBe(
+      'Escalated to a human: Error: Quorum not reached: 1 of 3 reviewers approved',
+    );
+    expect(signals.filter((s) => s.type === 'escalation_resolved').at(-1)).not.toHaveProperty(
+      'reason',
+    );
+  });
+
+  // README: "an invalid one throws a RecoveryConfigError at the caller and never reaches
+  // the stream"; the check's own message is "resolution.source: must be an ObservableInput".
+  it('a `source` that is not an ObservableInput is refused, not handed to the stream', () => {
+    const run = paused();
+    const [record] = run.hub.pendingEscalations();
+    let thrown: unknown;
+    try {
+      run.hub.resolveEscalation(record?.id ?? '', { action: 'source', source: {} as never });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isRecoveryConfigError(thrown)).toBe(true);
+    expect(run.errors).toEqual([]);
+    expect(run.hub.pendingEscalations()).toHaveLength(1);
+    run.subscription.unsubscribe();
+  });
+
+  it('takes as a `source` what RxJS `from` takes, but a string', async () => {
+    const interop = { [Symbol.observable ?? '@@observable']: () => of('interop') };
+    async function* generated() {
+      yield 'async iterable';
+    }
+    const accepted: unknown[] = [
+      of('observable'),
+      interop,
+      Promise.resolve('promise'),
+      ['array'],
+      { length: 1, 0: 'array-like' },
+      new Set(['iterable']),
+      generated(),
+      new ReadableStream({
+        start: (controller) => {
+          controller.enqueue('stream');
+          controller.close();
+        },
+      }),
+    ];
+    const values: string[] = [];
+    for (const source of accepted) {
+      const run = paused();
+      const id = run.hub.pendingEscalations()[0]?.id ?? '';
+      expect(run.hub.resolveEscalation(id, { action: 'source', source: source as never })).toBe(
+        true,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(run.completed()).toBe(true);
+      values.push(...run.values);
+    }
+    expect(values).toEqual([
+      'observable',
+      'interop',
+      'promise',
+      'array',
+      'array-like',
+      'iterable',
+      'async iterable',
+      'stream',
+    ]);
+    for (const source of ['abc', 42, () => of(1), { length: '1' }, null]) {
+      const run = paused();
+      const id = run.hub.pendingEscalations()[0]?.id ?? '';
+      expect(() =>
+        run.hub.resolveEscalation(id, { action: 'source', source: source as never }),
+      ).toThrow('resolution.source: must be an ObservableInput');
+      expect(run.hub.pendingEscalations()).toHaveLength(1);
+      run.subscription.unsubscribe();
+    }
+  });
+
+  // hub.resolveEscalation TSDoc: "@throws RecoveryConfigError for a resolution that is not one".
+  it('a resolution whose `action` getter throws is refused with RecoveryConfigError', () => {
+    const hub = createRecoveryHub();
+    const hostile = {
+      get action(): string {
+        throw new Error('getter');
+      },
+    };
+    let thrown: unknown;
+    try {
+      hub.resolveEscalation('x', hostile as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isRecoveryConfigError(thrown)).toBe(true);
+    expect(isRecoveryConfigError(thrown) && thrown.issues).toEqual([
+      'resolution: could not be read (Error: getter)',
+    ]);
+  });
+
+  it('reads a resolution once: what was checked is what the stream acts on', () => {
+    let reads = 0;
+    const fickle = {
+      get action(): string {
+        reads += 1;
+        if (reads > 1) throw new Error('read twice');
+        return 'complete';
+      },
+    };
+    const run = paused();
+    const id = run.hub.pendingEscalations()[0]?.id ?? '';
+    expect(run.hub.resolveEscalation(id, fickle as never)).toBe(true);
+    expect(run.completed()).toBe(true);
+    expect(reads).toBe(1);
+  });
+
+  // awaitEscalation: an invalid resolution from `resolve` is reported (observer_error); DESIGN:
+  // a consumer's throw must never "crash the process".
+  it('a hostile resolution from escalation.resolve is reported, not thrown out of RxJS', async () => {
+    const hostile = {
+      get action(): string {
+        throw new Error('getter');
+      },
+    };
+    const unhandled: unknown[] = [];
+    const previous = rxConfig.onUnhandledError;
+    rxConfig.onUnhandledError = (error) => unhandled.push(error);
+    const signals: RecoverySignal[] = [];
+    try {
+      const source = new Subject<string>();
+      source
+        .pipe(
+          withRecovery<string>(undefined, {
+            signals: { next: (signal) => signals.push(signal) },
+            maxAttempts: 0,
+            escalation: {
+              await: true,
+              resolve: () => of(hostile as unknown as Resolution<string>),
+            },
+          }),
+        )
+        .subscribe({ error: () => {} });
+      source.error(quorumError);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      rxConfig.onUnhandledError = previous;
+    }
+    expect(unhandled).toEqual([]);
+    expect(signals.map((s) => s.type)).toContain('observer_error');
+  });
+
+  it('does not ask resolve when the hub resolved during the announcement', () => {
+    const hub = createRecoveryHub();
+    hub.signals.subscribe((signal) => {
+      if (signal.type === 'escalated') {
+        hub.resolveEscalation(signal.record.id, { action: 'value', value: 'from the hub' });
+      }
+    });
+    const asked: EscalationRecord[] = [];
+    const run = paused(hub, {
+      resolve: (record: EscalationRecord) => {
+        asked.push(record);
+        return of({ action: 'value', value: 'from resolve' });
+      },
+    });
+    expect(run.values).toEqual(['from the hub']);
+    expect(asked).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { defer, EMPTY, finalize, mergeMap, NEVER, Observable, of, throwError } from 'rxjs';
+import { defer, EMPTY, finalize, mergeMap, NEVER, Observable, of, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -6,6 +6,7 @@ import {
   type CorrectionRule,
   correctErrors,
   RecoveryConfigError,
+  withRecovery,
 } from '../../src/index.js';
 import { keptSignals, thrownBy } from '../helpers/capture.js';
 import { testScheduler } from '../helpers/marbles.js';
@@ -551,5 +552,38 @@ describe('correctErrors', () => {
         expectSubscriptions(corrected.subscriptions).toBe(correctedSubs);
       });
     });
+  });
+
+  // The classifier drops `g`/`y` (errorPattern.ts: "`g` and `y` are dropped") because
+  // RegExp#test is stateful with them; a rule's `match` is tested without them too.
+  it('a correction rule with a /g match corrects every matching error', () => {
+    const corrected = correctErrors<string>([
+      { id: 'r', match: /boom/g, correct: () => of('fixed') },
+    ]);
+    const results: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const source = new Subject<string>();
+      source
+        .pipe(corrected)
+        .subscribe({ next: (v) => results.push(v), error: () => results.push('error') });
+      source.error(new Error('boom'));
+    }
+    expect(results).toEqual(['fixed', 'fixed', 'fixed']);
+  });
+
+  it("a rule's /y match is not anchored, in withRecovery's corrections too", () => {
+    const sticky = /boom/gy;
+    const recovered = withRecovery<string>([], {
+      unmatched: ['correct'],
+      corrections: [{ id: 'r', match: sticky, correct: () => of('fixed') }],
+    });
+    const results: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      throwError(() => new Error('kaboom'))
+        .pipe(recovered)
+        .subscribe({ next: (v) => results.push(v), error: () => results.push('error') });
+    }
+    expect(results).toEqual(['fixed', 'fixed']);
+    expect([sticky.flags, sticky.lastIndex]).toEqual(['gy', 0]); // the user's RegExp is untouched
   });
 });

@@ -1,4 +1,15 @@
-import { defer, EMPTY, finalize, mergeMap, NEVER, Observable, of, tap, throwError } from 'rxjs';
+import {
+  defer,
+  EMPTY,
+  finalize,
+  mergeMap,
+  NEVER,
+  Observable,
+  of,
+  Subject,
+  tap,
+  throwError,
+} from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -535,5 +546,27 @@ describe('escalateOn', () => {
       expect(first?.record.context.correlationId).toBe(first?.correlationId);
       expect(second?.record.context.correlationId).toBe(second?.correlationId);
     });
+  });
+
+  // The classifier drops `g`/`y` because RegExp#test is stateful with them: so does `match`.
+  it('escalateOn with a /g match escalates every matching error', () => {
+    const escalate = escalateOn<string>({ match: /boom/g });
+    const names: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const source = new Subject<string>();
+      source.pipe(escalate).subscribe({ error: (error: Error) => names.push(error.name) });
+      source.error(new Error('boom'));
+    }
+    expect(names).toEqual(['EscalationError', 'EscalationError', 'EscalationError']);
+  });
+
+  it('a /y match is not anchored, and the RegExp given is untouched', () => {
+    const sticky = /boom/y;
+    const names: string[] = [];
+    throwError(() => new Error('kaboom'))
+      .pipe(escalateOn({ match: sticky }))
+      .subscribe({ error: (error: Error) => names.push(error.name) });
+    expect(names).toEqual(['EscalationError']);
+    expect(sticky.lastIndex).toBe(0);
   });
 });

@@ -2,11 +2,13 @@ import { config, defer, NEVER, Observable, queueScheduler, throwError } from 'rx
 import { describe, expect, it, vi } from 'vitest';
 import {
   type AttemptContext,
+  createRecoveryHub,
   DeadlineExceededError,
   isDeadlineExceededError,
+  type RecoverySignal,
   withRecovery,
 } from '../../src/index.js';
-import { importError, timeoutError, validationError } from '../helpers/errors.js';
+import { importError, quorumError, timeoutError, validationError } from '../helpers/errors.js';
 import { signalLog, testScheduler } from '../helpers/marbles.js';
 
 describe('withRecovery: attemptTimeoutMs', () => {
@@ -117,6 +119,58 @@ describe('withRecovery: deadlineMs', () => {
         withRecovery(undefined, { deadlineMs: 5, retry: { baseDelayMs: 2 } }),
       );
       expectObservable(result).toBe('---a 20ms b|');
+    });
+  });
+
+  // DESIGN: an escalation "keeps the subscription open … and waits"; deadlineMs stops "a
+  // recovery that has not succeeded" and "escalates when the plan has escalate". A recovery
+  // that has escalated and waits is not escalated a second time by its deadline.
+  it('deadlineMs falling during the wait does not escalate the same stream again', () => {
+    const hub = createRecoveryHub();
+    const signals: RecoverySignal[] = [];
+    hub.signals.subscribe((signal) => signals.push(signal));
+    let pendingAt50 = -1;
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('-#', undefined, quorumError).pipe(
+        withRecovery<string>(undefined, {
+          hub,
+          maxAttempts: 0,
+          deadlineMs: 10,
+          escalation: { await: true },
+        }),
+      );
+      cold('50ms r').subscribe(() => {
+        pendingAt50 = hub.pendingEscalations().length;
+        const [record] = hub.pendingEscalations();
+        hub.resolveEscalation(record?.id ?? '', { action: 'value', value: 'ok' });
+      });
+      expectObservable(result).toBe('50ms (o|)', { o: 'ok' });
+    });
+    expect(pendingAt50).toBe(1);
+    expect(signals.filter((s) => s.type === 'escalated')).toHaveLength(1);
+  });
+
+  it('is ended by an escalation: what a resolution resumes is not cut by it', () => {
+    const hub = createRecoveryHub();
+    testScheduler().run(({ cold, expectObservable }) => {
+      let n = 0;
+      const attempts = [cold('-#', undefined, quorumError), cold('-#', undefined, timeoutError)];
+      const source = defer(() => attempts[n++] ?? cold('a|'));
+      const result = source.pipe(
+        withRecovery<string>(
+          [
+            { id: 'q', errorType: 'quorum', match: /Quorum/, strategy: 'escalate' },
+            { id: 't', errorType: 'timeout', match: /timed out/, strategy: 'retry' },
+          ],
+          { hub, deadlineMs: 10, retry: { baseDelayMs: 20 }, escalation: { await: true } },
+        ),
+      );
+      // Escalates at 1 (the deadline would fall at 11); retried by a person at 30, the
+      // source times out at 31 and its retry, 20 ms later, runs past the old deadline.
+      cold('30ms r').subscribe(() => {
+        hub.resolveEscalation(hub.pendingEscalations()[0]?.id ?? '', { action: 'retry' });
+      });
+      expectObservable(result).toBe('51ms a|');
     });
   });
 });

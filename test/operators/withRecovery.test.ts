@@ -1,4 +1,4 @@
-import { defer, finalize, map, Observable, of, take, throwError } from 'rxjs';
+import { defer, finalize, map, Observable, of, Subject, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { asyncKeywordCorrection } from '../../src/codegen.js';
@@ -798,5 +798,21 @@ describe('withRecovery: configuration', () => {
       options.retry.jitter: must be one of none, full, equal, decorrelated, got "some"
       options.maxAttempt: unknown option"
     `);
+  });
+
+  // withRecovery.ts: "Copies: what the options hold now is what every subscription gets"
+  // (and the options are validated when the pipe is built): the lists are copied too.
+  it('an alternative added to the options after the pipe is built is not used', () => {
+    const templateError = new Error('TemplateError: boom');
+    const list: Array<() => unknown> = [() => of('first')];
+    const recovered = withRecovery<string>(undefined, {
+      alternatives: { template_rendering_error: list as never },
+    });
+    list.unshift(() => of('added later'));
+    const out: string[] = [];
+    const source = new Subject<string>();
+    source.pipe(recovered).subscribe({ next: (v) => out.push(v) });
+    source.error(templateError);
+    expect(out).toEqual(['first']);
   });
 });

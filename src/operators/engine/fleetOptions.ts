@@ -28,8 +28,8 @@ export function attemptTimeouts<T>(
 
 /**
  * `deadlineMs`: a recovery that has not succeeded within `ms` of its first error stops —
- * its attempt or wait ends — and the stream errors with `error(lastError)`, or escalates
- * when the plan can.
+ * its attempt or backoff wait ends — and the stream errors with `error(lastError)`, or
+ * escalates when the plan can. An escalation ends the deadline (`escalation` disarms it).
  */
 export function recoveryDeadline<T>(
   ms: number,
