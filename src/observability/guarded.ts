@@ -5,9 +5,10 @@ import { Observable, type Observer, Subscription } from 'rxjs';
  * `error` or `complete` it for the others) whose direct subscribers cannot break the other
  * subscribers or the process. A direct subscriber's `next` or `complete` that throws is
  * handed to `onThrow` instead of reaching RxJS, which would rethrow it asynchronously as an
- * uncaught error (in Node, the end of the process). Operator subscribers (piped consumers)
- * pass through as they are: they catch their own consumers' throws. `before` runs before
- * each subscription. The streams guarded here never error.
+ * uncaught error (in Node, the end of the process). What `pipe` makes of it is guarded the
+ * same way, so the consumer at the end of a pipe (`signals.pipe(filter(…)).subscribe(…)`)
+ * is a direct subscriber too; operator subscribers pass through as they are. `before` runs
+ * before each subscription. The streams guarded here never error.
  */
 export function guarded<T>(
   source: Observable<T>,
@@ -15,6 +16,13 @@ export function guarded<T>(
   before?: () => void,
 ): Observable<T> {
   const stream = new Observable<T>();
+  // A pipe's result is guarded too: its final subscriber is the consumer that may throw.
+  stream.pipe = ((...operators: unknown[]) =>
+    guarded(
+      (source.pipe as (...operators: unknown[]) => Observable<unknown>)(...operators),
+      onThrow,
+      before,
+    )) as Observable<T>['pipe'];
   // An own `subscribe`: piping (`lift`) and `firstValueFrom` reach it too.
   stream.subscribe = ((
     observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,

@@ -181,7 +181,7 @@ export function createRecoveryHub<O extends RecoveryHubOptions = Record<never, n
 ): RecoveryHub<HubAnswer<O>> {
   // Built here, not at module level: a program that never makes a hub does not ship it.
   check(shape({ name: string(true), store: storeRule }), options, 'options');
-  const name = options.name ?? `hub-${++hubs}`;
+  const name = options.name ?? nextHubName();
   const statistics = new StatisticsAccumulator();
   /** The statistics changed while nobody watched `statistics$`: refresh it on the next subscribe. */
   let stale = false;
@@ -342,7 +342,19 @@ export type HubAnswer<O> = 'store' extends keyof O
       : boolean | Promise<boolean>
   : boolean;
 
-let hubs = 0;
+/**
+ * `hub-<n>`, numbered in creation order across every copy of the package in the process
+ * (ESM beside CJS): the count lives under a registered symbol, so two default names never
+ * collide on one meter.
+ */
+function nextHubName(): string {
+  const counts = globalThis as unknown as Record<symbol, number | undefined>;
+  const n = (counts[HUB_COUNT] ?? 0) + 1;
+  counts[HUB_COUNT] = n;
+  return `hub-${n}`;
+}
+
+const HUB_COUNT: unique symbol = Symbol.for('rx-recovery.hub-count') as never;
 
 /**
  * Options of {@link createRecoveryHub}.

@@ -1,5 +1,15 @@
-import { defer, firstValueFrom, map, Observable, of, Subject, throwError } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import {
+  config,
+  defer,
+  filter,
+  firstValueFrom,
+  map,
+  Observable,
+  of,
+  Subject,
+  throwError,
+} from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import {
   asyncSignals,
   createRecoveryHub,
@@ -16,6 +26,60 @@ import { testScheduler } from '../helpers/marbles.js';
 const escalation = expect.objectContaining({ name: 'EscalationError' });
 
 describe('createRecoveryHub', () => {
+  it('reports a consumer at the end of a pipe that throws, which never reaches RxJS unhandled-error path', () => {
+    vi.useFakeTimers(); // RxJS reports an unhandled error from a timer
+    const unhandled: unknown[] = [];
+    config.onUnhandledError = (error) => unhandled.push(error);
+    try {
+      const hub = createRecoveryHub();
+      const reports: RecoverySignal[] = [];
+      hub.signals.subscribe((signal) => {
+        if (signal.type === 'observer_error') reports.push(signal);
+      });
+      hub.signals
+        .pipe(
+          filter((signal) => signal.type === 'recovery_completed'),
+          map((signal) => signal.type),
+        )
+        .subscribe(() => {
+          throw new Error('tickets down');
+        });
+      const values: number[] = [];
+      throwError(() => validationError)
+        .pipe(
+          withRecovery(undefined, { hub, degradation: { levels: [{ name: 'stub', value: 0 }] } }),
+        )
+        .subscribe((value) => values.push(value));
+      vi.runAllTimers();
+      expect(unhandled).toEqual([]);
+      expect(values).toEqual([0]); // the pipeline it observes goes on
+      expect(reports).toMatchObject([
+        { type: 'observer_error', source: 'signals', error: { message: 'tickets down' } },
+      ]);
+    } finally {
+      config.onUnhandledError = null;
+      vi.useRealTimers();
+    }
+  });
+
+  it('names hubs apart across two copies of the package (ESM beside CJS)', async () => {
+    vi.resetModules();
+    const one = (await import(
+      '../../src/index.js?copy-one' as string
+    )) as typeof import('../../src/index.js');
+    vi.resetModules();
+    const two = (await import(
+      '../../src/index.js?copy-two' as string
+    )) as typeof import('../../src/index.js');
+    const names = [
+      one.createRecoveryHub().name,
+      two.createRecoveryHub().name,
+      one.createRecoveryHub().name,
+    ];
+    expect(new Set(names).size).toBe(3);
+    expect(names.every((name) => /^hub-\d+$/.test(name))).toBe(true);
+  });
+
   it('isolates a throwing subscriber in the middle of a marble test', () => {
     const hub = createRecoveryHub();
     const first: string[] = [];
