@@ -533,6 +533,29 @@ describe('BrokenCircuitError and circuit_open', () => {
     );
   });
 
+  it('an open period with no end (openMs Infinity) is not "another Infinity ms"', () => {
+    const scheduler = new TestScheduler(() => undefined);
+    for (const openMs of [Number.POSITIVE_INFINITY, () => Number.POSITIVE_INFINITY]) {
+      const breaker = createCircuitBreaker({
+        name: 'x',
+        trip: { consecutive: 1 },
+        openMs,
+        scheduler,
+      });
+      throwError(() => new Error('ECONNRESET'))
+        .pipe(circuitBreaker(breaker))
+        .subscribe({ error() {} });
+      let refusal: unknown;
+      of(1)
+        .pipe(circuitBreaker(breaker))
+        .subscribe({ error: (error) => (refusal = error) });
+      expect(refusal).toMatchObject({
+        message: 'Circuit "x" is open: calls are refused until it is reset',
+        retryAfterMs: Number.POSITIVE_INFINITY,
+      });
+    }
+  });
+
   it('circuit_open routes a refusal to alternative → degrade → escalate, above every default', () => {
     const classifier = createClassifier([...defaultPatterns, circuitOpenPattern]);
     const refusal = new BrokenCircuitError('llm', 'open', 1000);
