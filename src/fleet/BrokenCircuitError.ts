@@ -40,8 +40,9 @@ export class BrokenCircuitError extends Error {
   declare readonly state: RefusingCircuitState;
   /**
    * How long to wait before calling again, in ms: the rest of the open period when
-   * `open`; `0` when `half_open` (a trial is running: its outcome decides); `Infinity`
-   * when `isolated` (nobody knows when it will be released).
+   * `open` (`Infinity` when `openMs` is: it stays open until `reset()`); `0` when
+   * `half_open` (a trial is running: its outcome decides); `Infinity` when `isolated`
+   * (nobody knows when it will be released).
    */
   declare readonly retryAfterMs: number;
 
@@ -54,7 +55,9 @@ export class BrokenCircuitError extends Error {
     super(
       `Circuit ${JSON.stringify(breakerName)} is ${
         state === OPEN
-          ? `open: calls are refused for another ${retryAfterMs} ms`
+          ? retryAfterMs === Number.POSITIVE_INFINITY
+            ? 'open: calls are refused until it is reset' // openMs Infinity
+            : `open: calls are refused for another ${retryAfterMs} ms`
           : state === ISOLATED
             ? 'isolated: calls are refused until it is released'
             : 'half-open and its trial calls are taken'

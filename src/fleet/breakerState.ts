@@ -1,5 +1,5 @@
 import type { CircuitState } from '../observability/signals.js';
-import { type Ring, ring } from './windows.js';
+import { MAX_WINDOW_CALLS, type Ring, ring } from './windows.js';
 
 /**
  * The circuit breaker's decisions, as a state machine with no I/O: no scheduler, no
@@ -14,8 +14,10 @@ import { type Ring, ring } from './windows.js';
  *   `calls` outcomes, or the last `ms` of time in 10 buckets); then the trip rule is
  *   checked: `consecutive` failures in a row, or, once the window holds `minimumCalls`,
  *   a failure rate ≥ `rate`; with `slowCall`, also a slow rate ≥ `slowCall.rate` over the
- *   window (for `consecutive`, the window is the last `consecutive` calls, and must be
- *   full). A slow call is a success for the failure count and the failure rate.
+ *   window (for `consecutive`, the window is the last `consecutive` calls, at most
+ *   `MAX_WINDOW_CALLS`, and must be full). A slow call is a success for the failure count
+ *   and the failure rate. The failures in a row are a number: a `consecutive` trip of any
+ *   size costs no memory for them.
  * - `open`: every call is refused until `openMs(opens)` has passed, then `half_open`.
  * - `half_open`: trial calls are admitted while `running + succeeded < halfOpenCalls`. A
  *   trial that fails (an error that counts) or is slow opens the breaker again; when
@@ -30,7 +32,7 @@ import { type Ring, ring } from './windows.js';
 /** When the breaker trips: a failure count in a row, or a rate over a window. */
 export type TripRule =
   | {
-      /** Open after this many counted failures in a row. */
+      /** Open after this many counted failures in a row: a whole number ≤ `Number.MAX_SAFE_INTEGER`. */
       readonly consecutive: number;
     }
   | {
@@ -41,11 +43,11 @@ export type TripRule =
       /** The window: the last `calls` calls, or the calls of the last `ms` (scheduler time). */
       readonly window:
         | {
-            /** The last this many calls. */
+            /** The last this many calls, at most `MAX_WINDOW_CALLS` (100 000). */
             readonly calls: number;
           }
         | {
-            /** The calls that finished in the last this many ms. */
+            /** The calls that finished in the last this many ms, at least 1. */
             readonly ms: number;
           };
     };
@@ -115,9 +117,9 @@ export interface BreakerMachine {
   isolationEpoch: number;
   readonly settings: BreakerSettings;
   /**
-   * The outcomes of closed-state calls: the last `consecutive` or `window.calls` of them,
-   * or those of the last `window.ms`; its counters are {@link FAILURE}, {@link SUCCESS}
-   * and {@link SLOW}.
+   * The outcomes of closed-state calls: the last `window.calls` of them, or the last
+   * `consecutive` (at most `MAX_WINDOW_CALLS`), or those of the last `window.ms`; its
+   * counters are {@link FAILURE}, {@link SUCCESS} and {@link SLOW}.
    */
   readonly window: Ring;
   /**
@@ -184,9 +186,12 @@ export function breakerMachine(settings: BreakerSettings): BreakerMachine {
   // reached (Infinity), so `tripped` needs no casts and no comparisons with undefined.
   const inARow = consecutive ?? Number.POSITIVE_INFINITY;
   const failureRate = rate ?? Number.POSITIVE_INFINITY;
-  const fullWindow = minimumCalls ?? inARow;
+  // A count window: the last `calls`, or for a `consecutive` trip the last `consecutive`
+  // calls, at most MAX_WINDOW_CALLS (the option checks keep `calls` within it).
+  const size = Math.min(form?.calls ?? inARow, MAX_WINDOW_CALLS);
+  const fullWindow = minimumCalls ?? size;
   const { slowCall, halfOpenCalls, openMs } = settings;
-  const window = ring(3, form?.ms, form?.calls ?? consecutive);
+  const window = ring(3, form?.ms, size);
 
   const tick = (now: number) => {
     if (m.state === OPEN && now >= m.openUntil) move(HALF_OPEN, now);

@@ -21,10 +21,11 @@ import type { Classification } from '../patterns/classifier.js';
 import { BrokenCircuitError, type RefusingCircuitState } from './BrokenCircuitError.js';
 import { type AnyTrip, breakerMachine, CLOSED, REFUSED, type TripRule } from './breakerState.js';
 import { type BreakerProtocol, protocolUnder, withProtocol } from './protocols.js';
-import { fraction, hubRule, nameRule, nonNegative, positive } from './rules.js';
+import { fraction, hubRule, nameRule, nonNegative } from './rules.js';
 import { safely } from './safely.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { guard } from './throughBreaker.js';
+import { MAX_WINDOW_CALLS } from './windows.js';
 
 export type { BreakerProtocol } from './protocols.js';
 
@@ -60,14 +61,21 @@ export interface CircuitBreakerOptions {
    * `minimumCalls` calls finished and the failure rate is ≥ `rate` (a fraction in (0, 1]).
    * A time window is kept in 10 buckets of `ms / 10`: a call leaves it between 0.9·`ms`
    * and `ms` after it finished.
+   *
+   * Bounds: `consecutive` is a whole number up to `Number.MAX_SAFE_INTEGER` (failures in a
+   * row are counted in a number, so any size costs nothing; not `Infinity`: a breaker that
+   * only `isolate()` opens takes `Number.MAX_SAFE_INTEGER`). `window.calls` is at most
+   * 100 000 (the window keeps one byte per call); `window.ms` is at least 1. With
+   * `consecutive`, `snapshot()`'s counts (and `slowCall`'s rate) are over the last
+   * `consecutive` calls, at most the last 100 000.
    */
   trip: TripRule;
   /**
    * A call whose first value (or completion) comes more than `ms` after it was
    * subscribed is slow. The breaker also opens when the slow rate over the window is
-   * ≥ `rate` (with `trip: { consecutive: n }`, over the last `n` calls, once there are
-   * `n`). A slow call is still a success for the failure count; a slow half-open trial
-   * opens the breaker again.
+   * ≥ `rate` (with `trip: { consecutive: n }`, over the last `n` calls — at most 100 000 —
+   * once there are that many). A slow call is still a success for the failure count; a
+   * slow half-open trial opens the breaker again.
    * @default none: no call is slow
    */
   slowCall?:
@@ -278,6 +286,23 @@ export function countsAsFailureByDefault(_error: unknown, classification: Classi
 const count = /* @__PURE__ */ number({ int: true, min: 1 });
 
 /**
+ * `trip.consecutive`: a whole number ≥ 1 that a count can reach (failures in a row are
+ * counted in a number, so any size costs nothing); `Infinity` is refused: a breaker that
+ * only `isolate()` opens takes `Number.MAX_SAFE_INTEGER`.
+ */
+const inARow = /* @__PURE__ */ number({ int: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+
+/** `trip.window.calls`: a whole number in [1, {@link MAX_WINDOW_CALLS}] (the window's memory). */
+const windowCalls = /* @__PURE__ */ number({ int: true, min: 1, max: MAX_WINDOW_CALLS });
+
+/**
+ * `trip.window.ms`: at least 1 ms. A shorter window has buckets of less than 0.1 ms, whose
+ * numbers at today's clock readings are beyond what a double counts exactly (or infinite):
+ * its totals would never decay.
+ */
+const windowMs = /* @__PURE__ */ number({ min: 1 });
+
+/**
  * One of two forms, told apart by a key: `first` when `value[key]` is given; else
  * `second` when `value[secondKey]` is (any object, without `secondKey`); else the issue
  * `expected <forms>`, with what it got when that is not an object.
@@ -301,8 +326,8 @@ const rateTrip = /* @__PURE__ */ shape(
     window: /* @__PURE__ */ either(
       '{ calls } or { ms }',
       'calls',
-      /* @__PURE__ */ shape({ calls: count }),
-      /* @__PURE__ */ shape({ ms: positive }),
+      /* @__PURE__ */ shape({ calls: windowCalls }),
+      /* @__PURE__ */ shape({ ms: windowMs }),
       'ms',
     ),
   },
@@ -312,7 +337,7 @@ const rateTrip = /* @__PURE__ */ shape(
 const tripRule = /* @__PURE__ */ either(
   '{ consecutive } or { rate, minimumCalls, window }',
   'consecutive',
-  /* @__PURE__ */ shape({ consecutive: count }),
+  /* @__PURE__ */ shape({ consecutive: inARow }),
   (value, path, issues) => {
     rateTrip(value, path, issues);
     const { minimumCalls, window } = value as AnyTrip;

@@ -3,7 +3,7 @@ import {
   Observable,
   type Observer,
   type Subscriber,
-  type Unsubscribable,
+  Subscription,
 } from 'rxjs';
 import type { Classification } from '../patterns/classifier.js';
 import type { BrokenCircuitError } from './BrokenCircuitError.js';
@@ -39,41 +39,43 @@ export function guard<T>(
     const start = (subscriber: Subscriber<T>, permit: number | BrokenCircuitError) => {
       if (typeof permit !== 'number') {
         subscriber.error(permit);
-        return undefined;
+        return;
       }
       const call = new Call(subscriber, protocol, permit, classify);
-      call.inner = source.subscribe(call);
-      return call; // the call is the teardown: a closed call allocates nothing more
+      // Chained before the source is subscribed: a downstream that unsubscribes meanwhile
+      // (`take(1)` after a synchronous source) stops the source at once, and the call gives
+      // its permit back. A downstream closed already leaves the source unsubscribed.
+      subscriber.add(call);
+      if (!call.closed) source.subscribe(call);
     };
     return new Observable<T>((subscriber) => {
       const permit = protocol.admit();
-      if (typeof permit === 'number' || !('subscribe' in permit)) return start(subscriber, permit);
-      let call: Call<T> | undefined;
-      const wait = permit.subscribe({
-        next: (later) => {
-          call = start(subscriber, later);
-        },
-      });
-      return () => {
-        wait.unsubscribe();
-        call?.unsubscribe();
-      };
+      if (typeof permit === 'number' || !('subscribe' in permit)) {
+        start(subscriber, permit);
+        return undefined;
+      }
+      // The call, once started, is chained to `subscriber` itself: only the wait is torn down here.
+      return permit.subscribe({ next: (later) => start(subscriber, later) });
     });
   };
 }
 
 /**
- * One call through the breaker: the observer of the source and the teardown of the
- * subscription at once, so that a call costs one object and reads no clock unless the
- * breaker needs the time (`slowCall`).
+ * One call through the breaker: a `Subscription` with `next`/`error`/`complete`, which
+ * RxJS uses as the source's subscriber itself (no wrapper), chained to the downstream
+ * subscriber. So a call costs one object, unsubscribing downstream stops even a
+ * synchronous source at once, and it reads no clock unless the breaker needs the time
+ * (`slowCall`). Closed, it ignores whatever the source still sends.
  */
-class Call<T> implements Observer<T>, Unsubscribable {
-  /** The source's subscription. */
-  inner: Unsubscribable | undefined;
+class Call<T> extends Subscription implements Observer<T> {
   /** The outcome has been reported (or the permit given back). */
-  private settled = false;
+  declare private settled: boolean;
   /** When the call started (`protocol.now()`), when the breaker times its calls; else 0. */
-  private readonly startedAt: number;
+  declare private readonly startedAt: number;
+  declare private readonly destination: Subscriber<T>;
+  declare private readonly protocol: BreakerProtocol;
+  declare private readonly permit: number;
+  declare private readonly classify: (error: unknown) => Classification;
 
   /**
    * @param destination The subscriber downstream.
@@ -82,11 +84,17 @@ class Call<T> implements Observer<T>, Unsubscribable {
    * @param classify How an error is classified.
    */
   constructor(
-    private readonly destination: Subscriber<T>,
-    private readonly protocol: BreakerProtocol,
-    private readonly permit: number,
-    private readonly classify: (error: unknown) => Classification,
+    destination: Subscriber<T>,
+    protocol: BreakerProtocol,
+    permit: number,
+    classify: (error: unknown) => Classification,
   ) {
+    super();
+    this.settled = false;
+    this.destination = destination;
+    this.protocol = protocol;
+    this.permit = permit;
+    this.classify = classify;
     this.startedAt = protocol.timesCalls ? protocol.now() : 0;
   }
 
@@ -99,29 +107,37 @@ class Call<T> implements Observer<T>, Unsubscribable {
   }
 
   next(value: T): void {
+    if (this.closed) return;
     this.ok();
     this.destination.next(value);
   }
 
+  // The outcome is recorded before the event goes on (a retry downstream sees the breaker's
+  // new state); then the call is closed, as an RxJS subscriber is: the downstream has
+  // closed it already when it unsubscribes on the event, as RxJS's subscribers do.
   error(error: unknown): void {
+    if (this.closed) return;
     if (!this.settled) {
       this.settled = true;
       this.protocol.fail(this.permit, error, this.classify(error));
     }
     this.destination.error(error);
+    this.unsubscribe();
   }
 
   complete(): void {
+    if (this.closed) return;
     this.ok();
     this.destination.complete();
+    this.unsubscribe();
   }
 
-  /** Unsubscribed: a call with no outcome yet gives its permit back. */
-  unsubscribe(): void {
+  /** Unsubscribed: a call with no outcome yet gives its permit back; the source is unsubscribed. */
+  override unsubscribe(): void {
     if (!this.settled) {
       this.settled = true;
       this.protocol.release(this.permit);
     }
-    this.inner?.unsubscribe();
+    super.unsubscribe();
   }
 }

@@ -9,7 +9,7 @@ import {
   SLOW,
   SUCCESS,
 } from '../../src/fleet/breakerState.js';
-import { BUCKETS, type Ring, ring } from '../../src/fleet/windows.js';
+import { BUCKETS, MAX_WINDOW_CALLS, type Ring, ring } from '../../src/fleet/windows.js';
 
 const machine = (settings: Partial<BreakerSettings> & Pick<BreakerSettings, 'trip'>) =>
   breakerMachine({ openMs: 100, halfOpenCalls: 1, ...settings });
@@ -317,6 +317,24 @@ describe('windows', () => {
     for (const outcome of [FAILURE, SLOW, SUCCESS, SLOW]) window.add(0, outcome);
     const { calls, failures, successes, slow } = counts(window);
     expect([calls, failures, successes, slow]).toEqual([3, 0, 3, 2]);
-    expect(window.slots.length).toBe(3 * 3);
+    expect(window.slots.length).toBe(3); // one byte per entry, whatever the counters
+  });
+
+  it('a consecutive trip of any size counts failures in a number; its window keeps at most MAX_WINDOW_CALLS calls', () => {
+    const m = machine({ trip: { consecutive: Number.MAX_SAFE_INTEGER } });
+    expect(m.window.slots.length).toBe(MAX_WINDOW_CALLS);
+    expect(m.window.slots.BYTES_PER_ELEMENT).toBe(1);
+    for (let t = 0; t < MAX_WINDOW_CALLS + 5; t++) call(m, t, 'fail');
+    expect(m.state).toBe('closed');
+    expect(m.consecutiveFailures).toBe(MAX_WINDOW_CALLS + 5);
+    expect(counts(m.window)).toMatchObject({ calls: MAX_WINDOW_CALLS, failures: MAX_WINDOW_CALLS });
+  });
+
+  it('with slowCall, a consecutive trip beyond MAX_WINDOW_CALLS judges the slow rate once that many calls are in', () => {
+    const m = machine({ trip: { consecutive: 2 ** 31 }, slowCall: { ms: 10, rate: 1 } });
+    for (let t = 0; t < MAX_WINDOW_CALLS - 1; t++) call(m, t, 'slow');
+    expect(m.state).toBe('closed');
+    call(m, MAX_WINDOW_CALLS, 'slow');
+    expect(moves(m)).toEqual(['closed→open']);
   });
 });

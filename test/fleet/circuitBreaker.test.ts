@@ -92,8 +92,44 @@ describe('createCircuitBreaker options', () => {
       message({ trip: { rate: 0, minimumCalls: 1, window: { ms: 0 } } }),
     ).toMatchInlineSnapshot(`
       "options.trip.rate: must be > 0 and ≤ 1
-      options.trip.window.ms: must be > 0"
+      options.trip.window.ms: must be ≥ 1"
     `);
+  });
+
+  it.each([
+    { consecutive: 2 ** 31 },
+    { consecutive: Number.MAX_SAFE_INTEGER },
+    { rate: 0.5, minimumCalls: 10, window: { calls: 2 ** 32 } },
+  ])('createCircuitBreaker({ trip: %j }) makes a breaker or throws RecoveryConfigError', (trip) => {
+    let thrown: unknown;
+    try {
+      createCircuitBreaker({ trip }).dispose();
+    } catch (error) {
+      thrown = error;
+    }
+    // not a RangeError ("Invalid typed array length") of a window sized by the trip count
+    if (thrown !== undefined) expect(isRecoveryConfigError(thrown)).toBe(true);
+  });
+
+  it('bounds a trip: consecutive up to MAX_SAFE_INTEGER, window.calls ≤ 100000, window.ms ≥ 1', () => {
+    const message = (trip: unknown) =>
+      (thrownBy(() => createCircuitBreaker({ trip } as CircuitBreakerOptions)) as Error).message;
+    expect(message({ consecutive: Number.POSITIVE_INFINITY })).toMatchInlineSnapshot(
+      `"options.trip.consecutive: must be a finite number"`,
+    );
+    expect(message({ consecutive: 2 ** 53 })).toMatchInlineSnapshot(
+      `"options.trip.consecutive: must be ≤ 9007199254740991"`,
+    );
+    expect(
+      message({ rate: 0.5, minimumCalls: 10, window: { calls: 2 ** 32 } }),
+    ).toMatchInlineSnapshot(`"options.trip.window.calls: must be ≤ 100000"`);
+    expect(message({ rate: 0.5, minimumCalls: 10, window: { ms: 5e-324 } })).toMatchInlineSnapshot(
+      `"options.trip.window.ms: must be ≥ 1"`,
+    );
+    const largest = createCircuitBreaker({
+      trip: { rate: 0.5, minimumCalls: 100_000, window: { calls: 100_000 } },
+    });
+    expect(largest.snapshot().calls).toBe(0);
   });
 
   it('accepts every documented form', () => {
@@ -495,6 +531,29 @@ describe('BrokenCircuitError and circuit_open', () => {
     expect(new BrokenCircuitError('x', 'half_open', 0).message).toBe(
       'Circuit "x" is half-open and its trial calls are taken',
     );
+  });
+
+  it('an open period with no end (openMs Infinity) is not "another Infinity ms"', () => {
+    const scheduler = new TestScheduler(() => undefined);
+    for (const openMs of [Number.POSITIVE_INFINITY, () => Number.POSITIVE_INFINITY]) {
+      const breaker = createCircuitBreaker({
+        name: 'x',
+        trip: { consecutive: 1 },
+        openMs,
+        scheduler,
+      });
+      throwError(() => new Error('ECONNRESET'))
+        .pipe(circuitBreaker(breaker))
+        .subscribe({ error() {} });
+      let refusal: unknown;
+      of(1)
+        .pipe(circuitBreaker(breaker))
+        .subscribe({ error: (error) => (refusal = error) });
+      expect(refusal).toMatchObject({
+        message: 'Circuit "x" is open: calls are refused until it is reset',
+        retryAfterMs: Number.POSITIVE_INFINITY,
+      });
+    }
   });
 
   it('circuit_open routes a refusal to alternative → degrade → escalate, above every default', () => {

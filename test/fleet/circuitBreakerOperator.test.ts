@@ -1,12 +1,16 @@
 import {
   catchError,
   EMPTY,
+  from,
   merge,
   NEVER,
-  type Observable,
+  Observable,
   of,
+  Subject,
   share,
   switchMap,
+  take,
+  takeUntil,
   throwError,
   timer,
 } from 'rxjs';
@@ -94,6 +98,34 @@ describe('circuitBreaker operator', () => {
         expectObservable(result, sub).toBe('-----b--');
         expectSubscriptions(source.subscriptions).toBe(sub);
       });
+    });
+
+    it('take(1) after a synchronous source stops it at once, as with any RxJS operator', () => {
+      const breaker = createCircuitBreaker({ trip: { consecutive: 3 } });
+      let pulled = 0;
+      function* values() {
+        for (let i = 0; i < 1000; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      const out: number[] = [];
+      from(values())
+        .pipe(circuitBreaker(breaker), take(1))
+        .subscribe((v) => out.push(v));
+      expect(out).toEqual([0]);
+      expect(pulled).toBe(1); // not 1000: an infinite generator would never return
+    });
+
+    it('a call unsubscribed before its outcome is not counted, even when its source then errors', () => {
+      const breaker = createCircuitBreaker({ trip: { consecutive: 1 } });
+      const stop = new Subject<void>();
+      const source = new Observable<string>((subscriber) => {
+        stop.next(); // the consumer unsubscribes the call…
+        subscriber.error(new Error('ECONNRESET')); // …which RxJS would then drop
+      });
+      source.pipe(circuitBreaker(breaker), takeUntil(stop)).subscribe();
+      expect(breaker.snapshot()).toMatchObject({ state: 'closed', failures: 0 });
     });
   });
 

@@ -1,8 +1,9 @@
-import { defer, finalize, map, Observable, of, Subject, take, throwError } from 'rxjs';
+import { defer, finalize, from, map, Observable, of, Subject, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { asyncKeywordCorrection } from '../../src/codegen.js';
 import {
+  createCircuitBreaker,
   type ErrorPattern,
   EscalationError,
   type EscalationRecord,
@@ -552,6 +553,19 @@ describe('withRecovery: subscriptions and teardown', () => {
     endless.pipe(withRecovery(), take(3)).subscribe((value) => seen.push(value));
     expect(seen).toEqual([0, 1, 2]);
     expect(produced).toBe(3);
+  });
+
+  it('stops a synchronous source at once through a breaker too, as without one', () => {
+    const breaker = createCircuitBreaker({ trip: { consecutive: 3 } });
+    let pulled = 0;
+    function* values() {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    from(values()).pipe(withRecovery(undefined, { breaker }), take(1)).subscribe();
+    expect(pulled).toBe(1); // not 1000: the breaker's call is chained to the engine's subscriber
   });
 
   it('keeps independent state for two subscriptions and for one operator on two sources', () => {
