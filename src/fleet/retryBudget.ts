@@ -1,9 +1,16 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { check, type Rule, satisfies, scheduler as schedulerRule, shape } from '../config/check.js';
+import {
+  check,
+  number,
+  type Rule,
+  satisfies,
+  scheduler as schedulerRule,
+  shape,
+} from '../config/check.js';
 import { retryBudgetExhaustedSignal } from '../observability/signals.js';
 import type { Cover, EngineConfig } from '../operators/engine/engine.js';
 import { type BudgetProtocol, protocolUnder, withProtocol } from './protocols.js';
-import { nameRule, nonNegative, positive } from './rules.js';
+import { nameRule, nonNegative } from './rules.js';
 import { safely } from './safely.js';
 import { type SharedStore, storeOf, storeRule } from './store.js';
 import { ring } from './windows.js';
@@ -165,7 +172,8 @@ const budgetOptions = /* @__PURE__ */ shape({
   name: nameRule,
   ratio: nonNegative,
   minPerSecond: nonNegative,
-  ttlMs: positive,
+  // At least 1 ms: its buckets (ttlMs / 10) must be numbers a clock can step through.
+  ttlMs: /* @__PURE__ */ number({ min: 1 }),
   scheduler: schedulerRule,
   store: storeRule,
 });

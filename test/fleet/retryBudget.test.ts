@@ -123,10 +123,21 @@ describe('createRetryBudget', () => {
       "options.name: expected string, got 3
       options.ratio: must be ≥ 0
       options.minPerSecond: expected number, got "x"
-      options.ttlMs: must be > 0
+      options.ttlMs: must be ≥ 1
       options.store: must be a shared store (createRedisStore from rx-recovery/redis)
       options.ttl: unknown option"
     `);
+  });
+
+  it('refuses a ttlMs below 1 ms, whose buckets no clock could step through', () => {
+    expect(thrownBy(() => createRetryBudget({ ttlMs: 5e-324 }))).toMatchObject({
+      issues: ['options.ttlMs: must be ≥ 1'],
+    });
+    expect(createRetryBudget({ ttlMs: 1 }).snapshot()).toEqual({
+      deposits: 0,
+      withdrawals: 0,
+      balance: 0,
+    });
   });
 
   it('is recognised across copies of the package, by its registered symbol', () => {

@@ -39,6 +39,9 @@ const awkward: readonly unknown[] = [
   [undefined],
   new Number(5),
   '',
+  2 ** 32,
+  Number.MAX_SAFE_INTEGER,
+  5e-324,
 ];
 
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
