@@ -142,7 +142,7 @@ export interface WithRecoveryOptions<T> extends CommonOptions {
   attemptTimeoutMs?: number | undefined;
   /**
    * A recovery that has not succeeded within it, from its first error, stops: the ongoing
-   * attempt is unsubscribed, a backoff that would end past it is not waited, and the stream
+   * attempt is unsubscribed, a backoff that would end at it or past it is not waited, and the stream
    * errors with a {@link DeadlineExceededError} (`cause`: the last error) — or escalates,
    * when the plan has `escalate`. An escalation ends the deadline: a wait for a person
    * (`escalation.await`) is not cut short by it, nor is what the person's resolution resumes.

@@ -80,6 +80,26 @@ describe('withRecovery: deadlineMs', () => {
     ]);
   });
 
+  it('does not wait a backoff that would end exactly at the deadline either', () => {
+    const log = signalLog();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = cold('-#', undefined, timeoutError).pipe(
+        withRecovery(undefined, { deadlineMs: 1000, signals: log.observer }),
+      );
+      // The first retry would wait 1 s, until 1001: the deadline itself. It is not waited
+      // (the deadline would fall first at 1001, and the retry never run): escalated at 1.
+      expectObservable(result).toBe(
+        '-#',
+        undefined,
+        expect.objectContaining({
+          name: 'EscalationError',
+          cause: expect.objectContaining({ name: 'DeadlineExceededError', cause: timeoutError }),
+        }),
+      );
+    });
+    expect(log.lines().filter((line) => line.includes('recovery_attempt'))).toEqual([]);
+  });
+
   it('unsubscribes an ongoing attempt and errors with DeadlineExceededError when the plan cannot escalate', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const slowAlternative = cold('---------a|');

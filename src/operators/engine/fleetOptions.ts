@@ -50,8 +50,10 @@ export function recoveryDeadline<T>(
       run.subscriber.add(recovery.timer);
     },
     passes(run, recovery, end) {
-      if (end <= (recovery.deadlineAt as number)) return false;
-      reached(run, recovery); // a backoff that would end past the deadline is not waited
+      // A backoff ending at the deadline or past it is not waited: at that instant the
+      // deadline falls first, and the step it waited for could not run anyway.
+      if (end < (recovery.deadlineAt as number)) return false;
+      reached(run, recovery);
       return true;
     },
   };
