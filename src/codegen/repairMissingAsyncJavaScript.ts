@@ -522,13 +522,20 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
 
   // ---------------------------------------------------------------- scopes
 
-  /** The body ends at a `,` `;` or closer of its own level, or where a new statement starts. */
+  /**
+   * The body ends at a `,` `;` or closer of its own level, at the `:` of a conditional around it
+   * (`a ? (x) => x : y`), or where a new statement starts.
+   */
   const arrowBodyEnd = (arrow: number): number => {
     let k = arrow + 1;
+    // The conditionals the body opens (`?`, not `?.` or `??`), whose `:` are its own.
+    let conditionals = 0;
     while (k < text.length) {
       const asi = newline[k] && !startsExpression(text, kind, k - 1) && isWord(k);
       if (asi && !CONTINUATION_WORDS.has(text[k])) return k;
       if (kindIn(k, 'cmt') || punctIn(k, ',;')) return k;
+      if (text[k] === ':' && conditionals-- === 0) return k;
+      if (text[k] === '?' && !punctIn(k + 1, '.?') && text[k - 1] !== '?') conditionals++;
       // A type is skipped whole: `x as Map<K, V>`, `f<A, B>(x)`.
       if (inType(k)) {
         k = typeEnd[k] ?? k + 1;

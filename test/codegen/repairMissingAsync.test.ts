@@ -1443,6 +1443,11 @@ describe('repairMissingAsync — a function type is a type, wherever it is writt
       'function f() {\n  if (a < b && c > (d)) return await x;\n}',
     ],
     [
+      'an arrow ends at the `:` of a conditional around it',
+      'function f() {\n  return a < b ? (c) => c : await d > e;\n}',
+    ],
+    ['and keeps the `:` of its own', 'function f() {\n  return a ? (x) => x ? x : await y : z;\n}'],
+    [
       'a ternary of arrows',
       'function f() {\n  return a ? (b: number) => b : (c: string) => c + (await d);\n}',
     ],
