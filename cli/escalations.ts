@@ -55,6 +55,13 @@ export function resolutionFromFlags(options: EscalationsOptions): Resolution<unk
     : { action: 'abort', reason: options.reason };
 }
 
+/**
+ * How long Redis has to accept the connection, pass ioredis's ready check, select the URL's
+ * database and answer a PING. `connectTimeout` covers only the TCP connect: a port where
+ * something listens and never replies (a wedged Redis, another service) would wait forever.
+ */
+const ANSWER_LIMIT_MS = 5000;
+
 /** A connected ioredis client, or a usage error: ioredis is an optional dependency. */
 export async function connectRedis(url: string): Promise<Redis> {
   let RedisClient: typeof Redis;
@@ -68,14 +75,43 @@ export async function connectRedis(url: string): Promise<Redis> {
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
     connectTimeout: 2000,
+    // A client given up on is closed at once, not after ioredis's 2 s wait for the other end.
+    disconnectTimeout: 0,
   });
   client.on('error', () => {}); // reported below, once
+  const db = client.options.db ?? 0;
+  const ready = (async () => {
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new UsageError(`cannot reach Redis at ${url}: ${(error as Error).message}`);
+    }
+    // ioredis reports a failed SELECT as an 'error' event and goes on in database 0.
+    if (db !== 0) {
+      await client.select(db).catch((error: unknown) => {
+        throw new UsageError(`Redis at ${url} refused SELECT ${db}: ${(error as Error).message}`);
+      });
+    }
+    await client.ping().catch((error: unknown) => {
+      throw new UsageError(`cannot reach Redis at ${url}: ${(error as Error).message}`);
+    });
+  })();
+  ready.catch(() => {}); // it may settle after the limit
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new UsageError(`Redis at ${url} did not answer within ${ANSWER_LIMIT_MS / 1000} s`)),
+      ANSWER_LIMIT_MS,
+    );
+  });
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([ready, limit]);
   } catch (error) {
     client.disconnect();
-    throw new UsageError(`cannot reach Redis at ${url}: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }

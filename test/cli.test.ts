@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -116,6 +118,12 @@ describe('rx-recovery validate', () => {
     });
   });
 
+  it('accepts a JSON file that starts with a byte order mark', () => {
+    const { status, stderr } = run('validate', 'test/fixtures/bom.json');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+
   it('accepts the same table in YAML', () => {
     expect(run('validate', 'examples/patterns.yaml')).toEqual({
       status: 0,
@@ -190,6 +198,21 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
     if (typeof expected === 'string') expect(stderr).toBe(`${expected}\n`);
     else expect(stderr.trim()).toMatch(expected);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the line and column of a trailing comma, and quotes none of the file', () => {
+    // V8 gives no position here, and quotes the file instead: `..."try" },\n  ]\n}"`.
+    const file = join(mkdtempSync(join(tmpdir(), 'rx-recovery-cli-')), 'patterns.json');
+    writeFileSync(
+      file,
+      '{\n  "patterns": [\n    { "id": "a", "errorType": "syntax", "match": "x", "strategy": "retry" },\n  ]\n}\n',
+    );
+    const { status, stdout, stderr } = run('validate', file);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `rx-recovery: ${file} is not valid JSON at line 4, column 3: Unexpected token ']'\n`,
+    );
   });
 
   it('prints the usage for help', () => {

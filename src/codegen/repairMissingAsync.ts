@@ -31,6 +31,9 @@ export interface RepairMissingAsyncOptions {
  * generator's `Generator<…>` becomes `AsyncGenerator<…>`), and so does the return type of a
  * function type declared for it (`const f: (id: string) => T = …`). With `options.line`, only the
  * awaits on that line are considered. Nothing else is changed: the repair only ever inserts text.
+ * A function type is read as a type wherever one is written — a variable's, a parameter's, a
+ * field's or a return type, type arguments (`new Map<string, () => void>(…)`), after `as` or
+ * `satisfies`, `type` and `interface` declarations — and never made async.
  *
  * It declines where `async` would change what the code means: a callback handed to an array
  * method (`forEach`, `map`, `filter`, `reduce`, `reduceRight`, `some`, `every`, `find`,
@@ -68,7 +71,8 @@ export interface RepairMissingAsyncOptions {
  * `await` cannot be placed with certainty (top level, class body, getter, setter, constructor,
  * `lambda`, an array-method callback, a return type that is a type predicate or an assertion or
  * mixes promises with other types, a generator's return type other than the four above, an
- * overloaded function, an unparseable function head, unbalanced brackets, unterminated strings…).
+ * overloaded function, an unparseable function head, a type that must be written and cannot be
+ * read, unbalanced brackets, unterminated strings…).
  * @see correctErrors
  */
 export function repairMissingAsync(

@@ -9,6 +9,7 @@
  */
 import { type AwaitSite, type Insertion, lineCounter, words } from './repairMissingAsyncText.js';
 import { EXPRESSION_WORDS, readSource, startsExpression } from './repairMissingAsyncTokens.js';
+import { typeReader } from './repairMissingAsyncTypes.js';
 
 /**
  * Where a function starts (the token in front of which `async ` goes), where its parameters are
@@ -30,7 +31,9 @@ type Brace = FunctionHead | undefined | Container;
 type Container = 'class' | 'object' | 'block' | 'function';
 
 const DECLARATION_WORDS = words('const let var');
-const MODIFIERS = words('static public private protected override readonly');
+const MODIFIERS = words(
+  'static public private protected override readonly abstract declare accessor',
+);
 /** What may stand before a `{` that opens an object literal. */
 const OBJECT_STARTS = words(
   'return yield await typeof void in of throw = ( [ , : ? | & ! + - * % < > ~ ^ .',
@@ -124,6 +127,12 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
 
   // ---------------------------------------------------------------- function heads
 
+  /** `class Name extends Base<T> implements I {`: the words before `{` include `class`. */
+  const isClassHead = (prev: number): boolean =>
+    scanBack(prev, (k) =>
+      text[k] === 'class' ? true : isWord(k) || punctIn(k, '.,)]>') ? undefined : false,
+    ) ?? false;
+
   /** After token `k`, may an arrow function start (not after an operator: `a | x => y`)? */
   const mayPrecedeArrow = (k: number): boolean =>
     k < 0 || ARROW_STARTS.has(text[k]) || kindIn(k, 'hm');
@@ -133,6 +142,7 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
 
   /** For `(…): Type` ending before `end`, the index of `)`; -1 when there is no such return type. */
   const returnTypeParen = (end: number): number =>
+    returnTypes.get(end) ??
     scanBack(end - 1, (k) => {
       if (text[k] === ':') return k < end - 1 && text[k - 1] === ')' ? k - 1 : -1;
       if (!(kind[k] === 'c' || text[k] === '>')) {
@@ -141,7 +151,8 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
       // A group followed by a word or a `{` or `(` ends something else, such as a block.
       const next = k + 1 < end ? k + 1 : -1;
       return isWord(next) || punctIn(next, '{(') ? -1 : undefined;
-    }) ?? -1;
+    }) ??
+    -1;
 
   /** The head of the arrow function with a `(`…`)` parameter list opened at `open`. */
   const parenArrowHead = (open: number): FunctionHead | undefined => {
@@ -161,21 +172,6 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
     if (text[at] === ')') return parenArrowHead(pair(at));
     if (!isWord(at) || text[at - 1] === '.' || !IDENTIFIER.test(text[at] ?? '')) return;
     return isAsyncBefore(at) || mayPrecedeArrow(at - 1) ? functionHead(at, -1) : undefined;
-  };
-
-  /**
-   * `const f: (x: X) => T = …`, a class field `f: (x: X) => T = …`: the `=>` of a function type,
-   * which is no function, and whose "body" holds the initializer.
-   */
-  const isDeclaredType = (arrow: number, container: Container): boolean => {
-    if (text[arrow - 1] !== ')') return false;
-    const head = typeParamsStart(pair(arrow - 1));
-    const name = punctIn(head - 2, '?!') ? head - 3 : head - 2;
-    return (
-      text[head - 1] === ':' &&
-      isWord(name) &&
-      (container === 'class' || DECLARATION_WORDS.has(text[name - 1]))
-    );
   };
 
   /** A class or object-literal method; getters, setters and constructors cannot be async. */
@@ -228,11 +224,7 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
           ? open - 2
           : prev;
     if (close >= 0) return parenHead(close, container);
-    // `class Name extends Base<T> implements I {`: the words before `{` include `class`.
-    const isClass = scanBack(prev, (k) =>
-      text[k] === 'class' ? true : isWord(k) || punctIn(k, '.,)]>') ? undefined : false,
-    );
-    if (isClass) return 'class';
+    if (isClassHead(prev)) return 'class';
     return OBJECT_STARTS.has(text[prev]) || kindIn(prev, 'hm') ? 'object' : 'block';
   };
 
@@ -324,7 +316,8 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
    * The type written by tokens `from` to `to` (exclusive), as the return type of an async function:
    * `T` becomes `Promise<T>`; `Promise<T>` stays; a generator's `Generator<…>`, `Iterable<…>`,
    * `Iterator<…>` and `IterableIterator<…>` become their `Async…` counterparts. A type predicate,
-   * an assertion, a type mixing promises and anything else is not certain: `undefined`.
+   * an assertion, a type mixing promises and anything else, an unparenthesized function,
+   * conditional or template literal type is not certain: `undefined`.
    */
   const typeFix = (from: number, to: number, generator: boolean): Insertion[] | undefined => {
     const last = to - 1;
@@ -339,6 +332,13 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
     const at = start[from] ?? 0;
     if (generator) return ITERATOR_TYPES.has(name) ? [[at, 'Async']] : undefined;
     if (name === 'Promise') return [];
+    // A function type, a conditional type or a template literal type, unparenthesized.
+    let angles = 0;
+    for (let k = from; k < to; k++) {
+      if (kind[k] === 'o') k = pair(k);
+      else if (text[k] === '<' || text[k] === '>') angles += text[k] === '<' ? 1 : -1;
+      else if (angles === 0 && (kind[k] === 'h' || text[k] === '=>' || text[k] === '?')) return;
+    }
     for (let k = from; k < to; k++) {
       if (UNSURE_TYPE_WORDS.has(text[k])) return undefined;
       // A word right after another, neither of them a type operator: not one type (`User\nrest
@@ -398,15 +398,149 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
     return [[start[first] ?? 0, 'async '], ...returnType, ...declaredType];
   };
 
+  // ---------------------------------------------------------------- types
+
+  // Every type the code writes, found where one starts: after the `:` of a variable, a parameter,
+  // a class field or a return type; in `<…>`; after `as` and `satisfies`; in `type` and
+  // `interface` declarations. A `=>` in a type is a function type, no function; a `{` in one is
+  // an object type. Where a type must start and none can be read, nothing is certain.
+  const types = typeReader(source);
+  /** For a token in a type: the index of the token after that type; otherwise 0. */
+  const typeEnd: number[] = [];
+  const inType = (k: number): boolean => (typeEnd[k] ?? 0) > k;
+  /** The `)` before a return type, by the token after that type: a body's `{`, or `=>`. */
+  const returnTypes = new Map<number, number>();
+  /** The openers (-1: the top level) whose current statement declares variables. */
+  const declaring = new Set<number>();
+
+  const isClassBody = (brace: number): boolean =>
+    text[brace] === '{' && !punctIn(brace - 1, ')') && isClassHead(brace - 1);
+
+  /** `function f(…)`, or a class member `m(…)`, whose parameters open at `open`: no body needed. */
+  const isSignature = (open: number): boolean => {
+    const p = typeParamsStart(open) - 1;
+    let q = isWord(p) && text[p] !== 'function' ? p - 1 : p;
+    if (text[q] === '*') q--;
+    if (text[q] === 'function') return true;
+    const name = text[p] === ']' ? pair(p) : text[p] === '?' ? p - 1 : p;
+    const member = text[name - 1] === '*' ? name - 2 : name - 1;
+    return isClassBody(parent[open] ?? -1) && kindIn(name, 'wvo') && startsMember(member);
+  };
+
+  /** Where the type after the `:` at `colon` ends; -2: none must; -1: one must and cannot. */
+  const annotation = (colon: number): number => {
+    const name = punctIn(colon - 1, '?!') ? colon - 2 : colon - 1;
+    const first = punctIn(name, '}]') ? pair(name) : name;
+    const level = parent[first] ?? -1;
+    // A parameter (`(a: T`, `, ...rest: T`, `private x: T`), or a class's index signature.
+    let before = first - 1;
+    while (isWord(before) && MODIFIERS.has(text[before])) before--;
+    if (text[before] === '.' && text[before - 1] === '.' && text[before - 2] === '.') before -= 3;
+    const isParameter =
+      (text[level] === '(' && punctIn(before, '(,')) ||
+      (text[before] === '[' && before === level && isClassBody(parent[level] ?? -1));
+    const isDeclarator =
+      !kindIn(first, 'v') &&
+      (DECLARATION_WORDS.has(text[first - 1]) || (text[first - 1] === ',' && declaring.has(level)));
+    const isField = isClassBody(level) && kindIn(first, 'wvo') && startsMember(first - 1);
+    if (isParameter || isDeclarator || isField) return types.type(colon + 1);
+    if (text[colon - 1] !== ')') return -2;
+    // A return type: before a body or `=>`, or ending a signature (`function f(): T;`).
+    const end = types.returnType(colon + 1);
+    if (end < 0) return -2;
+    if (text[end] === '{' || text[end] === '=>') {
+      returnTypes.set(end, colon - 1);
+      return end;
+    }
+    const endsSignature = end >= text.length || punctIn(end, ';}') || newline[end];
+    return endsSignature && isSignature(pair(colon - 1)) ? end : -2;
+  };
+
+  /**
+   * Type arguments `f<T>(`, `new Map<K, V>(`, `Base<T> {`; type parameters `<T>(x: T) =>`: where
+   * they end, or -2 (a comparison, or something else).
+   */
+  const angleEnd = (open: number): number => {
+    const end = types.angle(open);
+    if (end < 0) return -2;
+    if (!isWord(open - 1) || EXPRESSION_WORDS.has(text[open - 1])) {
+      return startsExpression(text, kind, open - 1) && text[end] === '(' ? end : -2;
+    }
+    // What may follow type arguments in an expression (as TypeScript reads them), or in a
+    // class or interface head.
+    const follows =
+      end >= text.length ||
+      newline[end] ||
+      punctIn(end, '()],;:.?}') ||
+      /^`/.test(kindIn(end, 'vh') ? (text[end] ?? '') : '') ||
+      ((text[end] === '{' || /^(extends|implements)$/.test(text[end] ?? '')) &&
+        scanBack(open - 1, (k) =>
+          /^(class|interface|extends|implements)$/.test(text[k] ?? '')
+            ? true
+            : isWord(k) || punctIn(k, '.,')
+              ? undefined
+              : false,
+        ));
+    return follows ? end : -2;
+  };
+
+  /** `type Name<…> = T` and `interface Name<…> extends … { … }`, from the word at `k`. */
+  const declarationEnd = (k: number): number => {
+    const startsStatement =
+      k === 0 ||
+      newline[k] ||
+      punctIn(k - 1, ';{}') ||
+      /^(export|declare)$/.test(text[k - 1] ?? '');
+    if (!startsStatement || !isWord(k + 1) || newline[k + 1]) return -2;
+    let at = text[k + 2] === '<' ? types.angle(k + 2) : k + 2;
+    if (text[k] === 'type') return text[at] === '=' ? types.type(at + 1) : -2;
+    if (text[at] === 'extends') {
+      do at = types.type(at + 1);
+      while (text[at] === ',');
+    }
+    return text[at] === '{' ? pair(at) + 1 : -1;
+  };
+
+  for (let k = 0; k < text.length; k++) {
+    const t = text[k];
+    const level = parent[k] ?? -1;
+    if (DECLARATION_WORDS.has(t) && (isWord(k + 1) || punctIn(k + 1, '{['))) declaring.add(level);
+    else if (t === ';') declaring.delete(level);
+    let end = -2;
+    if (t === ':') end = annotation(k);
+    else if (t === '<') end = angleEnd(k);
+    else if ((t === 'as' || t === 'satisfies') && kindIn(k - 1, 'wvc') && !newline[k]) {
+      // Not certain: `export { x as default }`.
+      end = text[k + 1] === 'const' ? k + 2 : types.type(k + 1);
+      if (end < 0) end = -2;
+    } else if (t === 'type' || t === 'interface') end = declarationEnd(k);
+    if (end === -1) return undefined;
+    if (end < 0) continue;
+    for (let j = t === '<' ? k : k + 1; j < end; j++) typeEnd[j] = end;
+    k = end - 1;
+  }
+
   // ---------------------------------------------------------------- scopes
 
-  /** The body ends at a `,` `;` or closer of its own level, or where a new statement starts. */
+  /**
+   * The body ends at a `,` `;` or closer of its own level, at the `:` of a conditional around it
+   * (`a ? (x) => x : y`), or where a new statement starts.
+   */
   const arrowBodyEnd = (arrow: number): number => {
     let k = arrow + 1;
+    // The conditionals the body opens (`?`, not `?.` or `??`), whose `:` are its own.
+    let conditionals = 0;
     while (k < text.length) {
       const asi = newline[k] && !startsExpression(text, kind, k - 1) && isWord(k);
       if (asi && !CONTINUATION_WORDS.has(text[k])) return k;
       if (kindIn(k, 'cmt') || punctIn(k, ',;')) return k;
+      if (text[k] === ':' && conditionals-- === 0) return k;
+      if (text[k] === '?' && !punctIn(k + 1, '.?') && text[k - 1] !== '?') conditionals++;
+      // A type is skipped whole: `x as Map<K, V>`, `f<A, B>(x)`.
+      if (inType(k)) {
+        k = typeEnd[k] ?? k + 1;
+        continue;
+      }
       const nested = arrowEnds.get(k);
       if (nested !== undefined) return nested;
       if (!kindIn(k, 'ohm')) {
@@ -424,7 +558,7 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
   // last to first so that a chain `a => b => c` is scanned once.
   const arrowEnds = new Map<number, number>();
   for (let k = text.length - 1; k >= 0; k--) {
-    if (text[k] === '=>' && text[k + 1] !== '{') arrowEnds.set(k, arrowBodyEnd(k));
+    if (text[k] === '=>' && text[k + 1] !== '{' && !inType(k)) arrowEnds.set(k, arrowBodyEnd(k));
   }
 
   // Function bodies, expression-bodied arrows, parameter lists and class bodies by start token.
@@ -439,10 +573,11 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
     if (head && head[1] >= 0) scopes.set(head[1], [pair(head[1])]);
   };
   for (let k = 0; k < text.length; k++) {
+    if (inType(k)) continue;
     const container = containers[parent[k] ?? -1] ?? 'block';
     const arrowEnd = arrowEnds.get(k);
     if (arrowEnd !== undefined) {
-      if (!isDeclaredType(k, container)) addFunction(k, arrowEnd, arrowHead(k));
+      addFunction(k, arrowEnd, arrowHead(k));
     } else if (text[k] === '{') {
       const brace = classifyBrace(k, container);
       containers[k] = typeof brace === 'string' ? brace : 'function';
@@ -471,7 +606,8 @@ export function javascriptAwaits(code: string): AwaitSite[] | undefined {
       const scope = open.at(-1);
       const head = scope?.[1];
       if (!fixes.has(scope)) fixes.set(scope, head && asyncFix(head));
-      sites.push([lineAt(start[k] ?? 0), fixes.get(scope)]);
+      // An `await` in what was read as a type: the reading is wrong somewhere.
+      sites.push([lineAt(start[k] ?? 0), inType(k) ? undefined : fixes.get(scope)]);
     }
     const scope = scopes.get(k);
     if (scope) open.push(scope);

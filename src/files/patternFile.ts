@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RecoveryConfigError } from '../config/RecoveryConfigError.js';
 import type { ResolvedErrorPattern } from '../patterns/errorPattern.js';
+import { jsonSyntaxError } from './jsonSyntaxError.js';
 import { type ParsePatternsOptions, parsePatterns } from './parsePatterns.js';
 import { ErrorPatternSchema } from './schema.js';
 
@@ -26,7 +27,8 @@ export type PatternFileFormat = 'json' | 'yaml';
 /**
  * Parses the text of a pattern file — JSON or YAML — into validated patterns, as
  * {@link parsePatterns} does for an already-parsed value. A syntax error is a
- * {@link RecoveryConfigError} too, naming the line: `file: invalid YAML at line 3: …`.
+ * {@link RecoveryConfigError} too, naming the line and column and quoting none of the file:
+ * `file: invalid YAML at line 3, column 9: …`. A leading byte order mark is skipped.
  *
  * @example
  * ```ts
@@ -38,7 +40,7 @@ export type PatternFileFormat = 'json' | 'yaml';
  * const classifier = createClassifier(patterns);
  *
  * parsePatternFile('{ "patterns": [ }', 'json');
- * // throws RecoveryConfigError: file: invalid JSON: Unexpected token '}', …
+ * // throws RecoveryConfigError: file: invalid JSON at line 1, column 17: Unexpected token '}'
  * ```
  * @param text The file's contents.
  * @param format `'json'`, or `'yaml'` (which also reads JSON, a subset of YAML 1.2).
@@ -52,45 +54,50 @@ export function parsePatternFile(
   format: PatternFileFormat = 'yaml',
   options: ParsePatternsOptions = {},
 ): readonly ResolvedErrorPattern[] {
+  // A byte order mark (editors on Windows write one) is no part of the text.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let value: unknown;
   try {
-    value = format === 'json' ? JSON.parse(text) : parseYaml(text);
+    value = format === 'json' ? JSON.parse(body) : parseYaml(body);
   } catch (error) {
-    const { message, linePos } = error as {
-      message?: string | undefined;
-      linePos?: { line: number; col: number }[] | undefined;
-    };
-    const at = format === 'json' ? jsonPosition(text, String(message)) : linePos?.[0];
-    const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
-    // V8 quotes the input after the reason ("Unexpected token '}', "{…" is not valid JSON").
-    const first = String(message ?? error)
-      .replace(/, ".*$/s, '')
-      .split('\n')[0]
-      ?.replace(/ at line \d+, column \d+:?$/, '');
     throw new RecoveryConfigError([
-      `file: invalid ${format === 'json' ? 'JSON' : 'YAML'}${where}: ${first}`,
+      format === 'json' ? jsonProblem(body, error) : yamlProblem(error),
     ]);
   }
   return parsePatterns(value, options);
 }
 
 /**
- * Where a JSON syntax error is, as line and column: V8 says "position N", or means the end;
- * otherwise the YAML parser (JSON is YAML 1.2) locates it.
+ * `file: invalid JSON at line L, column C: reason`, located by reading the text: V8 gives no
+ * position for some mistakes (a trailing comma, `NaN`), and quotes the text instead.
  */
-function jsonPosition(text: string, message: string): { line: number; col: number } | undefined {
-  const found = /at position (\d+)/.exec(message);
-  const end = /end of JSON input/.test(message);
-  if (found === null && !end) {
-    try {
-      parseYaml(text);
-    } catch (error) {
-      return (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    }
-    return undefined;
+function jsonProblem(text: string, error: unknown): string {
+  const found = jsonSyntaxError(text);
+  if (found !== undefined) {
+    return `file: invalid JSON at line ${found.line}, column ${found.column}: ${found.reason}`;
   }
-  const before = text.slice(0, found === null ? text.length : Number(found[1])).split('\n');
-  return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
+  // Not located (nested too deep to read): V8's reason, without its quote of the text
+  // (`, "…" is not valid JSON`, `, ..."…"... is not valid JSON`) or its position.
+  const reason = String((error as { message?: unknown } | undefined)?.message ?? error)
+    .replace(/, (?:\.\.\.)?".*$/s, '')
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .split('\n')[0];
+  return `file: invalid JSON: ${reason}`;
+}
+
+/** `file: invalid YAML at line L, column C: reason`, from the YAML parser's error. */
+function yamlProblem(error: unknown): string {
+  const { message, linePos } = error as {
+    message?: string | undefined;
+    linePos?: { line: number; col: number }[] | undefined;
+  };
+  const at = linePos?.[0];
+  const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+  const first = String(message ?? error)
+    .replace(/, ".*$/s, '')
+    .split('\n')[0]
+    ?.replace(/ at line \d+, column \d+:?$/, '');
+  return `file: invalid YAML${where}: ${first}`;
 }
 
 /** What editors show for each field of a pattern in a pattern file. */

@@ -16,9 +16,10 @@ import type { checkSync as RecheckCheckSync } from 'recheck';
  *   flag or syntax it does not support, an internal error, recheck missing).
  *
  * One addition to recheck's verdict: its automaton judges a bounded repeat as a constant, so
- * `(a|a){1,29}$` is "safe" to it while Node spends 48 s on 30 characters. A regex with a
- * repeat bound of {@link WIDEN_FROM} or more is checked a second time with those repeats
- * unbounded, and refused when that is exponential.
+ * `(a|a){1,29}$` is "safe" to it while Node spends 48 s on 30 characters, and
+ * `.{0,100}.{0,100}.{0,100}x` is quadratic to it while Node spends 17 s on 8 KiB. A regex with
+ * a repeat bound of {@link WIDEN_FROM} or more is checked a second time with those repeats
+ * unbounded, and judged as above: refused when that is exponential or of degree ≥ 3.
  *
  * @module
  */
@@ -208,6 +209,20 @@ function unknownReason(error: UnknownError, flags: string, timeoutMs: number): s
   }
 }
 
+/** recheck's complexity of a vulnerable regex. */
+type Complexity = { type: 'exponential' } | { type: 'polynomial'; degree: number };
+
+/** Quadratic (or linear) backtracking is accepted: the 8 KiB text cap bounds it. */
+function isAccepted(complexity: Complexity): boolean {
+  return complexity.type === 'polynomial' && complexity.degree <= MAX_ACCEPTED_DEGREE;
+}
+
+function complexityName(complexity: Complexity): string {
+  return complexity.type === 'exponential'
+    ? 'exponential'
+    : `polynomial, degree ${complexity.degree}`;
+}
+
 function catastrophic(complexity: string, attack: { string: string; pattern: string }): string {
   return `regex can backtrack catastrophically (${complexity}; ${describeAttack(attack)}); ${OPT_OUT}`;
 }
@@ -250,12 +265,8 @@ export function createRegexSafetyCheck(
         break;
       case 'vulnerable': {
         const { complexity, attack } = diagnostics;
-        if (complexity.type === 'polynomial' && complexity.degree <= MAX_ACCEPTED_DEGREE) break;
-        const name =
-          complexity.type === 'exponential'
-            ? 'exponential'
-            : `polynomial, degree ${complexity.degree}`;
-        return { verdict: catastrophic(name, attack), keep: true };
+        if (isAccepted(complexity)) break;
+        return { verdict: catastrophic(complexityName(complexity), attack), keep: true };
       }
       default:
         return {
@@ -274,8 +285,9 @@ export function createRegexSafetyCheck(
       const reason = unknownReason(wide.error, flags, timeoutMs);
       return { verdict: couldNotVerify(`${reason}, on its repeats made unbounded`), keep: true };
     }
-    if (wide.status === 'vulnerable' && wide.complexity.type === 'exponential') {
-      const name = 'exponential, bounded only by its repeat counts';
+    // Judged as the regex as written is: exponential and degree ≥ 3 are refused.
+    if (wide.status === 'vulnerable' && !isAccepted(wide.complexity)) {
+      const name = `${complexityName(wide.complexity)}, bounded only by its repeat counts`;
       return { verdict: catastrophic(name, wide.attack), keep: true };
     }
     return { verdict: undefined, keep: true };

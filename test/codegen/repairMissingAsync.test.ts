@@ -1239,3 +1239,317 @@ describe('repairMissingAsync — checked by the TypeScript compiler', () => {
     );
   });
 });
+
+// ---------------------------------------------------------------- function types are types
+
+/** The syntax errors TypeScript's parser finds in `code`. */
+function syntaxErrors(code: string): string[] {
+  const file = ts.createSourceFile('x.ts', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  return (file as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics.map(
+    describeDiagnostic,
+  );
+}
+
+/**
+ * Whether `repaired` is `code` with only `async ` inserted and return types wrapped in
+ * `Promise<`…`>`: the one kind of change a repair may make.
+ */
+function onlyInsertions(code: string, repaired: string): boolean {
+  let open = 0;
+  let i = 0;
+  for (let j = 0; j < repaired.length; ) {
+    if (repaired[j] === code[i]) {
+      i++;
+      j++;
+    } else if (repaired.startsWith('async ', j)) j += 'async '.length;
+    else if (repaired.startsWith('Promise<', j)) {
+      j += 'Promise<'.length;
+      open++;
+    } else if (repaired[j] === '>' && open > 0) {
+      j++;
+      open--;
+    } else return false;
+  }
+  return i === code.length && open === 0;
+}
+
+/**
+ * What TypeScript's parser reads in `code`: for each function in order, whether it is async,
+ * whether an `await` is its own (not a nested function's), and the text of its return type; and
+ * whether some `await` has no function to make async (top level, class field, constructor…).
+ */
+function functionsIn(code: string) {
+  const file = ts.createSourceFile('x.ts', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const functions: { node: ts.FunctionLikeDeclaration; async: boolean; awaits: boolean }[] = [];
+  const byNode = new Map<ts.Node, (typeof functions)[number]>();
+  let stranded = false;
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const entry = {
+        node: node as ts.FunctionLikeDeclaration,
+        async:
+          !!ts.getCombinedModifierFlags(node as ts.Declaration) &&
+          !!(ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Async),
+        awaits: false,
+      };
+      functions.push(entry);
+      byNode.set(node, entry);
+    }
+    if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) {
+      let around: ts.Node = node.parent;
+      while (!byNode.has(around) && !ts.isSourceFile(around) && !ts.isClassLike(around)) {
+        around = around.parent;
+      }
+      const owner = byNode.get(around);
+      const canBeAsync =
+        owner &&
+        (ts.isFunctionDeclaration(owner.node) ||
+          ts.isFunctionExpression(owner.node) ||
+          ts.isArrowFunction(owner.node) ||
+          ts.isMethodDeclaration(owner.node));
+      if (owner && canBeAsync) owner.awaits = true;
+      else stranded = true;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return {
+    stranded,
+    functions: functions.map(({ node, async, awaits }) => ({
+      async,
+      awaits,
+      returnType: node.type?.getText(file),
+    })),
+  };
+}
+
+/**
+ * Checks a repair against TypeScript's own reading of the code: the repaired code parses as
+ * cleanly as the code did, differs only by insertions, and makes async exactly the functions
+ * that hold an `await` (their return types becoming `Promise<…>`); and the repair declines when
+ * some `await` has no function to make async.
+ */
+function expectFaithfulRepair(code: string, repaired: string | undefined): void {
+  const before = functionsIn(code);
+  if (before.stranded || repaired === undefined) {
+    if (before.stranded) expect(repaired, code).toBeUndefined();
+    return;
+  }
+  expect(syntaxErrors(repaired), repaired).toEqual(syntaxErrors(code));
+  expect(onlyInsertions(code, repaired), repaired).toBe(true);
+  const after = functionsIn(repaired);
+  expect(after.functions.length, repaired).toBe(before.functions.length);
+  before.functions.forEach((was, index) => {
+    const now = after.functions[index];
+    expect(now?.async, repaired).toBe(was.async || was.awaits);
+    if (now?.async && !was.async && was.returnType !== undefined) {
+      expect(now.returnType, repaired).toBe(`Promise<${was.returnType}>`);
+    }
+  });
+}
+
+describe('repairMissingAsync — a function type is a type, wherever it is written', () => {
+  it('repairs `const handlers: Record<string, () => void> = await …`, not the type', () => {
+    const code = js(
+      'function init() {',
+      '  const handlers: Record<string, () => void> = await loadHandlers();',
+      '  return handlers;',
+      '}',
+    );
+    expect(syntaxErrors(code)).toEqual([]);
+    expect(repairMissingAsync(code)).toBe(code.replace('function init', 'async function init'));
+  });
+
+  it('leaves an async function alone: `new Map<string, (x: number) => void>(await load())`', () => {
+    const code = js(
+      'async function init() {',
+      '  const handlers = new Map<string, (x: number) => void>(await load());',
+      '  return handlers;',
+      '}',
+      '',
+      'function start() {',
+      '  await init();',
+      '}',
+    );
+    expect(repairMissingAsync(code)).toBe(code.replace('function start', 'async function start'));
+  });
+
+  it('a later declarator: `let count = 0, render: () => string = await load();`', () => {
+    const code = 'function h() {\n  let count = 0, render: () => string = await load();\n}';
+    expect(repairMissingAsync(code)).toBe(`async ${code}`);
+  });
+
+  it.each([
+    ['a parameter', 'function f(cb: () => void, n: number) {\n  await cb;\n}'],
+    ['a rest parameter', 'function f(...cbs: (() => void)[]) {\n  await cbs;\n}'],
+    ['a destructured parameter', 'const f = ({ a }: { a: () => void }) => {\n  await a;\n};'],
+    ['a `this` parameter', 'function f(this: () => void) {\n  await this;\n}'],
+    [
+      'a constructor property',
+      'class A {\n  constructor(private cb: () => void) {}\n  m() {\n    await this.cb;\n  }\n}',
+    ],
+    ['a class field', 'class A {\n  cb: () => void = noop;\n  m() {\n    await this.cb;\n  }\n}'],
+    [
+      'an index signature',
+      'class A {\n  [key: string]: () => void;\n  m() {\n    await x;\n  }\n}',
+    ],
+    [
+      'a method return type',
+      'const o = {\n  m(): Map<string, () => void> {\n    return await load();\n  },\n};',
+    ],
+    [
+      'a signature',
+      'declare function g(cb: () => void): () => void;\nfunction f() {\n  await g;\n}',
+    ],
+    [
+      'an abstract method',
+      'abstract class A {\n  abstract g(): () => void;\n  m() {\n    await x;\n  }\n}',
+    ],
+    ['a generic call', 'function f() {\n  return pick<() => void, number>(await load());\n}'],
+    ['a type parameter', 'function f<T extends () => void = () => void>(t: T) {\n  await t;\n}'],
+    ['a generic arrow', 'const f = <T extends (x: number) => void>(t: T) => {\n  await t;\n};'],
+    ['an `as`', 'function f() {\n  return (await load()) as (x: number) => void;\n}'],
+    [
+      'a `satisfies`',
+      'function f() {\n  const g = noop satisfies () => void;\n  return g(await x);\n}',
+    ],
+    ['a type alias', 'type Handler = (x: number) => void;\nfunction f() {\n  await x;\n}'],
+    [
+      'an interface',
+      'interface I extends J<() => void> {\n  m: () => void;\n}\nfunction f() {\n  await x;\n}',
+    ],
+    [
+      'class heritage',
+      'class A extends B<() => void> implements C<() => void> {\n  m() {\n    await x;\n  }\n}',
+    ],
+    [
+      'an arrow body',
+      'function f() {\n  const g = (x: number) => x as unknown as (y: number) => void, h = await x;\n}',
+    ],
+    [
+      'a for loop',
+      'function f() {\n  for (let i = 0, g: () => void = await load(); i < 1; i++) {}\n}',
+    ],
+  ])('in %s', (_, code) => {
+    expect(syntaxErrors(code)).toEqual([]);
+    const repaired = repairMissingAsync(code);
+    expect(repaired, code).not.toBeUndefined();
+    expectFaithfulRepair(code, repaired);
+  });
+
+  it.each([
+    [
+      'comparisons are no type arguments',
+      'function f() {\n  if (a < b && c > (d)) return await x;\n}',
+    ],
+    [
+      'an arrow ends at the `:` of a conditional around it',
+      'function f() {\n  return a < b ? (c) => c : await d > e;\n}',
+    ],
+    ['and keeps the `:` of its own', 'function f() {\n  return a ? (x) => x ? x : await y : z;\n}'],
+    [
+      'a ternary of arrows',
+      'function f() {\n  return a ? (b: number) => b : (c: string) => c + (await d);\n}',
+    ],
+  ])('%s', (_, code) => {
+    expect(syntaxErrors(code)).toEqual([]);
+    expectFaithfulRepair(code, repairMissingAsync(code));
+  });
+
+  /** Types that hold function types, in every position they may be written. */
+  const TYPES = [
+    '() => void',
+    '(x: number) => string',
+    'Record<string, () => void>',
+    'Map<string, (x: number) => void>',
+    '(() => void) | null',
+    '{ run: () => void; stop(): void }',
+    'Array<(a: string, b: number) => Promise<void>>',
+    'new () => object',
+    '<T>(x: T) => T',
+    '((x: number) => void)[]',
+    'readonly (() => void)[]',
+    '[() => void, number]',
+    'Set<() => void> | undefined',
+    '{ [key: string]: () => void }',
+    '(x: number) => (y: string) => void',
+    'A extends B ? () => void : never',
+    'abstract new () => object',
+    'typeof handlers',
+    '`id-${string}`',
+  ];
+
+  /** A statement using type `t`; `n` keeps names apart. */
+  const STATEMENTS: readonly ((t: string, n: number) => string)[] = [
+    (t, n) => `const a${n}: ${t} = await load();`,
+    (t, n) => `let c${n} = 0, a${n}: ${t} = await load();`,
+    (t, n) => `let a${n}: ${t};\n  a${n} = await load();`,
+    (t, n) => `const m${n} = new Map<string, ${t}>(await load());`,
+    (t, n) => `const r${n} = pick<${t}>(await load());`,
+    (t, n) => `const s${n} = (await load()) as ${t};`,
+    (t, n) => `const s${n} = handlers satisfies ${t}, u${n} = await load();`,
+    (t, n) => `const x${n} = ok ? (await load()) as ${t} : null;`,
+    (t, n) => `for (let i${n} = 0, f${n}: ${t} = await load(); i${n} < 1; i${n}++) {}`,
+    (t, n) => `const g${n} = (cb: ${t}): ${t} => cb;`,
+    (t, n) => `const h${n} = (cb: ${t}) => use(cb, await load());`,
+    (t, n) => `const k${n} = (cb: ${t}): void => {\n    void cb;\n    await load();\n  };`,
+    (t, n) =>
+      `function inner${n}(cb: ${t}, ...rest: Array<${t}>): void {\n    void [cb, rest];\n  }`,
+    (t, n) => `type T${n} = ${t};`,
+    (t, n) =>
+      `class K${n} {\n    cb?: ${t};\n    m(cb: ${t}): ${t} {\n      return cb;\n    }\n  }`,
+    (t, n) => `const o${n} = { run: (x: ${t}) => x, later: async () => (await load()) as ${t} };`,
+    (_, n) => `if (a${n} < b && c > d) await load();`,
+    (_, n) => `const z${n} = list.length < 2 ? await load() : other > 1;`,
+  ];
+
+  /** A function around statements, written with or without `async`. */
+  const WRAPPERS: readonly ((t: string, n: number, a: string, body: string) => string)[] = [
+    (t, n, a, body) => `${a}function w${n}(p: ${t}) {\n  ${body}\n}`,
+    (t, n, a, body) => `const w${n} = ${a}(p: ${t}) => {\n  ${body}\n};`,
+    (t, n, a, body) => `class W${n} {\n  ${a}m(p: ${t}): void {\n  ${body}\n  }\n}`,
+    (t, n, a, body) => `const w${n} = {\n  ${a}m(p: ${t}) {\n  ${body}\n  },\n};`,
+    (t, n, a, body) => `export ${a}function w${n}<T extends ${t}>(p: T): void {\n  ${body}\n}`,
+    (t, n, a, body) => `const w${n} = ${a}function (this: ${t}, p: ${t}) {\n  ${body}\n};`,
+  ];
+
+  /** Declarations at the top of a module, holding function types and no `await`. */
+  const TOP: readonly ((t: string, n: number) => string)[] = [
+    (t, n) => `type Top${n} = ${t};`,
+    (t, n) => `interface Top${n} {\n  cb: ${t};\n  m(x: ${t}): ${t};\n}`,
+    (t, n) => `declare const top${n}: ${t};`,
+    (t, n) => `declare function top${n}(cb: ${t}): ${t};`,
+    (t, n) => `abstract class Top${n} {\n  abstract m(cb: ${t}): ${t};\n  static x: ${t};\n}`,
+    (_, n) => `class Field${n} {\n  x = await load();\n}`,
+  ];
+
+  const unit = fc
+    .record({
+      type: fc.constantFrom(...TYPES),
+      statements: fc.array(fc.nat(STATEMENTS.length - 1), { minLength: 1, maxLength: 4 }),
+      wrapper: fc.nat(WRAPPERS.length - 1),
+      async: fc.boolean(),
+      top: fc.option(fc.nat(TOP.length - 1)),
+    })
+    .map(({ type, statements, wrapper, async, top }) => (n: number): string => {
+      const body = statements.map((s, index) => STATEMENTS[s]?.(type, n * 10 + index)).join('\n  ');
+      const wrapped = WRAPPERS[wrapper]?.(type, n, async ? 'async ' : '', body) ?? '';
+      return top === null ? wrapped : `${TOP[top]?.(type, n)}\n\n${wrapped}`;
+    });
+
+  it('repairs the function an `await` is in, never a type (differential, against TypeScript)', () => {
+    fc.assert(
+      fc.property(fc.array(unit, { minLength: 1, maxLength: 3 }), (units) => {
+        const code = units.map((write, n) => write(n)).join('\n\n');
+        expect(syntaxErrors(code), code).toEqual([]);
+        const repaired = repairMissingAsync(code);
+        expectFaithfulRepair(code, repaired);
+        // Every unit is certain: a repair is declined only for a class field's `await`.
+        const { stranded, functions } = functionsIn(code);
+        const needed = functions.some((f) => f.awaits && !f.async);
+        if (!stranded) expect(repaired === undefined, code).toBe(!needed);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -65,6 +65,49 @@ describe('parsePatternFile', () => {
   });
 });
 
+describe('parsePatternFile: invalid JSON names its line and column, and quotes none of the file', () => {
+  const trailingComma = [
+    '{',
+    '  "patterns": [',
+    '    { "id": "a", "errorType": "syntax", "match": "x", "strategy": "retry" },',
+    '  ]',
+    '}',
+  ].join('\n');
+
+  it('a trailing comma (the commonest JSON mistake)', () => {
+    // Node 20 says `Unexpected token ']', ..."try" },\n  ]\n}" is not valid JSON`.
+    expect(problems(() => parsePatternFile(trailingComma, 'json'))).toEqual([
+      "file: invalid JSON at line 4, column 3: Unexpected token ']'",
+    ]);
+    expect(problems(() => parsePatternFile('{"patterns": [1,]}', 'json'))).toEqual([
+      "file: invalid JSON at line 1, column 17: Unexpected token ']'",
+    ]);
+    expect(problems(() => parsePatternFile('{\n  "patterns": [],\n}', 'json'))).toEqual([
+      'file: invalid JSON at line 3, column 1: Expected double-quoted property name',
+    ]);
+  });
+
+  it('NaN, and a string that never ends', () => {
+    expect(problems(() => parsePatternFile('{"patterns": [NaN]}', 'json'))).toEqual([
+      "file: invalid JSON at line 1, column 15: Unexpected token 'N'",
+    ]);
+    expect(problems(() => parsePatternFile('{"patterns": ["x', 'json'))).toEqual([
+      'file: invalid JSON at line 1, column 17: Unterminated string',
+    ]);
+  });
+
+  it('skips a leading byte order mark, in JSON as in YAML', () => {
+    const json = read('examples/patterns.json');
+    const yaml = read('examples/patterns.yaml');
+    expect(parsePatternFile(`\uFEFF${json}`, 'json')).toEqual(parsePatternFile(json, 'json'));
+    expect(parsePatternFile(`\uFEFF${yaml}`, 'yaml')).toEqual(parsePatternFile(yaml, 'yaml'));
+    // Only at the start: anywhere else it is a character JSON does not allow.
+    expect(problems(() => parsePatternFile(`{\uFEFF"patterns": []}`, 'json'))).toEqual([
+      "file: invalid JSON at line 1, column 2: Expected property name or '}'",
+    ]);
+  });
+});
+
 describe('patternFileJsonSchema', () => {
   it('is what patterns.schema.json holds (npm run docs)', () => {
     expect(JSON.parse(read('patterns.schema.json'))).toEqual(patternFileJsonSchema());

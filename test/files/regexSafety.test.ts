@@ -71,6 +71,16 @@ describe('regexSafetyIssue: the corpus', () => {
     expect(regexSafetyIssue(/(\d{1,3}\.?){4}/)).toBeUndefined();
   });
 
+  it('refuses a cubic regex whose only limit is its repeat counts, as it refuses `.*.*.*x`', () => {
+    // Node spends ~17 s on /.{0,100}.{0,100}.{0,100}x/ and 8,192 characters without an `x`.
+    expect(regexSafetyIssue(/.*.*.*x/)).toMatch(refusal);
+    expect(regexSafetyIssue(/.{0,100}.{0,100}.{0,100}x/)).toBe(
+      `regex can backtrack catastrophically (polynomial, degree 4, bounded only by its repeat counts; attack string '\\x00'.repeat(331) + '\\x00'.repeat(331) + '\\x00'.repeat(331) + '\\nx'); ${optOut}`,
+    );
+    // Quadratic when widened is accepted, as quadratic is: the 8 KiB text cap bounds it.
+    expect(regexSafetyIssue(/\w{1,40}Error: .{0,200}/)).toBeUndefined();
+  });
+
   it('ignores g, y and d, and judges i, m, s and u', () => {
     expect(regexSafetyIssue(/(a+)+$/dgy)).toBe(regexSafetyIssue(/(a+)+$/));
     expect(regexSafetyIssue(/^(\w+)+@/imsu)).toMatch(refusal);

@@ -50,6 +50,25 @@ describe('regex safety where pattern tables arrive as data (parsePatterns, parse
     },
   );
 
+  it('refuses a cubic regex whose only limit is its repeat counts', () => {
+    // In Node, `.{0,100}.{0,100}.{0,100}x` spends ~17 s on 8,192 characters without an `x`
+    // (the classifier's text cap); widened it is `.*.*.*x`, which the check refuses (degree 4).
+    const match = '.{0,100}.{0,100}.{0,100}x';
+    expect(problems(() => parsePatterns({ patterns: [pattern('.*.*.*x')] }))).toEqual([
+      `patterns[0].match: ${issue('.*.*.*x')}`,
+    ]);
+    expect(issue(match)).toMatch(
+      /^regex can backtrack catastrophically \(polynomial, degree 4, bounded only by its repeat counts; /,
+    );
+    expect(
+      problems(() =>
+        parsePatterns({
+          patterns: [{ id: 'p', errorType: 'syntax', match, strategy: 'retry' }],
+        }),
+      ),
+    ).toEqual([`patterns[0].match: ${issue(match)}`]);
+  });
+
   it('refuses it in YAML and JSON pattern files too', () => {
     const yaml =
       'patterns:\n  - { id: p, errorType: transient, match: "(a+)+$", strategy: retry }\n';

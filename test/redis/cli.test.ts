@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, Subject } from 'rxjs';
-import { afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRecoveryHub, withRecovery } from '../../src/index.js';
 import { createRedisStore } from '../../src/redis.js';
 import { quorumError } from '../helpers/errors.js';
@@ -109,6 +110,11 @@ describeRedis('rx-recovery escalations (CLI, against a real Redis)', () => {
         /^rx-recovery: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .+\n$/,
       ],
       [['escalations', 'list'], /^rx-recovery: escalations needs --redis URL: .+\n$/],
+      // A database the server does not have: ioredis only emits an error and goes on in 0.
+      [
+        ['escalations', 'list', '--redis', `${url()}/99`],
+        /^rx-recovery: Redis at redis:\/\/127\.0\.0\.1:\d+\/99 refused SELECT 99: ERR DB index is out of range\n$/,
+      ],
       // A prefix the store refuses, once connected: one line, and the client closed (the
       // dashboard used to hang on its open connection).
       [
@@ -132,4 +138,39 @@ describeRedis('rx-recovery escalations (CLI, against a real Redis)', () => {
       what: 'still waiting',
     });
   }, 90_000);
+});
+
+describe('rx-recovery --redis URL where something listens and never answers', () => {
+  // Accepts connections and never says anything: a wedged Redis, or another service. The
+  // TCP connect succeeds, so ioredis's connectTimeout never fires.
+  let server: Server;
+  let port = 0;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('escalations list and dashboard end with one line and exit 2, not a hang', async () => {
+    const redis = `redis://127.0.0.1:${port}`;
+    // Both at once; each child is awaited to its exit.
+    const [list, dashboard] = await Promise.all([
+      cli('escalations', 'list', '--redis', redis),
+      cli('dashboard', '--redis', redis, '--port', '0'),
+    ]);
+    for (const { status, stdout, stderr } of [list, dashboard]) {
+      expect(status).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`rx-recovery: Redis at ${redis} did not answer within 5 s\n`);
+    }
+    expect(sockets.size).toBe(2);
+  }, 30_000);
 });
