@@ -1,4 +1,4 @@
-import type { RecoverySignal } from '../../src/index.js';
+import { isRecoveryConfigError, type RecoverySignal } from '../../src/index.js';
 
 /** A signal observer that keeps what it is told: `signals` to pass in, `log` to read. */
 export function keptSignals() {
@@ -14,4 +14,18 @@ export function thrownBy(build: () => unknown): unknown {
     return thrown;
   }
   throw new Error('expected the call to throw');
+}
+
+/**
+ * The lines of the RecoveryConfigError `build` throws, or `[]` when it throws nothing; any
+ * other throw fails the test.
+ */
+export function issuesOf(build: () => unknown): readonly string[] {
+  try {
+    build();
+  } catch (error) {
+    if (isRecoveryConfigError(error)) return error.issues;
+    throw error;
+  }
+  return [];
 }

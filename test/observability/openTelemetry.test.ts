@@ -8,9 +8,10 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { defer, throwError } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRecoveryHub, isRecoveryConfigError, withRecovery } from '../../src/index.js';
+import { createRecoveryHub, withRecovery } from '../../src/index.js';
 import { hubListening } from '../../src/observability/hub.js';
 import { bridgeMetricsToOpenTelemetry } from '../../src/otel.js';
+import { issuesOf } from '../helpers/capture.js';
 import { timeoutError, validationError } from '../helpers/errors.js';
 import { testScheduler } from '../helpers/marbles.js';
 
@@ -186,15 +187,8 @@ describe('bridgeMetricsToOpenTelemetry', () => {
 
   it('refuses what is not a hub, a meter or an option, naming each, before creating any instrument', () => {
     const { meter } = sdk();
-    const issues = (run: () => unknown) => {
-      try {
-        (run() as { unsubscribe(): void }).unsubscribe();
-        return [];
-      } catch (error) {
-        if (isRecoveryConfigError(error)) return [...error.issues];
-        throw error;
-      }
-    };
+    const issues = (run: () => unknown) =>
+      issuesOf(() => (run() as { unsubscribe(): void }).unsubscribe());
     expect(
       issues(() =>
         bridgeMetricsToOpenTelemetry({} as never, {} as never, { prefx: 'svc' } as never),

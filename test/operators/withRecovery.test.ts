@@ -11,6 +11,7 @@ import {
   isRecoveryConfigError,
   withRecovery,
 } from '../../src/index.js';
+import { issuesOf } from '../helpers/capture.js';
 import {
   importError,
   missingAsyncError,
@@ -727,16 +728,6 @@ describe('withRecovery: escalation handlers', () => {
 });
 
 describe('withRecovery: configuration', () => {
-  const issuesOf = (build: () => unknown): readonly string[] => {
-    try {
-      build();
-    } catch (error) {
-      if (isRecoveryConfigError(error)) return error.issues;
-      throw error;
-    }
-    return [];
-  };
-
   it('refuses a maxDelayMs below baseDelayMs, an alternatives key the table cannot reach, a typo in a level', () => {
     expect(
       issuesOf(() =>

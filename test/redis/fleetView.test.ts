@@ -1,9 +1,6 @@
-import { defer, of, throwError } from 'rxjs';
 import { expect, it } from 'vitest';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
 import {
-  type CircuitBreaker,
-  circuitBreaker,
   createCircuitBreaker,
   createRecoveryHub,
   createRetryBudget,
@@ -11,7 +8,14 @@ import {
 } from '../../src/index.js';
 import { createRedisStore, type FleetBreakerChange, type FleetView } from '../../src/redis.js';
 import { thrownBy } from '../helpers/capture.js';
-import { connect, describeRedis, fleetMembers, uniquePrefix, waitFor } from './helpers.js';
+import {
+  callThrough as call,
+  connect,
+  describeRedis,
+  fleetMembers,
+  uniquePrefix,
+  waitFor,
+} from './helpers.js';
 import { freePort, startRedis } from './server.js';
 
 /**
@@ -26,14 +30,6 @@ function heard(view: FleetView): FleetBreakerChange[] {
   const changes: FleetBreakerChange[] = [];
   view.changes$.subscribe((change) => changes.push(change));
   return changes;
-}
-
-function call(breaker: CircuitBreaker, ok: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    defer(() => (ok ? of('ok') : throwError(() => new Error('HTTP 503 Service Unavailable'))))
-      .pipe(circuitBreaker(breaker))
-      .subscribe({ complete: resolve, error: () => resolve() });
-  });
 }
 
 /** Every key under `prefix` with its hash and its PTTL. */

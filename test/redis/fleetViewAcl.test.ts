@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { defer, of, throwError } from 'rxjs';
 import { expect, it } from 'vitest';
-import {
-  type CircuitBreaker,
-  circuitBreaker,
-  createCircuitBreaker,
-  createRecoveryHub,
-  type RecoverySignal,
-} from '../../src/index.js';
+import { createCircuitBreaker, createRecoveryHub, type RecoverySignal } from '../../src/index.js';
 import { createRedisStore, type FleetBreakerChange, type FleetView } from '../../src/redis.js';
 import {
+  callThrough as call,
   connect,
   describeRedis,
   fleetMembers,
@@ -61,14 +55,6 @@ async function restricted(denied: readonly string[]): Promise<Redis> {
   client.on('error', () => {});
   cleanup.push(() => client.quit().catch(() => client.disconnect()));
   return client;
-}
-
-function call(breaker: CircuitBreaker, ok: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    defer(() => (ok ? of('ok') : throwError(() => new Error('HTTP 503 Service Unavailable'))))
-      .pipe(circuitBreaker(breaker))
-      .subscribe({ complete: resolve, error: () => resolve() });
-  });
 }
 
 /** Waits until `count` connections listen on the store's channel: a message sent before is lost. */

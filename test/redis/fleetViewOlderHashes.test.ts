@@ -1,15 +1,8 @@
-import { defer, of, throwError } from 'rxjs';
 import { expect, it } from 'vitest';
 import { DashboardModel } from '../../src/dashboard/model.js';
 import { budgetProtocolOf } from '../../src/fleet/retryBudget.js';
-import {
-  type CircuitBreaker,
-  circuitBreaker,
-  createCircuitBreaker,
-  createRecoveryHub,
-  createRetryBudget,
-} from '../../src/index.js';
-import { describeRedis, fleetMembers, uniquePrefix } from './helpers.js';
+import { createCircuitBreaker, createRecoveryHub, createRetryBudget } from '../../src/index.js';
+import { callThrough as call, describeRedis, fleetMembers, uniquePrefix } from './helpers.js';
 
 /**
  * Hashes written by an older version of the scripts, which did not record a breaker's
@@ -18,14 +11,6 @@ import { describeRedis, fleetMembers, uniquePrefix } from './helpers.js';
  * by real stores, then stripped of the fields the older scripts did not write.
  */
 const { member } = fleetMembers();
-
-function call(breaker: CircuitBreaker, ok: boolean): Promise<void> {
-  return new Promise((resolve) => {
-    defer(() => (ok ? of('ok') : throwError(() => new Error('HTTP 503 Service Unavailable'))))
-      .pipe(circuitBreaker(breaker))
-      .subscribe({ complete: resolve, error: () => resolve() });
-  });
-}
 
 /** Trips on nothing these tests do: the window only counts. */
 const counting = (window: { ms: number } | { calls: number }) =>

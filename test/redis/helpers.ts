@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { Observable, Subscription } from 'rxjs';
+import { defer, Observable, of, Subscription, throwError } from 'rxjs';
 import { afterEach, describe, inject } from 'vitest';
+import { type CircuitBreaker, circuitBreaker } from '../../src/index.js';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../src/redis.js';
 import { runningPorts } from './server.js';
 
@@ -195,4 +196,16 @@ export function fleetMembers(): {
     return { client, store };
   };
   return { cleanup, member };
+}
+
+/**
+ * One call through `breaker` (a 503 when not `ok`); resolves when it has ended, however it
+ * ended (refused included).
+ */
+export function callThrough(breaker: CircuitBreaker, ok: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    defer(() => (ok ? of('ok') : throwError(() => new Error('HTTP 503 Service Unavailable'))))
+      .pipe(circuitBreaker(breaker))
+      .subscribe({ complete: resolve, error: () => resolve() });
+  });
 }

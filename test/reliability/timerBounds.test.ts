@@ -6,11 +6,11 @@ import {
   ErrorRecoveryOrchestrator,
   hedge,
   injectFaults,
-  isRecoveryConfigError,
   retryBackoff,
   withRecovery,
 } from '../../src/index.js';
 import { createRedisStore } from '../../src/redis.js';
+import { issuesOf } from '../helpers/capture.js';
 
 /**
  * Every option that becomes a timer's delay is bounded by what a JavaScript timer can
@@ -45,16 +45,6 @@ const bounded: ReadonlyArray<readonly [path: string, build: (ms: number) => unkn
   ['options.delayMs', (ms) => hedge({ delayMs: ms })],
   ['options.delayMs', (ms) => injectFaults({ rate: 1, delayMs: ms })],
 ];
-
-function issuesOf(build: () => unknown): readonly string[] {
-  try {
-    build();
-  } catch (error) {
-    if (isRecoveryConfigError(error)) return error.issues;
-    throw error;
-  }
-  return [];
-}
 
 describe('options that become timers: at most 2^31 − 1 ms', () => {
   it.each(bounded.map(([path, build], index) => [index, path, build] as const))(
