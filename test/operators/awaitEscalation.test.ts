@@ -1,6 +1,6 @@
 import { defer, mergeMap, of, config as rxConfig, Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createRecoveryHub,
   ErrorRecoveryOrchestrator,
@@ -32,6 +32,11 @@ function paused(hub = createRecoveryHub(), escalation: object = {}) {
   const values: string[] = [];
   const errors: unknown[] = [];
   let completed = false;
+  let ended = () => {};
+  /** Settles when the stream has completed or errored: an event, not a pause. */
+  const done = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
   const subscription = source
     .pipe(
       withRecovery<string>(undefined, {
@@ -42,11 +47,17 @@ function paused(hub = createRecoveryHub(), escalation: object = {}) {
     )
     .subscribe({
       next: (value) => values.push(value),
-      error: (error) => errors.push(error),
-      complete: () => (completed = true),
+      error: (error) => {
+        errors.push(error);
+        ended();
+      },
+      complete: () => {
+        completed = true;
+        ended();
+      },
     });
   source.error(quorumError);
-  return { hub, values, errors, completed: () => completed, subscription };
+  return { hub, values, errors, completed: () => completed, done, subscription };
 }
 
 describe('escalation that waits for a person (escalation.await)', () => {
@@ -454,7 +465,7 @@ describe('escalation that waits for a person (escalation.await)', () => {
       expect(run.hub.resolveEscalation(id, { action: 'source', source: source as never })).toBe(
         true,
       );
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await run.done; // a promise, an async iterable or a stream answers after microtasks
       expect(run.completed()).toBe(true);
       values.push(...run.values);
     }
@@ -526,6 +537,7 @@ describe('escalation that waits for a person (escalation.await)', () => {
     const unhandled: unknown[] = [];
     const previous = rxConfig.onUnhandledError;
     rxConfig.onUnhandledError = (error) => unhandled.push(error);
+    vi.useFakeTimers(); // RxJS reports an unhandled error from a timer
     const signals: RecoverySignal[] = [];
     try {
       const source = new Subject<string>();
@@ -542,9 +554,10 @@ describe('escalation that waits for a person (escalation.await)', () => {
         )
         .subscribe({ error: () => {} });
       source.error(quorumError);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await vi.runAllTimersAsync();
     } finally {
       rxConfig.onUnhandledError = previous;
+      vi.useRealTimers();
     }
     expect(unhandled).toEqual([]);
     expect(signals.map((s) => s.type)).toContain('observer_error');
