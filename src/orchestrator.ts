@@ -450,7 +450,8 @@ export class ErrorRecoveryOrchestrator {
    * ```ts
    * new ErrorRecoveryOrchestrator().patterns.map((pattern) => pattern.id);
    * // → ['missing_async_keyword', 'import_not_found', 'template_rendering_error',
-   * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout']
+   * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout',
+   * //    'rate_limited', 'service_unavailable', 'network_transient']
    * ```
    */
   get patterns(): readonly ResolvedErrorPattern[] {
@@ -481,12 +482,18 @@ export class ErrorRecoveryOrchestrator {
       this.#use(table);
     } catch (error) {
       if (!isRecoveryConfigError(error)) throw error;
-      // Name the argument, not its place in the table.
+      // Name the argument, not its place in the table (nor the other's: the table's own
+      // order is not `patterns`' order).
       const at = `patterns[${table.length - 1}]`;
       throw new RecoveryConfigError(
         error.issues
           .filter((line) => line.startsWith(at))
-          .map((line) => `pattern${line.slice(at.length)}`),
+          .map((line) =>
+            `pattern${line.slice(at.length)}`.replace(
+              / \(first at patterns\[\d+\]\)$/,
+              ' (a pattern of the table has it)',
+            ),
+          ),
       );
     }
   }

@@ -366,6 +366,22 @@ describe('ErrorRecoveryOrchestrator', () => {
     });
   });
 
+  it('names no table position in a duplicate-id error: the table order is not the order of patterns', () => {
+    const orchestrator = new ErrorRecoveryOrchestrator({ builtInCorrections: false });
+    const custom = {
+      id: 'custom_validation_error',
+      errorType: 'validation',
+      match: 'ValidationError.*missing.*field',
+      strategy: 'degrade',
+      priority: 9,
+    } as const;
+    orchestrator.addErrorPattern(custom);
+    expect(orchestrator.patterns.map((pattern) => pattern.id).indexOf(custom.id)).toBe(1);
+    expect(() => orchestrator.addErrorPattern({ ...custom, match: 'x' })).toThrow(
+      /^pattern\.id: duplicate id "custom_validation_error" \(a pattern of the table has it\)$/,
+    );
+  });
+
   it('validates added patterns against the whole table', () => {
     const orchestrator = new ErrorRecoveryOrchestrator();
     expect(() =>
@@ -375,7 +391,7 @@ describe('ErrorRecoveryOrchestrator', () => {
         match: /x/,
         strategy: 'retry',
       }),
-    ).toThrow('pattern.id: duplicate id "operation_timeout" (first at patterns[5])');
+    ).toThrow('pattern.id: duplicate id "operation_timeout" (a pattern of the table has it)');
     let caught: unknown;
     try {
       orchestrator.addErrorPattern({

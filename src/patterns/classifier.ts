@@ -75,10 +75,11 @@ export interface PatternMatch {
  * ]);
  * classifier.patterns.map((pattern) => pattern.id);
  * // → ['missing_async_keyword', 'rate_limit', 'import_not_found', 'template_rendering_error',
- * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout']
+ * //    'validation_failed', 'quorum_consensus_failed', 'operation_timeout', 'rate_limited',
+ * //    'service_unavailable', 'network_transient']
  * classifier.classify(new Error('HTTP 429: rate limit exceeded')).plan; // → ['retry']
  * classifier.explain(new Error('HTTP 429: rate limit exceeded')).map((m) => m.matched);
- * // → ['429']
+ * // → ['429', 'HTTP 429']  (rate_limit, then the default rate_limited, lower in priority)
  * ```
  */
 export interface Classifier {
@@ -158,7 +159,8 @@ const classifierOptions = /* @__PURE__ */ shape({ unmatched: planRule });
  * classifier.classify(new Error('disk full')); // → { errorType: 'unknown', plan: [] }
  * classifier.explain('Request timed out: rate limit');
  * // → [{ pattern: { id: 'rate_limit', … }, matched: 'rate limit', index: 19 },
- * //    { pattern: { id: 'operation_timeout', … }, matched: 'timed out', index: 8 }]
+ * //    { pattern: { id: 'operation_timeout', … }, matched: 'timed out', index: 8 },
+ * //    { pattern: { id: 'rate_limited', … }, matched: 'rate limit', index: 19 }]
  *
  * createClassifier([{ id: 'slow', errorType: 'timeout', match: 'timed out', strategy: 'retry', maxRetry: 2 }]);
  * // throws RecoveryConfigError: patterns[0].maxRetry: unknown option
