@@ -1,41 +1,13 @@
 import { throwError } from 'rxjs';
 import { expect, it } from 'vitest';
-import { createCircuitBreaker, createRecoveryHub, withRecovery } from '../../src/index.js';
+import { createRecoveryHub, withRecovery } from '../../src/index.js';
 import { createRedisStore } from '../../src/redis.js';
 import { quorumError } from '../helpers/errors.js';
 import { connect, describeRedis, fleetMembers, uniquePrefix, waitFor } from '../redis/helpers.js';
 
-const { cleanup, member } = fleetMembers();
+const { cleanup } = fleetMembers();
 
 describeRedis('review: shared state across processes', () => {
-  // DESIGN: "Keys expire: nothing grows without bound." The breaker's hash gets one
-  // `i:<store id>` field per process that ever isolated (or resynchronised), and keeps it
-  // after the process released its handle and closed its store: while any process keeps
-  // the key alive, the hash grows with every process that ever came and went.
-  it('a released isolation of a closed store leaves nothing in the breaker hash', async () => {
-    const prefix = uniquePrefix();
-    const observer = connect();
-    cleanup.push(() => observer.quit());
-    const key = `{${prefix}:breaker:api}`;
-    const isolationFields = async () =>
-      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
-    // One long-lived process keeps the key alive.
-    const { store: keeper } = member(prefix);
-    createCircuitBreaker({ name: 'api', trip: { consecutive: 3 }, store: keeper });
-    await keeper.sync();
-    for (let n = 0; n < 20; n++) {
-      const { store } = member(prefix);
-      const breaker = createCircuitBreaker({ name: 'api', trip: { consecutive: 3 }, store });
-      await store.sync();
-      breaker.isolate().release();
-      await store.sync();
-      await store.close();
-    }
-    await keeper.sync();
-    expect(await observer.hget(key, 'state')).toBe('closed');
-    expect(await isolationFields()).toEqual([]); // today: 20 fields `i:<id>` = 0
-  });
-
   // A client made with ioredis's `keyPrefix` (an ioredis client like any other): the
   // escalation script's `sync` reads item keys built from ARGV (`prefix .. id`), which
   // ioredis does not prefix: every sync finds no item, drops the index entries (and the
