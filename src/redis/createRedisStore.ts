@@ -119,9 +119,12 @@ export interface RedisStore extends SharedStore {
   watchFleet(options?: FleetViewOptions): FleetView;
   /**
    * Flushes what is left (when Redis answers, within `timeoutMs`), withdraws this
-   * process's waiting escalations from the store, then ends every timer, request and
-   * subscription the store made and disconnects its own connection. The objects given the
-   * store go on with their local state. The client stays yours to `quit()`.
+   * process's waiting escalations and its breakers' isolations from the store (a closed
+   * store can no longer release them: the fleet's breaker stays isolated only while other
+   * processes hold handles), then ends every timer, request and subscription the store
+   * made and disconnects its own connection. The objects given the store go on with their
+   * local state (a breaker isolated here stays isolated here until its handles are
+   * released). The client stays yours to `quit()`.
    */
   close(): Promise<void>;
 }

@@ -482,6 +482,44 @@ describeRedis('keys and teardown', () => {
     expect(await isolationFields()).toEqual([]);
   });
 
+  // A closed store can no longer release its handles in Redis: left there, they would hold
+  // the fleet's breaker isolated until a reset().
+  it("close() withdraws this process's isolations; its handles still hold its own breaker", async () => {
+    const prefix = uniquePrefix();
+    const observer = connect();
+    cleanup.push(() => observer.quit());
+    const key = `{${prefix}:breaker:api}`;
+    const isolationFields = async () =>
+      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
+    const options: CircuitBreakerOptions = { name: 'api', trip: { consecutive: 3 } };
+    const leaving = member(prefix);
+    const a = createCircuitBreaker({ ...options, store: leaving.store });
+    const b = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const c = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const handlesA = [a.isolate(), a.isolate()];
+    const handleC = c.isolate();
+    await waitFor(async () => (await isolationFields()).length === 2, { on: redisEvents(prefix) });
+    await waitFor(() => b.state === 'isolated', { on: b.state$ });
+    await leaving.store.close();
+    // C still holds the fleet's breaker.
+    expect(await isolationFields()).toHaveLength(1);
+    expect(await observer.hget(key, 'state')).toBe('isolated');
+    handleC.release();
+    await waitFor(() => b.state === 'closed' && c.state === 'closed', {
+      on: [b.state$, c.state$],
+    });
+    expect(await observer.hget(key, 'state')).toBe('closed');
+    expect(await isolationFields()).toEqual([]);
+    // A goes on alone, isolated until both its handles are released.
+    expect(a.state).toBe('isolated');
+    expect(a.snapshot().isolations).toBe(2);
+    handlesA[0]?.release();
+    expect(a.state).toBe('isolated');
+    handlesA[1]?.release();
+    expect(a.state).toBe('closed');
+    expect(await isolationFields()).toEqual([]);
+  });
+
   it('close() ends its subscription and connection, withdraws its escalations, and leaves objects working locally', async () => {
     const prefix = uniquePrefix();
     // The store's own connection (client.duplicate()), to hear it end.
