@@ -311,9 +311,12 @@ return { fmt(lent), fmt(deposits), fmt(withdrawals + lent) }
  * - `remove` → 1 when it was listed. Published: `{ k: 'e', o: 'del', id, q }`.
  * - `claim` (payload: the resolution) → 1 for the first resolution of a waiting
  *   escalation, 0 otherwise. Published: `{ k: 'e', o: 'res', id, s, q }`.
- * - `sync` (payload: the item key prefix) → { [id, record, …] every waiting escalation,
- *   [id, status, …] for each own id: `missing`, `ok`, or the resolution given, the
- *   counter }. `q` in a message is the counter after the change.
+ * - `sync` → { [id, record, …] every waiting escalation, [id, status, …] for each own id:
+ *   `missing`, `ok`, or the resolution given, the counter }. `q` in a message is the
+ *   counter after the change. It reads the items of listed ids, which no caller can name
+ *   in KEYS: their keys are built from KEYS[1] (the index, as the client sent it: with a
+ *   client's `keyPrefix`, which ioredis puts before KEYS only), `<index>:<id>`, in the
+ *   index's hash tag.
  */
 export const escalationScript = script(`
 local op = ARGV[1]
@@ -349,7 +352,7 @@ elseif op == 'claim' then
   redis.call('PUBLISH', ARGV[2], cjson.encode({ k = 'e', o = 'res', id = id, s = ARGV[5], q = seq }))
   return 1
 end
-local prefix = ARGV[5]
+local prefix = KEYS[1] .. ':'
 local own = {}
 for n = 7, #ARGV do
   local item = prefix .. ARGV[n]
