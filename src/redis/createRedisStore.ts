@@ -34,12 +34,17 @@ export interface RedisStoreOptions {
   /**
    * An ioredis client (`new Redis(…)` or `new Cluster(…)`), yours: the store never closes
    * it. The store makes one connection of its own for the channel, `client.duplicate()`.
+   * A client made with ioredis's `keyPrefix` works: every key is `<keyPrefix>{<prefix>:…}`
+   * (the hash tag still inside the braces) and the channel `<keyPrefix><prefix>:events`, so
+   * each `keyPrefix` is a fleet of its own; the store adds the `keyPrefix` itself where
+   * ioredis does not (keys a script derives, the fleet view's SCAN).
    */
   client: Redis | Cluster;
   /**
    * What every key starts with, inside a hash tag: `{<prefix>:breaker:<name>}`,
    * `{<prefix>:budget:<name>}`, `{<prefix>:escalations}…`; the channel is
-   * `<prefix>:events`. Processes share what they name alike under one prefix.
+   * `<prefix>:events` (each after the client's `keyPrefix`, when it has one). Processes
+   * share what they name alike under one prefix.
    * @default 'rx-recovery'
    */
   prefix?: string | undefined;
@@ -119,9 +124,12 @@ export interface RedisStore extends SharedStore {
   watchFleet(options?: FleetViewOptions): FleetView;
   /**
    * Flushes what is left (when Redis answers, within `timeoutMs`), withdraws this
-   * process's waiting escalations from the store, then ends every timer, request and
-   * subscription the store made and disconnects its own connection. The objects given the
-   * store go on with their local state. The client stays yours to `quit()`.
+   * process's waiting escalations and its breakers' isolations from the store (a closed
+   * store can no longer release them: the fleet's breaker stays isolated only while other
+   * processes hold handles), then ends every timer, request and subscription the store
+   * made and disconnects its own connection. The objects given the store go on with their
+   * local state (a breaker isolated here stays isolated here until its handles are
+   * released). The client stays yours to `quit()`.
    */
   close(): Promise<void>;
 }
@@ -185,6 +193,11 @@ const storeOptions = shape(
  * - **Redis down or slow**: every object goes on with its own state, `store_degraded` is
  *   published, nothing reaches any stream; when Redis answers again each object
  *   resynchronises, then `store_recovered`. Every key has a TTL.
+ *
+ * Key names: `{<prefix>:breaker:<name>}`, `{<prefix>:budget:<name>}` and
+ * `{<prefix>:escalations}…`, each after the client's ioredis `keyPrefix` when it has one
+ * (a string): processes share what they name alike under the same `keyPrefix` and
+ * `prefix`, and the channel, `<keyPrefix><prefix>:events`, is theirs alone too.
  *
  * Time: scripts take `now` from the objects' schedulers; processes that share a store
  * must keep the same wall clock (NTP): a skew shifts when an open breaker turns half-open

@@ -211,8 +211,9 @@ class FleetWatcher implements Member {
   ) {
     this.breakerKey = `{${core.prefix}:breaker:`;
     this.budgetKey = `{${core.prefix}:budget:`;
-    // `breaker:` and `budget:` both start with b: one walk finds both.
-    this.pattern = `{${globEscape(core.prefix)}:b*}`;
+    // `breaker:` and `budget:` both start with b: one walk finds both. ioredis puts the
+    // client's keyPrefix before the keys read (HGETALL), not before a SCAN pattern.
+    this.pattern = `${globEscape(core.keyPrefix)}{${globEscape(core.prefix)}:b*}`;
   }
 
   // A member of the store: it listens to the channel; it has nothing to flush or sync.
@@ -345,7 +346,11 @@ class FleetWatcher implements Member {
     return undefined;
   }
 
-  private found(key: string, node: string): void {
+  /** A key SCAN found: with the client's keyPrefix, which the view's reads leave to ioredis. */
+  private found(scanned: string, node: string): void {
+    const { keyPrefix } = this.core;
+    if (!scanned.startsWith(keyPrefix)) return;
+    const key = scanned.slice(keyPrefix.length);
     if (!key.endsWith('}') || this.foreign.has(key)) return;
     let map: Map<string, unknown>;
     let name: string;

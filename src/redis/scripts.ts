@@ -16,7 +16,10 @@ function script(source: string): Script {
   return Object.freeze({ source, sha: createHash('sha1').update(source).digest('hex') });
 }
 
-/** Reads a hash into `h`, and writes back the fields `put` changed, in one HSET. */
+/**
+ * Reads a hash into `h`, and writes back the fields `put` changed, in one HSET; `drop`
+ * deletes a field at once.
+ */
 const HASH = `
 local h = {}
 local raw = redis.call('HGETALL', KEYS[1])
@@ -28,6 +31,12 @@ local function put(field, value)
   if type(value) == 'number' then value = fmt(value) end
   h[field] = value
   changed[field] = value
+end
+local function drop(field)
+  if h[field] == nil then return end
+  h[field] = nil
+  changed[field] = nil
+  redis.call('HDEL', KEYS[1], field)
 end
 local function save()
   local args = {}
@@ -54,7 +63,8 @@ end
  *   granted longer ago than the last open duration are presumed lost, and forgotten.
  * - `trial` generation, outcome (`ok`, `slow`, `fail`, `none`): a permit's outcome.
  * - `isolate` count: this process's isolation handles (a count, not a step: repeating it
- *   is harmless); the breaker is isolated while any process holds one.
+ *   is harmless); the breaker is isolated while any process holds one. A count of 0
+ *   deletes the process's field: a process that holds none leaves nothing behind.
  * - `reset`: closed, counts and isolations forgotten.
  *
  * Fields: id (the maker's id and time: a new id says the state was lost), gen (bumped by
@@ -63,7 +73,7 @@ end
  * f/s/w (failures, successes, slow: totals for a calls window, or per bucket f0…f9 with
  * b0…b9 the bucket numbers for a time window), win (the window: `c<calls>` or `t<ms>`, so
  * that a reader such as the fleet view can tell which buckets are current),
- * i:<store id> (isolations per process).
+ * i:<store id> (isolations per process, only while it holds some).
  * Every transition is published on the channel: `{ k: 'b', n: name, r: state }`.
  * Returns: granted (0/1), id, gen, state, halfAt, opens, this process's isolations.
  */
@@ -170,7 +180,7 @@ end
 if h.state == 'open' and now >= num('halfAt') then move('half_open') end
 
 local function isolate(count)
-  put('i:' .. ARGV[6], count)
+  if count > 0 then put('i:' .. ARGV[6], count) else drop('i:' .. ARGV[6]) end
   local total = isolations()
   if total > 0 and h.state ~= 'isolated' then move('isolated') end
   if total == 0 and h.state == 'isolated' then move('closed') end
@@ -212,11 +222,7 @@ elseif op == 'reset' then
   for field in pairs(h) do
     if string.sub(field, 1, 2) == 'i:' then gone[#gone + 1] = field end
   end
-  for _, field in ipairs(gone) do
-    h[field] = nil
-    changed[field] = nil
-    redis.call('HDEL', KEYS[1], field)
-  end
+  for _, field in ipairs(gone) do drop(field) end
   if h.state ~= 'closed' then
     move('closed')
   else
@@ -305,9 +311,12 @@ return { fmt(lent), fmt(deposits), fmt(withdrawals + lent) }
  * - `remove` → 1 when it was listed. Published: `{ k: 'e', o: 'del', id, q }`.
  * - `claim` (payload: the resolution) → 1 for the first resolution of a waiting
  *   escalation, 0 otherwise. Published: `{ k: 'e', o: 'res', id, s, q }`.
- * - `sync` (payload: the item key prefix) → { [id, record, …] every waiting escalation,
- *   [id, status, …] for each own id: `missing`, `ok`, or the resolution given, the
- *   counter }. `q` in a message is the counter after the change.
+ * - `sync` → { [id, record, …] every waiting escalation, [id, status, …] for each own id:
+ *   `missing`, `ok`, or the resolution given, the counter }. `q` in a message is the
+ *   counter after the change. It reads the items of listed ids, which no caller can name
+ *   in KEYS: their keys are built from KEYS[1] (the index, as the client sent it: with a
+ *   client's `keyPrefix`, which ioredis puts before KEYS only), `<index>:<id>`, in the
+ *   index's hash tag.
  */
 export const escalationScript = script(`
 local op = ARGV[1]
@@ -343,7 +352,7 @@ elseif op == 'claim' then
   redis.call('PUBLISH', ARGV[2], cjson.encode({ k = 'e', o = 'res', id = id, s = ARGV[5], q = seq }))
   return 1
 end
-local prefix = ARGV[5]
+local prefix = KEYS[1] .. ':'
 local own = {}
 for n = 7, #ARGV do
   local item = prefix .. ARGV[n]

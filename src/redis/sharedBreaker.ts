@@ -128,10 +128,15 @@ class BreakerMember implements Member {
     }
   }
 
+  /**
+   * The last flush, then this process's isolations withdrawn from the store: once closed,
+   * the process can no longer release them there, and they would hold the fleet's breaker
+   * isolated until a `reset()`. Here the handles still hold the breaker until released.
+   */
   close(): Promise<unknown> {
-    return (this.inflight ?? Promise.resolve(true)).then(() =>
-      this.dirty ? this.exchange(false) : true,
-    );
+    return (this.inflight ?? Promise.resolve(true))
+      .then(() => (this.dirty ? this.exchange(false) : true))
+      .then(() => (this.isolations > 0 ? this.send('isolate', [0]) : true));
   }
 
   private protocol(): BreakerProtocol {

@@ -172,7 +172,7 @@ class EscalationMember implements Member {
       .run(
         escalationScript,
         [this.index, this.index, this.counter],
-        ['sync', '', this.ttl, '', this.items, 0, ...own],
+        ['sync', '', this.ttl, '', '', 0, ...own],
       )
       .then((reply) => {
         if (reply === FAILED || !Array.isArray(reply)) return false;

@@ -74,6 +74,16 @@ type Subscriber = {
 };
 
 const UNAVAILABLE = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
+
+/**
+ * The client's ioredis `keyPrefix` ('' without one): ioredis puts it before the KEYS of
+ * every command, and before nothing else — not a SCAN pattern, not the keys SCAN answers,
+ * not a channel — so the store puts it there itself.
+ */
+function keyPrefixOf(client: Redis | Cluster): string {
+  const { keyPrefix } = (client as { options?: { keyPrefix?: unknown } }).options ?? {};
+  return typeof keyPrefix === 'string' ? keyPrefix : '';
+}
 const ignore = () => {};
 
 /**
@@ -91,8 +101,11 @@ export class StoreCore {
   }
   /** This store's id: tells its isolations apart from other processes'. */
   readonly id = randomUUID();
+  /** `<keyPrefix><prefix>:events`: the store's channel, apart for every `keyPrefix`. */
   readonly channel: string;
   readonly prefix: string;
+  /** The client's ioredis `keyPrefix`, '' without one. */
+  readonly keyPrefix: string;
   readonly syncMs: number;
   readonly scheduler: SchedulerLike;
   /** The client the store was made with (the user's). */
@@ -128,7 +141,8 @@ export class StoreCore {
 
   constructor(private readonly settings: CoreSettings) {
     this.prefix = settings.prefix;
-    this.channel = `${settings.prefix}:events`;
+    this.keyPrefix = keyPrefixOf(settings.client);
+    this.channel = `${this.keyPrefix}${settings.prefix}:events`;
     this.syncMs = settings.syncMs;
     this.scheduler = settings.scheduler;
     this.redis = settings.client;

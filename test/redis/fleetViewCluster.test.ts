@@ -9,18 +9,28 @@ import type { StoreCore } from '../../src/redis/storeCore.js';
  * Each master answers its whole key list in one SCAN step; every hash reads as a closed
  * breaker's.
  */
-function clusterCore(masters: Record<string, readonly string[]>): StoreCore {
+function clusterCore(
+  masters: Record<string, readonly string[]>,
+  { keyPrefix = '', patterns = [] as unknown[], reads = [] as string[] } = {},
+): StoreCore {
   const nodes = Object.entries(masters).map(([host, keys]) => ({
     options: { host, port: 6379 },
-    scan: async () => ['0', [...keys]],
+    scan: async (_cursor: string, _match: string, pattern: unknown) => {
+      patterns.push(pattern);
+      return ['0', [...keys]];
+    },
   }));
   const redis = {
     isCluster: true,
     nodes: () => nodes,
-    hgetall: async () => ({ id: 'x', gen: '0', state: 'closed', win: '{}' }),
+    hgetall: async (key: string) => {
+      reads.push(key);
+      return { id: 'x', gen: '0', state: 'closed', win: '{}' };
+    },
   };
   return {
     prefix: 'p',
+    keyPrefix,
     closed: false,
     lastError: undefined,
     scheduler: asyncScheduler,
@@ -45,4 +55,19 @@ it('says truncated when any master left names out, whichever master finished las
   expect((await watchFleet(clusterCore({ a: keys.slice(0, 2), b: [] }), 2).read()).truncated).toBe(
     false,
   );
+});
+
+// ioredis puts a Cluster's keyPrefix (`new Cluster(nodes, { keyPrefix })`) before the keys
+// of HGETALL, not before a SCAN pattern nor the keys SCAN answers.
+it("walks and reads a keyPrefix client's keys, the hash tag inside braces", async () => {
+  const patterns: unknown[] = [];
+  const reads: string[] = [];
+  const core = clusterCore(
+    { a: ['app:{p:breaker:x}', 'app:{p:budget:y}'], b: ['app:{p:breaker:z}', '{p:breaker:w}'] },
+    { keyPrefix: 'app:', patterns, reads },
+  );
+  const report = await watchFleet(core, 10).read();
+  expect(patterns).toEqual(['app:{p:b*}', 'app:{p:b*}']);
+  expect(report.breakers.map(({ name }) => name)).toEqual(['x', 'z']);
+  expect(reads.sort()).toEqual(['{p:breaker:x}', '{p:breaker:z}', '{p:budget:y}']);
 });

@@ -444,6 +444,82 @@ describeRedis('keys and teardown', () => {
     }
   });
 
+  // DESIGN: "Keys expire: nothing grows without bound." A breaker's hash lives as long as
+  // any process refreshes it: a field per process that ever isolated (or resynchronised)
+  // would grow with every process that came and went.
+  it('keeps no isolation field in the breaker hash for a process that holds none', async () => {
+    const prefix = uniquePrefix();
+    const observer = connect();
+    cleanup.push(() => observer.quit());
+    const key = `{${prefix}:breaker:api}`;
+    const isolationFields = async () =>
+      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
+    // One long-lived process keeps the key alive.
+    const { store: keeper } = member(prefix);
+    createCircuitBreaker({ name: 'api', trip: { consecutive: 3 }, store: keeper });
+    await keeper.sync();
+    for (let n = 0; n < 20; n++) {
+      const { store } = member(prefix);
+      const breaker = createCircuitBreaker({ name: 'api', trip: { consecutive: 3 }, store });
+      await store.sync();
+      breaker.isolate().release();
+      await store.sync();
+      await store.close();
+    }
+    await keeper.sync();
+    expect(await observer.hget(key, 'state')).toBe('closed');
+    expect(await isolationFields()).toEqual([]);
+    // The key lost (expired, Redis restarted): the resynchronisation sends this process's
+    // isolations, none.
+    const id = await observer.hget(key, 'id');
+    await observer.del(key);
+    await keeper.sync();
+    await waitFor(async () => ![null, id].includes(await observer.hget(key, 'id')), {
+      on: redisEvents(prefix),
+    });
+    expect(await keeper.sync()).toBe(true);
+    expect(await observer.hget(key, 'state')).toBe('closed');
+    expect(await isolationFields()).toEqual([]);
+  });
+
+  // A closed store can no longer release its handles in Redis: left there, they would hold
+  // the fleet's breaker isolated until a reset().
+  it("close() withdraws this process's isolations; its handles still hold its own breaker", async () => {
+    const prefix = uniquePrefix();
+    const observer = connect();
+    cleanup.push(() => observer.quit());
+    const key = `{${prefix}:breaker:api}`;
+    const isolationFields = async () =>
+      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
+    const options: CircuitBreakerOptions = { name: 'api', trip: { consecutive: 3 } };
+    const leaving = member(prefix);
+    const a = createCircuitBreaker({ ...options, store: leaving.store });
+    const b = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const c = createCircuitBreaker({ ...options, store: member(prefix).store });
+    const handlesA = [a.isolate(), a.isolate()];
+    const handleC = c.isolate();
+    await waitFor(async () => (await isolationFields()).length === 2, { on: redisEvents(prefix) });
+    await waitFor(() => b.state === 'isolated', { on: b.state$ });
+    await leaving.store.close();
+    // C still holds the fleet's breaker.
+    expect(await isolationFields()).toHaveLength(1);
+    expect(await observer.hget(key, 'state')).toBe('isolated');
+    handleC.release();
+    await waitFor(() => b.state === 'closed' && c.state === 'closed', {
+      on: [b.state$, c.state$],
+    });
+    expect(await observer.hget(key, 'state')).toBe('closed');
+    expect(await isolationFields()).toEqual([]);
+    // A goes on alone, isolated until both its handles are released.
+    expect(a.state).toBe('isolated');
+    expect(a.snapshot().isolations).toBe(2);
+    handlesA[0]?.release();
+    expect(a.state).toBe('isolated');
+    handlesA[1]?.release();
+    expect(a.state).toBe('closed');
+    expect(await isolationFields()).toEqual([]);
+  });
+
   it('close() ends its subscription and connection, withdraws its escalations, and leaves objects working locally', async () => {
     const prefix = uniquePrefix();
     // The store's own connection (client.duplicate()), to hear it end.
