@@ -284,6 +284,8 @@ class BreakerMember implements Member {
   }
 
   private manual(action: 'isolate' | 'release' | 'reset', epoch: number | undefined): void {
+    // Disposed, the breaker has left the store: what is done by hand now is its own alone.
+    if (this.disposed) return;
     const { machine } = this.link;
     if (action === 'reset') {
       this.isolations = 0;

@@ -447,6 +447,30 @@ describeRedis('keys and teardown', () => {
   // DESIGN: "Keys expire: nothing grows without bound." A breaker's hash lives as long as
   // any process refreshes it: a field per process that ever isolated (or resynchronised)
   // would grow with every process that came and went.
+  it('a disposed breaker has left the store: isolating it by hand stays local', async () => {
+    const prefix = uniquePrefix();
+    const observer = connect();
+    cleanup.push(() => observer.quit());
+    const key = `{${prefix}:breaker:api}`;
+    const options = { name: 'api', trip: { consecutive: 3 } } as const;
+    const { store: here } = member(prefix);
+    const { store: there } = member(prefix);
+    const mine = createCircuitBreaker({ ...options, store: here });
+    const theirs = createCircuitBreaker({ ...options, store: there });
+    await here.sync();
+    await there.sync();
+    mine.dispose();
+    const handle = mine.isolate();
+    expect(mine.state).toBe('isolated');
+    await here.sync();
+    await there.sync();
+    expect((await observer.hkeys(key)).filter((field) => field.startsWith('i:'))).toEqual([]);
+    expect(await observer.hget(key, 'state')).toBe('closed');
+    expect(theirs.state).toBe('closed');
+    handle.release();
+    expect(mine.state).toBe('closed');
+  });
+
   it('keeps no isolation field in the breaker hash for a process that holds none', async () => {
     const prefix = uniquePrefix();
     const observer = connect();
