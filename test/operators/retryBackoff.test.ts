@@ -9,7 +9,9 @@ import {
   NEVER,
   Observable,
   of,
+  Subject,
   take,
+  takeUntil,
   throwError,
 } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -606,6 +608,26 @@ describe('retryBackoff', () => {
   });
 
   describe('edge cases', () => {
+    it('leaves no backoff timer when a user callback of the step unsubscribes the stream', () => {
+      const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+      scheduler.run(({ cold }) => {
+        const stop = new Subject<void>();
+        const source = cold('-#', undefined, error);
+        const shouldRetry = () => {
+          stop.next(); // a shutdown notifier that a takeUntil downstream listens to
+          return true;
+        };
+        source.pipe(retryBackoff({ baseDelayMs: 1000, shouldRetry }), takeUntil(stop)).subscribe();
+        let pending = -1;
+        scheduler.schedule(() => {
+          pending = scheduler.actions.length;
+        }, 2);
+        scheduler.flush();
+        expect(pending).toBe(0);
+        expect(source.subscriptions.length).toBe(1);
+      });
+    });
+
     it('completes with an empty source and never resubscribes', () => {
       // biome-ignore format: aligned marbles
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {

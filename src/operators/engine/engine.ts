@@ -495,12 +495,13 @@ export class Run<T> implements DecisionInput<T> {
           classification,
         ),
       );
-      // Unsubscribed by a consumer of that signal: take no step, leave no timer.
-      if (this.subscriber.closed) {
-        (this.abort as Unsubscribable | null)?.unsubscribe();
-        this.abort = null;
-        return;
-      }
+    }
+    // Unsubscribed meanwhile — by a consumer of that signal, or by a user callback the step
+    // ran (shouldRetry, delayFromError, random…): take no step, leave no timer.
+    if (this.subscriber.closed) {
+      (this.abort as Unsubscribable | null)?.unsubscribe();
+      this.abort = null;
+      return;
     }
     if (delayMs > 0) {
       this.live = timer(delayMs, config.scheduler).subscribe(() => this.subscribeTo(source));
