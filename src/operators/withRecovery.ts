@@ -228,7 +228,9 @@ export function resolveRecoveryConfig<T>(
     classifier = classifierFor(patterns, unmatched, protocol !== undefined);
   } catch (error) {
     if (!isRecoveryConfigError(error)) throw error;
-    issues.unshift(...error.issues);
+    // The classifier checks `unmatched` again: a problem the options' check named already is
+    // one line, not two.
+    issues.unshift(...error.issues.filter((line) => !issues.includes(line)));
   }
   const retry = resolveRetryOptions(options.retry ?? {}, 'options.retry', issues);
   const table = classifier?.patterns;

@@ -728,6 +728,12 @@ describe('withRecovery: escalation handlers', () => {
 });
 
 describe('withRecovery: configuration', () => {
+  it('names a bad unmatched plan once (the classifier checks it again)', () => {
+    expect(issuesOf(() => withRecovery(undefined, { unmatched: ['retyr' as 'retry'] }))).toEqual([
+      'options.unmatched[0]: must be one of retry, alternative, degrade, correct, escalate, got "retyr"',
+    ]);
+  });
+
   it('refuses a maxDelayMs below baseDelayMs, an alternatives key the table cannot reach, a typo in a level', () => {
     expect(
       issuesOf(() =>
