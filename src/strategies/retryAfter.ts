@@ -87,21 +87,26 @@ function httpDate(value: unknown, at: { readonly now: number }): number | undefi
   const [hour, minute, second] = time.map(Number) as [number, number, number];
   // Not a multiple of 3 for a slice of MONTHS that is no month (`anf`): no such month.
   const month = MONTHS.indexOf(name.toLowerCase()) / 3;
-  let year = Number(digits);
-  if (digits.length === 2) {
-    const current = new Date(now).getUTCFullYear();
-    year += current - (current % 100);
-    if (year > current + 50) year -= 100;
-    else if (year < current - 50) year += 100;
-  }
   // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999. A day past
   // the month's end (or 0) moves to another month, and so does no month at all: the month
   // read back tells.
   const date = new Date(0);
-  date.setUTCFullYear(year, month, Number(day)); // Number(' 6') is 6: asctime pads the day
+  const stamp = (year: number) =>
+    date.setUTCFullYear(year, month, Number(day)) + // Number(' 6') is 6: asctime pads the day
+    ((hour * 60 + minute) * 60 + second) * 1000;
+  let year = Number(digits);
+  if (digits.length === 2) {
+    // The moment, not the year, is compared with now ± 50 years (RFC 9110 §5.6.7).
+    const current = new Date(now).getUTCFullYear();
+    const yearsFromNow = (years: number) => new Date(now).setUTCFullYear(current + years);
+    year += current - (current % 100);
+    if (stamp(year) > yearsFromNow(50)) year -= 100;
+    else if (stamp(year) < yearsFromNow(-50)) year += 100;
+  }
+  const moment = stamp(year);
   return date.getUTCMonth() !== month || hour > 23 || minute > 59 || second > 60
     ? undefined
-    : Math.max(0, date.setUTCHours(hour, minute, second) - now);
+    : Math.max(0, moment - now);
 }
 
 /** A `retry-after` value in ms: delta-seconds (possibly fractional), or an HTTP-date − `now`. */

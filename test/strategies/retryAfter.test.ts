@@ -160,6 +160,16 @@ describe('retryAfterDelay: HTTP-dates', () => {
       Date.UTC(2031, 0, 1, 0, 0, 5) - in2030,
     );
     expect(delay({ headers: { 'retry-after': 'Sunday, 01-Jan-99 00:00:00 GMT' } }, in2030)).toBe(0);
+    // The moment, not the year: 2076-12-31 is 50 years and 7 months after 2026-06-01, so
+    // '76' is 1976 (a date past), though 2076 − 2026 is only 50.
+    const june2026 = Date.UTC(2026, 5, 1);
+    expect(
+      delay({ headers: { 'retry-after': 'Thursday, 31-Dec-76 23:59:59 GMT' } }, june2026),
+    ).toBe(0);
+    // And within 50 years ahead it stays ahead: 2076-01-01 from 2026-06-01.
+    expect(
+      delay({ headers: { 'retry-after': 'Wednesday, 01-Jan-76 00:00:00 GMT' } }, june2026),
+    ).toBe(Date.UTC(2076, 0, 1) - june2026);
   });
 
   it('reads a year below 100 as written, not as 19xx', () => {
