@@ -62,6 +62,32 @@ describe('createRecoveryHub', () => {
     }
   });
 
+  it("gives a metrics observer the hub's success rate when a hub is given, as the hub's metrics do", () => {
+    const hub = createRecoveryHub();
+    const fromHub: number[] = [];
+    hub.metrics.subscribe((metric) => {
+      if (metric.name === 'recovery.success_rate') fromHub.push(metric.value);
+    });
+    const observed: RecoveryMetric[] = [];
+    const operator = withRecovery(
+      [{ id: 'p', errorType: 'transient', match: /x/, strategy: 'retry', maxRetries: 1 }],
+      { hub, metrics: { next: (metric) => observed.push(metric) }, retry: { baseDelayMs: 0 } },
+    );
+    // One subscription's recovery fails, another's succeeds: the hub's rate is 0.5.
+    throwError(() => new Error('x'))
+      .pipe(operator)
+      .subscribe({ error: () => {} });
+    let calls = 0;
+    defer(() => (calls++ === 0 ? throwError(() => new Error('x')) : of(1)))
+      .pipe(operator)
+      .subscribe();
+    expect(hub.snapshot().successRate).toBe(0.5);
+    expect(fromHub).toEqual([0, 0.5]);
+    expect(observed.filter((m) => m.name === 'recovery.success_rate').map((m) => m.value)).toEqual([
+      0, 0.5,
+    ]);
+  });
+
   it('names hubs apart across two copies of the package (ESM beside CJS)', async () => {
     vi.resetModules();
     const one = (await import(

@@ -303,7 +303,15 @@ export class Run<T> implements DecisionInput<T> {
     if (hub) publishTo(hub, signal);
     if (signals) this.tell(signals, signal, signal, 'signals');
     if (!metrics) return;
-    for (const metric of metricsOf(signal, this.succeeded / (this.finished || 1))) {
+    // The success-rate gauge (of a recovery_completed): the hub's rate, with a hub (the same
+    // figure its own metrics carry); else this subscription's.
+    const rate =
+      signal.type !== 'recovery_completed'
+        ? 0
+        : hub
+          ? hub.snapshot().successRate
+          : this.succeeded / (this.finished || 1);
+    for (const metric of metricsOf(signal, rate)) {
       if (!this.tell(metrics, metric, signal, 'metrics')) break;
     }
   }
