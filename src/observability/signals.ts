@@ -110,7 +110,10 @@ export interface ErrorDetectedSignal extends SignalBase {
   readonly error: unknown;
   /** The classifier's decision: the matching pattern (if any), the error type and the plan. */
   readonly classification: Classification;
-  /** CPU time of classification, from the high-resolution `clock`; 0 when nobody listens. */
+  /**
+   * CPU time of classification, from the high-resolution `clock`; 0 when nobody listens, and
+   * when the error is the recovery's last one again, unchanged (its classification recalled).
+   */
   readonly analysisMs: number;
 }
 

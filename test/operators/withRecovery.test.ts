@@ -9,6 +9,7 @@ import {
   type EscalationRecord,
   isEscalationError,
   isRecoveryConfigError,
+  type RecoverySignal,
   withRecovery,
 } from '../../src/index.js';
 import { issuesOf } from '../helpers/capture.js';
@@ -728,6 +729,39 @@ describe('withRecovery: escalation handlers', () => {
 });
 
 describe('withRecovery: configuration', () => {
+  it('classifies each error afresh, also the same error object with a changed message', () => {
+    const signals: RecoverySignal[] = [];
+    const error = new Error('Request timed out');
+    let calls = 0;
+    let ticks = 0;
+    const out: unknown[] = [];
+    defer(() => {
+      calls += 1;
+      if (calls === 2) error.message = "Cannot find module './renderer'";
+      return throwError(() => error);
+    })
+      .pipe(
+        withRecovery<string>(undefined, {
+          retry: { baseDelayMs: 0 },
+          alternatives: { import_not_found: [() => of('alternative')] },
+          signals: { next: (signal) => signals.push(signal) },
+          clock: () => (ticks += 5), // 5 ms per timed classification
+        }),
+      )
+      .subscribe({ next: (value) => out.push(value), error: (thrown) => out.push(thrown) });
+    const detected = signals.flatMap((signal) =>
+      signal.type === 'error_detected'
+        ? [[signal.classification.pattern?.id, signal.analysisMs]]
+        : [],
+    );
+    // Both classified (and timed); the same object unchanged would be recalled (0 ms).
+    expect(detected).toEqual([
+      ['operation_timeout', 5],
+      ['import_not_found', 5],
+    ]);
+    expect(out).toEqual(['alternative']);
+  });
+
   it('names a bad unmatched plan once (the classifier checks it again)', () => {
     expect(issuesOf(() => withRecovery(undefined, { unmatched: ['retyr' as 'retry'] }))).toEqual([
       'options.unmatched[0]: must be one of retry, alternative, degrade, correct, escalate, got "retyr"',

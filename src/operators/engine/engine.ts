@@ -216,6 +216,8 @@ export class Run<T> implements DecisionInput<T> {
    * attempt subscribed next, or ended at once when no step is taken.
    */
   abort: Unsubscribable | null = null;
+  /** The message, name and code of the last error (see {@link sameFace}). */
+  private readonly face: unknown[] = [undefined, undefined, undefined];
   /** Whether {@link subscribeTo}'s loop is running: a step taken meanwhile is queued. */
   private subscribing = false;
   /** The source to subscribe next, queued by a step taken while a subscribe was under way. */
@@ -424,8 +426,10 @@ export class Run<T> implements DecisionInput<T> {
     const ongoing = this.recovery;
     let classification: Classification;
     let analysisMs = 0;
-    if (ongoing && error === ongoing.lastError) {
-      classification = ongoing.classification; // the same error again: recalled
+    // The same error object again, its message, name and code unchanged (what its text is
+    // made of): its classification is recalled. Anything else is classified afresh.
+    if (sameFace(error, this.face) && ongoing && error === ongoing.lastError) {
+      classification = ongoing.classification;
     } else {
       const { clock, signals, metrics, hub } = config;
       // Classification is timed only for somebody who can see `analysisMs`.
@@ -519,6 +523,30 @@ export class Run<T> implements DecisionInput<T> {
       this.queued = source;
     }
   }
+}
+
+/**
+ * Whether `error`'s message, name and code are those `face` holds, which then holds
+ * `error`'s: an error object met again with the same ones reads as the same text. Read
+ * without letting a throwing getter through (none of them, then), and without allocating.
+ */
+function sameFace(error: unknown, face: unknown[]): boolean {
+  let message: unknown;
+  let name: unknown;
+  let code: unknown;
+  if ((typeof error === 'object' || typeof error === 'function') && error !== null) {
+    try {
+      ({ message, name } = error as Error);
+      code = (error as { code?: unknown }).code;
+    } catch {
+      message = name = code = {}; // a getter that throws: never the same
+    }
+  }
+  const same = face[0] === message && face[1] === name && face[2] === code;
+  face[0] = message;
+  face[1] = name;
+  face[2] = code;
+  return same;
 }
 
 /**
