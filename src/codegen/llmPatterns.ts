@@ -163,7 +163,7 @@ export const llmPatterns: readonly ErrorPattern[] = Object.freeze([
     id: 'llm_rate_limited',
     errorType: 'transient',
     match:
-      /^\w+: 429 |\bRateLimitError\b|\brate_limit_(?:exceeded|error)\b|\bramp_limit_exceeded\b/im,
+      /^\w+: 429 |\bRateLimitError\b(?!'| is not\b)|\brate_limit_(?:exceeded|error)\b|\bramp_limit_exceeded\b/im,
     strategy: Object.freeze(['retry', 'escalate'] as const),
     maxRetries: 5,
     priority: 9,
@@ -177,7 +177,7 @@ export const llmPatterns: readonly ErrorPattern[] = Object.freeze([
     errorType: 'transient',
     // Not a bare `overloaded`: a compiler's "call of overloaded 'f(int)'" is no provider.
     match:
-      /^\w+: 529 |\boverloaded_error\b|\bOverloadedError\b|^\w+: 50[03] [^\n]*\boverloaded\b/im,
+      /^\w+: 529 |\boverloaded_error\b|\bOverloadedError\b(?!'| is not\b)|^\w+: 50[03] [^\n]*\boverloaded\b/im,
     strategy: Object.freeze(['retry', 'escalate'] as const),
     maxRetries: 3,
     priority: 9,

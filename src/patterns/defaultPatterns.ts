@@ -130,8 +130,10 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
   [
     'rate_limited',
     'transient',
-    // 429 only after `HTTP` (the status line errorText adds) or `status`/`error code`.
-    /\b(?:HTTP(?:\/1\.[01]|\/[23]| error)?|status(?:[ _]code)?|error code)[:= ] ?429\b|\btoo many requests\b|\brate(?:[ -]limit|_?limit(?:ed|_?(?:error|exceeded|exception))\b)/i,
+    // 429 only after `HTTP` (the status line errorText adds) or `status`/`error code`. A name
+    // such as `RateLimitError` or `rate_limited`, but not as a bug quotes one: `(reading
+    // 'RateLimitError')`, `… has no attribute 'RateLimitError'`, `rateLimited is not defined`.
+    /\b(?:HTTP(?:\/1\.[01]|\/[23]| error)?|status(?:[ _]code)?|error code)[:= ] ?429\b|\btoo many requests\b|\brate(?:[ -]limit|_?limit(?:ed|_?(?:error|exceeded|exception))\b(?!'| is not\b))/i,
     4,
     5,
   ],
@@ -141,7 +143,7 @@ export const defaultPatterns: readonly ErrorPattern[] = /* @__PURE__ */ frozen([
     // 502/503/504/529 only after `HTTP` or `status`/`error code` (each its own branch, so
     // that each has a literal for the index); `overloaded` but not a compiler's
     // `overloaded function` or `call of overloaded 'f(int)'`.
-    /\bHTTP(?:\/1\.[01]|\/[23]| error)?[:= ] ?(?:50[234]|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:50[234]|529)\b|\berror code[:= ] ?(?:50[234]|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<]))/i,
+    /\bHTTP(?:\/1\.[01]|\/[23]| error)?[:= ] ?(?:50[234]|529)\b|\bstatus(?:[ _]code)?[:= ] ?(?:50[234]|529)\b|\berror code[:= ] ?(?:50[234]|529)\b|\bservice (?:temporarily )?unavailable\b|\bbad gateway\b|\bgateway time-?out\b|\boverloaded(?! ?(?:function|method|operator|constructor|member|signature|variant|version|['"‘`(<])|Error(?:'| is not\b))/i,
     4,
   ],
   [
