@@ -28,10 +28,12 @@ export function authorized(request: IncomingMessage, url: URL, token: string): b
 /**
  * The names a page on this machine reaches the server by. A request whose `Host` is
  * anything else comes through a name that merely resolves to loopback (DNS rebinding):
- * it is refused, token or not.
+ * it is refused, token or not. On port 80, HTTP's default, a browser names no port (RFC 9110
+ * §7.2): the bare names are the server's too.
  */
 export function loopbackHosts(port: number): readonly string[] {
-  return [`127.0.0.1:${port}`, `localhost:${port}`];
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  return port === 80 ? [...hosts, '127.0.0.1', 'localhost'] : hosts;
 }
 
 /** Whether an `Origin` header (absent on same-origin GETs) is one of the server's own. */
