@@ -117,8 +117,14 @@ export async function runDemo(options: DemoOptions, out: NodeJS.WriteStream): Pr
               retry: 'asked to review again',
               abort: 'gave up on it',
             }[action];
+            // An abort ends the stream (EscalationError); the other answers resume it.
+            const after = !resumed
+              ? ''
+              : action === 'abort'
+                ? '; the stream ended with an EscalationError'
+                : '; the stream resumed in place';
             out.write(
-              `reviewer: ${contract} at ${record.context.nodeName} → ${how} after ${REVIEW_MS / 1000} s${resumed ? '; the stream resumed in place' : ''}\n`,
+              `reviewer: ${contract} at ${record.context.nodeName} → ${how} after ${REVIEW_MS / 1000} s${after}\n`,
             );
           }
         }, REVIEW_MS);

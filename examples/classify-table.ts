@@ -1,6 +1,6 @@
 /**
  * Classifies realistic failures of a code-generation workflow with the default patterns
- * and prints what rx-recovery would do with each: `npm start`.
+ * and prints what rx-recovery would do with each: `npx tsx examples/classify-table.ts`.
  */
 import { TimeoutError } from 'rxjs';
 import { createClassifier, defaultPatterns } from '../src/index.js';
