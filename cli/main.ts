@@ -105,6 +105,17 @@ async function main(argv: string[]): Promise<number> {
         (flag) => values.fleet !== true && values[flag] !== undefined,
       );
       if (fleetOnly !== undefined) throw new UsageError(`--${fleetOnly} goes with --fleet`);
+      const workflowOnly = [
+        'contracts',
+        'fault-rate',
+        'seed',
+        'concurrency',
+        'time-scale',
+        'json',
+        'await-human',
+      ].find((flag) => values.fleet === true && values[flag] !== undefined);
+      if (workflowOnly !== undefined)
+        throw new UsageError(`--${workflowOnly} goes with demo, not with demo --fleet`);
       if (values.fleet === true) {
         const fleet = {
           workers: numberOption('workers', string('workers'), 4, {

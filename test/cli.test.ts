@@ -163,6 +163,16 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
     ],
     [['demo', '--time-scale', '-1'], "rx-recovery: Option '--time-scale' argument is ambiguous"],
     [['demo', '--patterns', 'x.json'], 'rx-recovery: demo does not take --patterns'],
+    [['demo', '--workers', '2'], 'rx-recovery: --workers goes with --fleet'],
+    // As --workers is refused without --fleet, the workflow's options are refused with it.
+    [
+      ['demo', '--fleet', '--json', '--workers', '1', '--callers', '1'],
+      'rx-recovery: --json goes with demo, not with demo --fleet',
+    ],
+    [
+      ['demo', '--fleet', '--seed', '3'],
+      'rx-recovery: --seed goes with demo, not with demo --fleet',
+    ],
     [['classify'], 'rx-recovery: classify takes one message: rx-recovery classify "<message>"'],
     [
       ['classify', 'x', '--patterns', 'missing.json'],
