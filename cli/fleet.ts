@@ -6,7 +6,8 @@
  * recovered once the service was back. This is a demo against a real server, so it runs on
  * the wall clock (outside `src/`, which never reads it).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defer, lastValueFrom, map } from 'rxjs';
@@ -21,6 +22,7 @@ import {
 } from '../src/index.js';
 import { createRedisStore } from '../src/redis.js';
 import { connectRedis } from './escalations.js';
+import { UsageError } from './usage.js';
 
 export interface FleetOptions {
   readonly workers: number;
@@ -83,13 +85,21 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Runs the workers of one run and adds up what they and the service saw. */
+/** Settles once `stopped` has: the run was interrupted (SIGINT, SIGTERM). */
+const STOPPED: unique symbol = Symbol('stopped');
+
+/**
+ * Runs the workers of one run and adds up what they and the service saw; `STOPPED` when
+ * `stopped` settles first. Either way, and when a worker fails, the ticker and the service
+ * are gone and no worker is left running when it returns.
+ */
 async function run(
   label: string,
   protect: boolean,
   options: FleetOptions,
   progress: NodeJS.WritableStream,
-): Promise<FleetRun> {
+  stopped: Promise<unknown>,
+): Promise<FleetRun | typeof STOPPED> {
   const start = Date.now() + 1500; // the workers' start-up happens before the clock starts
   const service = await flakyService(start + options.downAtMs, start + options.upAtMs);
   const args = (index: number) => [
@@ -117,56 +127,97 @@ async function run(
     const line = `  ${label}: ${(elapsed / 1000).toFixed(1)} s · ${service.counts.requests} requests · service ${down ? 'down' : 'up'}`;
     progress.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   }, 250);
-  const reports = await Promise.all(
-    Array.from({ length: options.workers }, (_, index) => {
-      const child = spawn(process.execPath, args(index), { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
-      return new Promise<WorkerReport>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code) => {
-          const line = out.trim().split('\n').at(-1) ?? '';
-          if (code !== 0) reject(new Error(`fleet worker ${index} exited with ${code}`));
-          else resolve(JSON.parse(line) as WorkerReport);
+  const children: ChildProcess[] = [];
+  const closed: Array<Promise<unknown>> = [];
+  try {
+    const reports = Promise.all(
+      Array.from({ length: options.workers }, (_, index) => {
+        // A worker's stderr is kept, not shown: a failure is reported once, by the parent.
+        const child = spawn(process.execPath, args(index), { stdio: ['ignore', 'pipe', 'pipe'] });
+        children.push(child);
+        closed.push(once(child, 'close').catch(() => {}));
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
         });
-      });
-    }),
-  );
-  clearInterval(ticker);
-  await service.close();
-  const sum = (key: keyof Omit<WorkerReport, 'firstSuccessAfterUp'>) =>
-    reports.reduce((total, report) => total + report[key], 0);
-  const firsts = reports
-    .map((report) => report.firstSuccessAfterUp)
-    .filter((at): at is number => at !== null);
-  return {
-    label,
-    requests: service.counts.requests,
-    requestsWhileDown: service.counts.whileDown,
-    retries: sum('retries'),
-    refused: sum('refused'),
-    escalations: sum('escalations'),
-    degraded: sum('degraded'),
-    succeeded: sum('succeeded'),
-    recoveredAfterMs: firsts.length === 0 ? null : Math.min(...firsts) - (start + options.upAtMs),
-  };
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+        });
+        return new Promise<WorkerReport>((resolve, reject) => {
+          child.on('error', (error) =>
+            reject(new UsageError(`fleet worker ${index} did not start: ${error.message}`)),
+          );
+          child.on('close', (code, signal) => {
+            const line = out.trim().split('\n').at(-1) ?? '';
+            if (code === 0) {
+              resolve(JSON.parse(line) as WorkerReport);
+              return;
+            }
+            const said = err
+              .trim()
+              .split('\n')[0]
+              ?.replace(/^rx-recovery: /, '');
+            const how = code === null ? `was ended by ${signal}` : `exited with ${code}`;
+            reject(new UsageError(`fleet worker ${index} ${how}${said ? `: ${said}` : ''}`));
+          });
+        });
+      }),
+    );
+    reports.catch(() => {}); // a failure after a stop is not reported
+    const reported = await Promise.race([reports, stopped.then(() => undefined)]);
+    if (reported === undefined) return STOPPED;
+    const sum = (key: keyof Omit<WorkerReport, 'firstSuccessAfterUp'>) =>
+      reported.reduce((total, report) => total + report[key], 0);
+    const firsts = reported
+      .map((report) => report.firstSuccessAfterUp)
+      .filter((at): at is number => at !== null);
+    return {
+      label,
+      requests: service.counts.requests,
+      requestsWhileDown: service.counts.whileDown,
+      retries: sum('retries'),
+      refused: sum('refused'),
+      escalations: sum('escalations'),
+      degraded: sum('degraded'),
+      succeeded: sum('succeeded'),
+      recoveredAfterMs: firsts.length === 0 ? null : Math.min(...firsts) - (start + options.upAtMs),
+    };
+  } finally {
+    clearInterval(ticker);
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    }
+    await Promise.all(closed);
+    await service.close();
+  }
 }
 
-/** Both runs, unprotected then protected. */
+/**
+ * Whether Redis answers at `url` (within 5 s), before any worker starts: a URL where nothing
+ * answers is a usage error, one line, and no worker is left to report it again.
+ */
+export async function checkRedis(url: string): Promise<void> {
+  const client = await connectRedis(url);
+  await client.quit().catch(() => client.disconnect());
+}
+
+/** Both runs, unprotected then protected; `undefined` when `stopped` settled first. */
 export async function runFleetDemo(
   options: FleetOptions,
   progress: NodeJS.WritableStream,
-): Promise<readonly [FleetRun, FleetRun]> {
-  const plain = await run('without protection', false, options, progress);
+  stopped: Promise<unknown> = new Promise(() => {}),
+): Promise<readonly [FleetRun, FleetRun] | undefined> {
+  const plain = await run('without protection', false, options, progress, stopped);
   if ((progress as { isTTY?: boolean }).isTTY === true) progress.write('\n');
+  if (plain === STOPPED) return undefined;
   const shared =
     options.redis === undefined
       ? 'breaker + budget per process'
       : 'breaker + budget shared through Redis';
-  const guarded = await run(`with ${shared}`, true, options, progress);
+  const guarded = await run(`with ${shared}`, true, options, progress, stopped);
   if ((progress as { isTTY?: boolean }).isTTY === true) progress.write('\n');
+  if (guarded === STOPPED) return undefined;
   return [plain, guarded];
 }
 
@@ -232,8 +283,15 @@ export async function fleetWorker(raw: string): Promise<number> {
       report.refused += 1;
     }
   });
-  // One prefix per run: a run never inherits the last run's breaker.
-  const stores = await fleetStores(options.redis, `rx-recovery-fleet-${options.startAt}`, hub);
+  // A parent that is gone closed the report's pipe: the worker ends quietly, no EPIPE trace.
+  process.stdout.on('error', () => {});
+  // One prefix per run: a run never inherits the last run's breaker. The unprotected run
+  // has no breaker and no budget, so it needs no Redis.
+  const stores = await fleetStores(
+    options.protect ? options.redis : undefined,
+    `rx-recovery-fleet-${options.startAt}`,
+    hub,
+  );
   const recovery: WithRecoveryOptions<string> = options.protect
     ? {
         hub,

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { dashboardCommand } from './dashboard.js';
 import { formatReport, runDemo } from './demo.js';
 import { escalationsCommand } from './escalations.js';
-import { fleetWorker, formatFleet, runFleetDemo } from './fleet.js';
+import { checkRedis, fleetWorker, formatFleet, runFleetDemo } from './fleet.js';
 import { classifyCommand, validateCommand } from './patterns.js';
 import { numberOption, USAGE, UsageError } from './usage.js';
 
@@ -105,6 +105,17 @@ async function main(argv: string[]): Promise<number> {
         (flag) => values.fleet !== true && values[flag] !== undefined,
       );
       if (fleetOnly !== undefined) throw new UsageError(`--${fleetOnly} goes with --fleet`);
+      const workflowOnly = [
+        'contracts',
+        'fault-rate',
+        'seed',
+        'concurrency',
+        'time-scale',
+        'json',
+        'await-human',
+      ].find((flag) => values.fleet === true && values[flag] !== undefined);
+      if (workflowOnly !== undefined)
+        throw new UsageError(`--${workflowOnly} goes with demo, not with demo --fleet`);
       if (values.fleet === true) {
         const fleet = {
           workers: numberOption('workers', string('workers'), 4, {
@@ -122,10 +133,17 @@ async function main(argv: string[]): Promise<number> {
           upAtMs: 4000,
           ...(string('redis') === undefined ? {} : { redis: string('redis') as string }),
         };
+        if (fleet.redis !== undefined) await checkRedis(fleet.redis);
         process.stdout.write(
           `rx-recovery demo --fleet: ${fleet.workers} worker processes × ${fleet.callers} callers against a local service that is down from 1 s to 4 s of each 6 s run\n`,
         );
-        const runs = await runFleetDemo(fleet, process.stdout);
+        // SIGINT or SIGTERM stops the run: its workers and its service end with it.
+        const signal = Promise.race([
+          once(process, 'SIGINT').then(() => 'SIGINT' as const),
+          once(process, 'SIGTERM').then(() => 'SIGTERM' as const),
+        ]);
+        const runs = await runFleetDemo(fleet, process.stdout, signal);
+        if (runs === undefined) return (await signal) === 'SIGINT' ? 130 : 143;
         process.stdout.write(`${formatFleet(runs, fleet)}\n`);
         return 0;
       }

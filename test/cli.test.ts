@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -16,6 +17,44 @@ function run(...args: string[]) {
     env: { ...process.env, NO_COLOR: '1' },
   });
   return { status, stdout, stderr };
+}
+
+/** Process groups a test started (each detached CLI is a group of its own). */
+const groups: number[] = [];
+afterEach(() => {
+  for (const pid of groups.splice(0)) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Live (not zombie) children of `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      const [state, ppid] = procStat(Number(entry));
+      return Number(ppid) === pid && state !== 'Z';
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  const [state] = procStat(pid);
+  return state !== undefined && state !== 'Z';
+}
+
+/** State, parent pid, … of a process; empty when it is gone. */
+function procStat(pid: number): string[] {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return [];
+  }
 }
 
 beforeAll(() => {
@@ -163,6 +202,16 @@ describe('bad input: one line on stderr, exit code 2, no stack', () => {
     ],
     [['demo', '--time-scale', '-1'], "rx-recovery: Option '--time-scale' argument is ambiguous"],
     [['demo', '--patterns', 'x.json'], 'rx-recovery: demo does not take --patterns'],
+    [['demo', '--workers', '2'], 'rx-recovery: --workers goes with --fleet'],
+    // As --workers is refused without --fleet, the workflow's options are refused with it.
+    [
+      ['demo', '--fleet', '--json', '--workers', '1', '--callers', '1'],
+      'rx-recovery: --json goes with demo, not with demo --fleet',
+    ],
+    [
+      ['demo', '--fleet', '--seed', '3'],
+      'rx-recovery: --seed goes with demo, not with demo --fleet',
+    ],
     [['classify'], 'rx-recovery: classify takes one message: rx-recovery classify "<message>"'],
     [
       ['classify', 'x', '--patterns', 'missing.json'],
@@ -258,6 +307,48 @@ describe('rx-recovery demo --await-human and --fleet, --version', () => {
     expect(Number(guarded)).toBeLessThan(Number(plain) / 4);
     expect(stdout).toMatch(/the protected fleet sent \d+% of the unprotected fleet's load/);
   }, 60_000);
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s ends its worker processes too: none is left running, no stack trace',
+    async (signal, code) => {
+      // A supervisor or `timeout -s INT` signals the command alone, not its process group.
+      const child = spawn(
+        process.execPath,
+        [cli, 'demo', '--fleet', '--workers', '2', '--callers', '1'],
+        {
+          cwd: root,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
+      groups.push(child.pid as number);
+      const closed = once(child, 'close');
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/ requests · service /.test(stdout)) resolve(); // the workers are running
+        });
+      });
+      const workers = childrenOf(child.pid as number);
+      expect(workers).toHaveLength(2);
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      expect(await exited).toEqual([code, null]);
+      const leftover = workers.filter(alive);
+      await closed; // every process that holds the CLI's stdout and stderr has ended
+      expect({ leftover, stderr }).toEqual({ leftover: [], stderr: '' });
+    },
+    60_000,
+  );
 
   it('prints its version', () => {
     const { status, stdout } = run('--version');

@@ -16,7 +16,15 @@ const url = () => `redis://127.0.0.1:${redisPort}`;
 
 function cli(
   ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
+): Promise<{ status: number | null | 'running'; stdout: string; stderr: string }> {
+  return cliUntil(args, () => false);
+}
+
+/** As cli, but a child still running once `stuck` holds of its output is ended: 'running'. */
+function cliUntil(
+  args: string[],
+  stuck: (output: { stdout: string; stderr: string }) => boolean,
+): Promise<{ status: number | null | 'running'; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
       cwd: root,
@@ -24,11 +32,18 @@ function cli(
     });
     let stdout = '';
     let stderr = '';
+    const check = () => {
+      if (!stuck({ stdout, stderr })) return;
+      resolve({ status: 'running', stdout, stderr });
+      child.kill('SIGKILL');
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
+      check();
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
+      check();
     });
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
@@ -159,18 +174,50 @@ describe('rx-recovery --redis URL where something listens and never answers', ()
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('escalations list and dashboard end with one line and exit 2, not a hang', async () => {
+  it('escalations list, dashboard and demo --fleet end with one line and exit 2, not a hang', async () => {
     const redis = `redis://127.0.0.1:${port}`;
     // Both at once; each child is awaited to its exit.
-    const [list, dashboard] = await Promise.all([
+    const [list, dashboard, fleet] = await Promise.all([
       cli('escalations', 'list', '--redis', redis),
       cli('dashboard', '--redis', redis, '--port', '0'),
+      cli('demo', '--fleet', '--workers', '1', '--callers', '1', '--redis', redis),
     ]);
-    for (const { status, stdout, stderr } of [list, dashboard]) {
+    for (const { status, stdout, stderr } of [list, dashboard, fleet]) {
       expect(status).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toBe(`rx-recovery: Redis at ${redis} did not answer within 5 s\n`);
     }
-    expect(sockets.size).toBe(2);
+    expect(sockets.size).toBe(3);
   }, 30_000);
+});
+
+describe('rx-recovery demo --fleet --redis URL where nothing answers', () => {
+  it('one line on stderr, exit 2: no worker starts, no internal error, no run that never ends', async () => {
+    // A loopback port where nothing listens.
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const { port } = free.address() as { port: number };
+    await new Promise<void>((resolve) => free.close(() => resolve()));
+    // It used to say "internal error" and tick on for ever: stuck after 10 s of ticks.
+    const { status, stdout, stderr } = await cliUntil(
+      [
+        'demo',
+        '--fleet',
+        '--workers',
+        '1',
+        '--callers',
+        '1',
+        '--redis',
+        `redis://127.0.0.1:${port}`,
+      ],
+      (output) =>
+        output.stderr.includes('internal error') &&
+        (output.stdout.match(/ requests · service /g) ?? []).length >= 10,
+    );
+    expect({ status, stdout, stderrLines: stderr.trim().split('\n') }).toEqual({
+      status: 2,
+      stdout: '',
+      stderrLines: [expect.stringMatching(/^rx-recovery: .*Redis.*127\.0\.0\.1/)],
+    });
+  }, 60_000);
 });
