@@ -68,7 +68,7 @@ export async function connectRedis(url: string): Promise<Redis> {
   try {
     ({ Redis: RedisClient } = await import('ioredis'));
   } catch {
-    throw new UsageError('escalations --redis needs the ioredis package: npm install ioredis');
+    throw new UsageError('--redis needs the ioredis package: npm install ioredis');
   }
   const client = new RedisClient(url, {
     lazyConnect: true,
