@@ -13,6 +13,17 @@ import { checkRedis, fleetWorker, formatFleet, runFleetDemo } from './fleet.js';
 import { classifyCommand, validateCommand } from './patterns.js';
 import { numberOption, USAGE, UsageError } from './usage.js';
 
+/** The flags of the workflow demo (`demo`), and those of the fleet demo (`demo --fleet`). */
+const WORKFLOW_FLAGS = [
+  'contracts',
+  'fault-rate',
+  'seed',
+  'concurrency',
+  'time-scale',
+  'json',
+  'await-human',
+];
+const FLEET_FLAGS = ['workers', 'callers', 'redis'];
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -66,19 +77,7 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...rest] = positionals;
   if (command === 'fleet-worker') return fleetWorker(rest[0] ?? '{}'); // a child of demo --fleet
   const allowed: Record<string, string[]> = {
-    demo: [
-      'contracts',
-      'fault-rate',
-      'seed',
-      'concurrency',
-      'time-scale',
-      'json',
-      'await-human',
-      'fleet',
-      'workers',
-      'callers',
-      'redis',
-    ],
+    demo: [...WORKFLOW_FLAGS, 'fleet', ...FLEET_FLAGS],
     classify: ['patterns'],
     validate: [],
     dashboard: ['port', 'redis', 'prefix', 'demo'],
@@ -101,19 +100,13 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'demo': {
       if (rest.length > 0) throw new UsageError(`demo takes no arguments, got "${rest[0]}"`);
-      const fleetOnly = ['workers', 'callers', 'redis'].find(
+      const fleetOnly = FLEET_FLAGS.find(
         (flag) => values.fleet !== true && values[flag] !== undefined,
       );
       if (fleetOnly !== undefined) throw new UsageError(`--${fleetOnly} goes with --fleet`);
-      const workflowOnly = [
-        'contracts',
-        'fault-rate',
-        'seed',
-        'concurrency',
-        'time-scale',
-        'json',
-        'await-human',
-      ].find((flag) => values.fleet === true && values[flag] !== undefined);
+      const workflowOnly = WORKFLOW_FLAGS.find(
+        (flag) => values.fleet === true && values[flag] !== undefined,
+      );
       if (workflowOnly !== undefined)
         throw new UsageError(`--${workflowOnly} goes with demo, not with demo --fleet`);
       if (values.fleet === true) {
