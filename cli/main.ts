@@ -24,6 +24,7 @@ const WORKFLOW_FLAGS = [
   'await-human',
 ];
 const FLEET_FLAGS = ['workers', 'callers', 'redis'];
+
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
