@@ -1,5 +1,6 @@
 import type { MonoTypeOperatorFunction, ObservableInput } from 'rxjs';
 import { shape } from '../config/check.js';
+import { statelessRegex } from '../patterns/errorPattern.js';
 import { errorText } from '../patterns/errorText.js';
 import type { EscalationRecord } from '../strategies/EscalationError.js';
 import { escalateStrategy } from '../strategies/escalate.js';
@@ -69,11 +70,7 @@ export interface EscalateOnOptions extends CommonOptions {
  * and miss every other matching error.
  */
 function compileMatch(match: unknown, issues: string[]): RegExp | undefined {
-  if (match instanceof RegExp) {
-    return /[gy]/.test(match.flags)
-      ? new RegExp(match.source, match.flags.replace(/[gy]/g, ''))
-      : match;
-  }
+  if (match instanceof RegExp) return statelessRegex(match);
   if (match === undefined) return match;
   if (typeof match !== 'string') {
     issues.push(`options.match: expected a RegExp or a regex source string, got ${typeof match}`);

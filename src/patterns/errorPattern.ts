@@ -174,16 +174,25 @@ const REQUIRED: ReadonlySet<string> = /* @__PURE__ */ new Set([
 ]);
 
 /**
- * Builds the RegExp a pattern is matched with (`g` and `y` would make `test()` stateful),
- * or names the problem and returns `false`.
+ * `regex` as `test()` can use it again and again: without `g` and `y`, whose `lastIndex`
+ * would make it resume from the last match and miss every other matching text. The same
+ * regex when it has neither.
+ */
+export function statelessRegex(regex: RegExp): RegExp {
+  return /[gy]/.test(regex.flags)
+    ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, ''))
+    : regex;
+}
+
+/**
+ * Builds the RegExp a pattern is matched with ({@link statelessRegex}), or names the
+ * problem and returns `false`.
  */
 function compileMatch(match: unknown, path: string, issues: string[]): RegExp | false {
   let source = match as string | RegExp;
   let flags = '';
   if (match instanceof RegExp) {
-    // Kept as given, or compiled again from itself without `g` and `y`.
-    flags = match.flags;
-    if (!/[gy]/.test(flags)) return match;
+    return statelessRegex(match);
   } else if (
     isObject(match) &&
     typeof match.source === 'string' &&

@@ -1,5 +1,6 @@
 import type { ObservableInput } from 'rxjs';
 import { fn, type Rule, satisfies, shape, string } from '../config/check.js';
+import { statelessRegex } from '../patterns/errorPattern.js';
 import { errorText } from '../patterns/errorText.js';
 import type { AttemptContext } from './context.js';
 import type { RecoveryStep, StepInput, Strategy } from './strategy.js';
@@ -62,12 +63,9 @@ export const correctionRuleRule: Rule = /* @__PURE__ */ shape(
  * step), which is classified afresh.
  */
 export function correctStrategy<T>(rules: readonly CorrectionRule<T>[]): Strategy<T> {
-  // Each rule's `match`, a RegExp without `g` and `y`: with them, `test` would resume from
-  // the last match and miss every other matching error (the classifier drops them too).
+  // Each rule's `match`, a RegExp without `g` and `y` (as the classifier's).
   const matches = rules.map(({ match }) =>
-    match instanceof RegExp && /[gy]/.test(match.flags)
-      ? new RegExp(match.source, match.flags.replace(/[gy]/g, ''))
-      : match,
+    match instanceof RegExp ? statelessRegex(match) : match,
   );
   return (error: unknown, input: StepInput<T>, attempt: number): RecoveryStep<T> | null => {
     if (!rules.length) return null;
