@@ -447,11 +447,19 @@ describeRedis('keys and teardown', () => {
   // DESIGN: "Keys expire: nothing grows without bound." A breaker's hash lives as long as
   // any process refreshes it: a field per process that ever isolated (or resynchronised)
   // would grow with every process that came and went.
-  it('a disposed breaker has left the store: isolating it by hand stays local', async () => {
+  /** A prefix of its own, a client to read Redis with, the breaker `api`'s key and its `i:` fields. */
+  function breakerHash() {
     const prefix = uniquePrefix();
     const observer = connect();
     cleanup.push(() => observer.quit());
     const key = `{${prefix}:breaker:api}`;
+    const isolationFields = async () =>
+      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
+    return { prefix, observer, key, isolationFields };
+  }
+
+  it('a disposed breaker has left the store: isolating it by hand stays local', async () => {
+    const { prefix, observer, key, isolationFields } = breakerHash();
     const options = { name: 'api', trip: { consecutive: 3 } } as const;
     const { store: here } = member(prefix);
     const { store: there } = member(prefix);
@@ -464,7 +472,7 @@ describeRedis('keys and teardown', () => {
     expect(mine.state).toBe('isolated');
     await here.sync();
     await there.sync();
-    expect((await observer.hkeys(key)).filter((field) => field.startsWith('i:'))).toEqual([]);
+    expect(await isolationFields()).toEqual([]);
     expect(await observer.hget(key, 'state')).toBe('closed');
     expect(theirs.state).toBe('closed');
     handle.release();
@@ -472,12 +480,7 @@ describeRedis('keys and teardown', () => {
   });
 
   it('keeps no isolation field in the breaker hash for a process that holds none', async () => {
-    const prefix = uniquePrefix();
-    const observer = connect();
-    cleanup.push(() => observer.quit());
-    const key = `{${prefix}:breaker:api}`;
-    const isolationFields = async () =>
-      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
+    const { prefix, observer, key, isolationFields } = breakerHash();
     // One long-lived process keeps the key alive.
     const { store: keeper } = member(prefix);
     createCircuitBreaker({ name: 'api', trip: { consecutive: 3 }, store: keeper });
@@ -509,12 +512,7 @@ describeRedis('keys and teardown', () => {
   // A closed store can no longer release its handles in Redis: left there, they would hold
   // the fleet's breaker isolated until a reset().
   it("close() withdraws this process's isolations; its handles still hold its own breaker", async () => {
-    const prefix = uniquePrefix();
-    const observer = connect();
-    cleanup.push(() => observer.quit());
-    const key = `{${prefix}:breaker:api}`;
-    const isolationFields = async () =>
-      (await observer.hkeys(key)).filter((field) => field.startsWith('i:'));
+    const { prefix, observer, key, isolationFields } = breakerHash();
     const options: CircuitBreakerOptions = { name: 'api', trip: { consecutive: 3 } };
     const leaving = member(prefix);
     const a = createCircuitBreaker({ ...options, store: leaving.store });
